@@ -81,13 +81,28 @@ int BPF_PROG(weft_destroy_sock, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct weft_socket *s = bpf_map_lookup_elem(&weft_socks, &key);
+	struct weft_event *e;
 
 	if (!s)
 		return 0;
 	weft_read_endpoints(s, sk);
 	weft_read_tcp(s, sk);
 	s->state = WEFT_TCP_CLOSE;
-	weft_emit(WEFT_EV_CLOSE, s);
+	e = bpf_ringbuf_reserve(&weft_events, sizeof(*e), 0);
+	if (!e) {
+		/* User space notices the entry vanished without its close. */
+		weft_count(WEFT_CNT_RINGBUF_DROPS);
+		bpf_map_delete_elem(&weft_socks, &key);
+		return 0;
+	}
+	e->type = WEFT_EV_CLOSE;
+	e->pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(&e->socket, s, sizeof(*s));
+	/* Delete before submit: once user space has read the close event the
+	 * entry is gone, so a map read after it cannot count the socket twice. */
 	bpf_map_delete_elem(&weft_socks, &key);
+	bpf_ringbuf_submit(e, 0);
+	weft_count(WEFT_CNT_EVENTS);
 	return 0;
 }
