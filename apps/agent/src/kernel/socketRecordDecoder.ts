@@ -1,0 +1,111 @@
+import ipaddr from 'ipaddr.js';
+import type { RecordLayout } from '@weft/native';
+import type { KernelEvent, KernelEventType, SocketRecord, SocketRole } from './socketRecord.js';
+
+const AF_INET = 2;
+
+/** Decodes the fixed-width records of bpf/weft.h, at the offsets the addon reports. */
+export class SocketRecordDecoder {
+  private readonly roles: Map<number, SocketRole>;
+  private readonly eventTypes: Map<number, KernelEventType>;
+  // Formatting an address is the costliest step; sockets repeat few addresses.
+  private readonly addressCache = new Map<string, { text: string; family: 4 | 6 }>();
+
+  constructor(private readonly layout: RecordLayout) {
+    this.roles = new Map([
+      [layout.roles.client, 'client'],
+      [layout.roles.server, 'server'],
+      [layout.roles.unknown, 'unknown'],
+    ]);
+    this.eventTypes = new Map([
+      [layout.eventTypes.open, 'open'],
+      [layout.eventTypes.close, 'close'],
+      [layout.eventTypes.listen, 'listen'],
+    ]);
+  }
+
+  decodeSockets(buffer: Buffer): SocketRecord[] {
+    const size = this.layout.socketSize;
+    if (buffer.length % size !== 0) {
+      throw new Error(`socket buffer of ${buffer.length} bytes is not a multiple of ${size}`);
+    }
+    const records: SocketRecord[] = [];
+    for (let offset = 0; offset < buffer.length; offset += size) {
+      records.push(this.decodeSocket(buffer, offset));
+    }
+    return records;
+  }
+
+  decodeEvents(buffer: Buffer): KernelEvent[] {
+    const size = this.layout.eventSize;
+    if (buffer.length % size !== 0) {
+      throw new Error(`event buffer of ${buffer.length} bytes is not a multiple of ${size}`);
+    }
+    const events: KernelEvent[] = [];
+    for (let offset = 0; offset < buffer.length; offset += size) {
+      const type = this.eventTypes.get(buffer.readUInt32LE(offset + this.layout.eventTypeOffset));
+      if (type === undefined) continue;
+      events.push({
+        type,
+        tsNs: buffer.readBigUInt64LE(offset + this.layout.eventTsOffset),
+        socket: this.decodeSocket(buffer, offset + this.layout.eventSocketOffset),
+      });
+    }
+    return events;
+  }
+
+  decodeSocket(buf: Buffer, base: number): SocketRecord {
+    const o = this.layout.socket;
+    const flags = buf.readUInt8(base + o.flags);
+    const familyRaw = buf.readUInt16LE(base + o.family);
+    const local = this.address(buf, base + o.saddr, familyRaw);
+    const remote = this.address(buf, base + o.daddr, familyRaw);
+    const commEnd = buf.indexOf(0, base + o.comm);
+    const commStop = commEnd === -1 || commEnd > base + o.comm + 16 ? base + o.comm + 16 : commEnd;
+    return {
+      id: `${buf.readBigUInt64LE(base + o.sk).toString(16)}-${buf.readBigUInt64LE(base + o.created_ns)}`,
+      // Byte totals of one socket stay far below 2^53.
+      bytesSent: Number(buf.readBigUInt64LE(base + o.bytes_sent)),
+      bytesReceived: Number(buf.readBigUInt64LE(base + o.bytes_received)),
+      cgroupId: buf.readBigUInt64LE(base + o.cgroup_id),
+      srttUs: buf.readUInt32LE(base + o.srtt_us),
+      retransmits: buf.readUInt32LE(base + o.retransmits),
+      resetsSent: buf.readUInt32LE(base + o.resets_sent),
+      resetsReceived: buf.readUInt32LE(base + o.resets_received),
+      tgid: buf.readUInt32LE(base + o.tgid),
+      tid: buf.readUInt32LE(base + o.pid),
+      netns: buf.readUInt32LE(base + o.netns),
+      // An IPv6 socket talking to a v4-mapped peer is shown as IPv4.
+      family: local.family === 4 && remote.family === 4 ? 4 : 6,
+      saddr: local.text,
+      sport: buf.readUInt16LE(base + o.sport),
+      daddr: remote.text,
+      dport: buf.readUInt16LE(base + o.dport),
+      role: this.roles.get(buf.readUInt8(base + o.role)) ?? 'unknown',
+      connectFailed: (flags & this.layout.flags.connectFailed) !== 0,
+      established: (flags & this.layout.flags.established) !== 0,
+      seenOpen: (flags & this.layout.flags.seenOpen) !== 0,
+      state: buf.readUInt8(base + o.state),
+      comm: buf.toString('latin1', base + o.comm, commStop),
+    };
+  }
+
+  private address(buf: Buffer, offset: number, family: number): { text: string; family: 4 | 6 } {
+    const width = family === AF_INET ? 4 : 16;
+    const key = buf.toString('hex', offset, offset + width);
+    let hit = this.addressCache.get(key);
+    if (hit === undefined) {
+      const parsed = ipaddr.fromByteArray([...buf.subarray(offset, offset + width)]);
+      if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+        hit = { text: (parsed as ipaddr.IPv6).toIPv4Address().toString(), family: 4 };
+      } else if (parsed.kind() === 'ipv6') {
+        hit = { text: (parsed as ipaddr.IPv6).toRFC5952String(), family: 6 };
+      } else {
+        hit = { text: parsed.toString(), family: 4 };
+      }
+      if (this.addressCache.size >= 65536) this.addressCache.clear();
+      this.addressCache.set(key, hit);
+    }
+    return hit;
+  }
+}

@@ -1,0 +1,24 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The agent's own health, exposed on --metrics-addr. */
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly socketsTracked = new Gauge({ name: 'weft_agent_sockets_tracked', help: 'Entries in the kernel socket map at the last read', registers: [this.registry] });
+  readonly socketMapFull = new Counter({ name: 'weft_agent_socket_map_full_total', help: 'Sockets not tracked because the kernel socket map was full', registers: [this.registry] });
+  readonly ringbufDrops = new Counter({ name: 'weft_agent_ringbuf_drops_total', help: 'Kernel events lost because the ring buffer was full', registers: [this.registry] });
+  readonly events = new Counter({ name: 'weft_agent_events_total', help: 'Kernel events read, by type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly eventsDropped = new Counter({ name: 'weft_agent_events_dropped_total', help: 'Kernel events dropped in user space because too many waited for the next interval', registers: [this.registry] });
+  readonly lostCloses = new Counter({ name: 'weft_agent_lost_closes_total', help: 'Sockets that left the map without a close event', registers: [this.registry] });
+  readonly rows = new Counter({ name: 'weft_agent_rows_total', help: 'Connection rows produced', registers: [this.registry] });
+  readonly rowsDropped = new Counter({ name: 'weft_agent_rows_dropped_total', help: 'Connection rows dropped because the sink could not keep up', registers: [this.registry] });
+  readonly batchSize = new Histogram({ name: 'weft_agent_batch_rows', help: 'Rows per interval batch', buckets: [0, 1, 10, 100, 1000, 10_000, 100_000], registers: [this.registry] });
+  readonly readSeconds = new Histogram({ name: 'weft_agent_map_read_seconds', help: 'Time to read and decode the socket map', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25], registers: [this.registry] });
+  readonly intervalSeconds = new Histogram({ name: 'weft_agent_interval_work_seconds', help: 'Time spent on one interval (read, delta, enrich, sink)', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
+  readonly conntrackFlows = new Gauge({ name: 'weft_agent_conntrack_nat_flows', help: 'Translated conntrack flows held', registers: [this.registry] });
+  readonly conntrackOverflows = new Counter({ name: 'weft_agent_conntrack_overflows_total', help: 'Times the kernel dropped conntrack events (table re-read after each)', registers: [this.registry] });
+  readonly conntrackEvictions = new Counter({ name: 'weft_agent_conntrack_evictions_total', help: 'NAT flows evicted because the table was full', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'weft_agent_' });
+  }
+}

@@ -1,0 +1,249 @@
+import type { Server } from 'node:http';
+import { BpfError, ConntrackWatcher, SocketTracer, layout } from '@weft/native';
+import type { AgentConfig } from './config/agentConfig.js';
+import { ConfigError } from './config/configError.js';
+import type { ConnectionDelta } from './connections/connectionDelta.js';
+import type { ConnectionRow } from './connections/connectionRow.js';
+import { ConnectionTracker } from './connections/connectionTracker.js';
+import type { KernelEvent } from './kernel/socketRecord.js';
+import { SocketRecordDecoder } from './kernel/socketRecordDecoder.js';
+import { AgentMetrics } from './metrics/agentMetrics.js';
+import { startMetricsServer } from './metrics/metricsServer.js';
+import { ConntrackTable } from './nat/conntrackTable.js';
+import { resolveNetns } from './netns/netnsResolver.js';
+import { assertCapabilities } from './privileges/capabilities.js';
+import { measureKernelFeatures } from './probes/kernelFeatures.js';
+import { selectTrafficPath, type PathChoice } from './probes/probePathSelector.js';
+import { ProcessDirectory } from './process/processDirectory.js';
+import { RoleInference } from './roles/roleInference.js';
+import type { RowSink } from './sinks/rowSink.js';
+
+export interface AgentLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+// Events waiting for the next interval; beyond this they are dropped and counted.
+const MAX_PENDING_EVENTS = 1_000_000;
+
+/**
+ * The node agent: loads the kernel programs, and every interval turns the
+ * socket map and the ring buffer's events into per-connection rows for a sink.
+ * It owns no business logic beyond counting, naming the process and undoing NAT.
+ */
+export class NodeAgent {
+  private readonly decoder = new SocketRecordDecoder(layout);
+  private readonly tracker = new ConnectionTracker();
+  private readonly processes = new ProcessDirectory();
+  private readonly roles = new RoleInference();
+  private readonly nat = new ConntrackTable();
+  private pendingEvents: KernelEvent[] = [];
+  private droppedEvents = 0;
+  private lastCounters: number[] = [];
+  private lastLostCloses = 0;
+  private lastRowsDropped = 0;
+  private lastEventsDropped = 0;
+  private lastConntrackOverflows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    private readonly config: AgentConfig,
+    private readonly sink: RowSink,
+    private readonly log: AgentLog,
+    private readonly tracer: SocketTracer,
+    private readonly conntrack: ConntrackWatcher | null,
+    private readonly metrics: AgentMetrics,
+    private readonly metricsServer: Server | null,
+    readonly path: PathChoice,
+  ) {}
+
+  static async start(config: AgentConfig, sink: RowSink, log: AgentLog): Promise<NodeAgent> {
+    assertCapabilities();
+    const netns = config.netns.map((given) => resolveNetns(given));
+    const path = selectTrafficPath(measureKernelFeatures(), config.trafficPath);
+
+    let tracer: SocketTracer;
+    try {
+      tracer = new SocketTracer({
+        trafficPath: path.path,
+        maxSockets: config.maxSockets,
+        ringBufferBytes: config.ringBufferBytes,
+        netnsInodes: netns.length > 0 ? netns.map((n) => n.inode) : null,
+      });
+    } catch (err) {
+      if (err instanceof BpfError) {
+        throw new ConfigError(`could not ${err.op} the BPF programs (${err.code}): ${err.message}`);
+      }
+      throw err;
+    }
+
+    let conntrack: ConntrackWatcher | null = null;
+    try {
+      conntrack = new ConntrackWatcher();
+    } catch (err) {
+      // NAT resolution is an enrichment: without it rows keep the dialled address.
+      log.warn(`conntrack unavailable, NAT will not be undone: ${(err as Error).message}`);
+    }
+
+    const metrics = new AgentMetrics();
+    let metricsServer: Server | null = null;
+    if (config.metricsAddr) {
+      try {
+        metricsServer = await startMetricsServer(metrics.registry, config.metricsAddr.host, config.metricsAddr.port);
+      } catch (err) {
+        tracer.close();
+        conntrack?.close();
+        throw new ConfigError(
+          `--metrics-addr ${config.metricsAddr.host}:${config.metricsAddr.port}: ${(err as Error).message}`,
+          '--metrics-addr',
+        );
+      }
+    }
+
+    const agent = new NodeAgent(config, sink, log, tracer, conntrack, metrics, metricsServer, path);
+    agent.run();
+    return agent;
+  }
+
+  private run(): void {
+    this.tracer.onEvents((buffer) => this.queueEvents(buffer));
+    if (this.conntrack) {
+      this.nat.load(this.conntrack.dump());
+      this.conntrack.onEvents((events) => this.nat.apply(events));
+    }
+    this.timer = setInterval(() => this.interval(), this.config.intervalMs);
+  }
+
+  private queueEvents(buffer: Buffer): void {
+    if (buffer.length === 0) return;
+    const events = this.decoder.decodeEvents(buffer);
+    const room = MAX_PENDING_EVENTS - this.pendingEvents.length;
+    if (events.length > room) {
+      this.droppedEvents += events.length - Math.max(0, room);
+      events.length = Math.max(0, room);
+    }
+    for (const event of events) this.pendingEvents.push(event);
+  }
+
+  /** One interval: drain events, read the map, compute deltas, hand rows to the sink. */
+  private interval(): void {
+    const started = process.hrtime.bigint();
+    const ts = Date.now();
+    // Events first: the kernel deletes a closed socket's entry before its
+    // event is visible, so the map read after this cannot see it again.
+    this.queueEvents(this.tracer.drainEvents());
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+
+    const readStarted = process.hrtime.bigint();
+    const snapshot = this.decoder.decodeSockets(this.tracer.readSockets());
+    this.metrics.readSeconds.observe(Number(process.hrtime.bigint() - readStarted) / 1e9);
+
+    for (const event of events) {
+      this.metrics.events.inc({ type: event.type });
+      if (event.type === 'listen') this.roles.noteListener(event.socket.netns, event.socket.sport);
+    }
+    const deltas = this.tracker.advance(events, snapshot);
+    const rows = deltas.map((delta) => this.toRow(delta, ts));
+    this.sink.write(rows, { ts, trafficPath: this.path.path, socketsTracked: snapshot.length });
+
+    this.updateMetrics(snapshot.length, rows.length);
+    this.nat.expire(ts);
+    this.metrics.intervalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private toRow(delta: ConnectionDelta, ts: number): ConnectionRow {
+    const socket = delta.socket;
+    const { role, inferred } = this.roles.roleOf(socket);
+    const details = this.processes.lookup(socket.tgid, socket.comm, ts);
+    const row: ConnectionRow = {
+      ts,
+      socket_id: socket.id,
+      netns: socket.netns,
+      pid: socket.tgid,
+      tid: socket.tid,
+      comm: socket.comm,
+      cmdline: details.cmdline,
+      container_id: details.containerId,
+      cgroup_id: socket.cgroupId.toString(),
+      role,
+      role_inferred: inferred,
+      family: socket.family,
+      saddr: socket.saddr,
+      sport: socket.sport,
+      daddr: socket.daddr,
+      dport: socket.dport,
+      bytes_sent: delta.bytesSent,
+      bytes_received: delta.bytesReceived,
+      srtt_us: socket.srttUs,
+      retransmits: delta.retransmits,
+      resets_sent: delta.resetsSent,
+      resets_received: delta.resetsReceived,
+      resets: delta.resetsSent + delta.resetsReceived,
+      connect_failed: delta.connectFailed,
+      opened: delta.opened,
+      closed: delta.closed,
+    };
+    // Only the dialling side has a translated destination; a server sees the real peer.
+    if (role === 'client') {
+      const translated = this.nat.lookup(socket.saddr, socket.sport, socket.daddr, socket.dport);
+      if (translated) {
+        row.nat_daddr = translated.daddr;
+        row.nat_dport = translated.dport;
+      }
+    }
+    return row;
+  }
+
+  private updateMetrics(socketsTracked: number, rows: number): void {
+    const m = this.metrics;
+    m.socketsTracked.set(socketsTracked);
+    m.rows.inc(rows);
+    m.batchSize.observe(rows);
+    const counters = this.tracer.readCounters();
+    const grew = (index: number): number => Math.max(0, (counters[index] ?? 0) - (this.lastCounters[index] ?? 0));
+    m.socketMapFull.inc(grew(layout.counters.socketMapFull));
+    m.ringbufDrops.inc(grew(layout.counters.ringbufDrops));
+    this.lastCounters = counters;
+
+    const { lostCloses } = this.tracker.stats();
+    m.lostCloses.inc(lostCloses - this.lastLostCloses);
+    this.lastLostCloses = lostCloses;
+    m.rowsDropped.inc(this.sink.dropped - this.lastRowsDropped);
+    this.lastRowsDropped = this.sink.dropped;
+    m.eventsDropped.inc(this.droppedEvents - this.lastEventsDropped);
+    this.lastEventsDropped = this.droppedEvents;
+
+    m.conntrackFlows.set(this.nat.size);
+    if (this.conntrack) {
+      const overflows = this.conntrack.overflows;
+      if (overflows > this.lastConntrackOverflows) {
+        m.conntrackOverflows.inc(overflows - this.lastConntrackOverflows);
+        // Events were lost: the table is only right again after a full read.
+        this.nat.load(this.conntrack.dump());
+        this.lastConntrackOverflows = overflows;
+      }
+    }
+  }
+
+  /** Flushes the partial interval, then detaches everything. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      try {
+        this.interval();
+      } catch (err) {
+        this.log.warn(`last interval failed: ${(err as Error).message}`);
+      }
+      this.tracer.close();
+      this.conntrack?.close();
+      await this.sink.close();
+      if (this.metricsServer) {
+        const server = this.metricsServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    })();
+    return this.stopping;
+  }
+}
