@@ -85,20 +85,30 @@ static __always_inline bool weft_netns_wanted(__u32 netns)
 }
 
 /* Addresses and ports change until the handshake is done (the source port of
- * a connect() is picked after SYN_SENT is set), so every touch refreshes them. */
+ * a connect() is picked after SYN_SENT is set), so every touch refreshes them,
+ * except once the socket is closing: the kernel releases the local port
+ * (skc_num reads 0, already before TCP_CLOSE when the time-wait socket takes
+ * it over) and we keep what we saw last. */
 static __always_inline void weft_read_endpoints(struct weft_socket *s, const struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 sport;
 
+	if (BPF_CORE_READ(sk, __sk_common.skc_state) == WEFT_TCP_CLOSE && s->sport != 0)
+		return;
+	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (sport == 0 && s->sport != 0)
+		return;
 	s->family = family;
-	s->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	s->sport = sport;
 	s->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Explicit sizes: BPF_CORE_READ_INTO would read sizeof(*dst), one byte. */
 	if (family == AF_INET) {
-		BPF_CORE_READ_INTO(s->saddr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(s->daddr, sk, __sk_common.skc_daddr);
+		bpf_core_read(s->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(s->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else {
-		BPF_CORE_READ_INTO(s->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(s->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		bpf_core_read(s->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(s->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 }
 

@@ -123,7 +123,13 @@ export class NodeAgent {
       this.droppedEvents += events.length - Math.max(0, room);
       events.length = Math.max(0, room);
     }
-    for (const event of events) this.pendingEvents.push(event);
+    for (const event of events) {
+      // Read /proc now, while a short-lived client is most likely still alive.
+      if (event.type === 'open' && event.socket.tgid !== 0) {
+        this.processes.lookup(event.socket.tgid, event.socket.comm);
+      }
+      this.pendingEvents.push(event);
+    }
   }
 
   /** One interval: drain events, read the map, compute deltas, hand rows to the sink. */
