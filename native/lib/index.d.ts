@@ -1,0 +1,77 @@
+export class BpfError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly op: string;
+  /** libbpf's log of the failed operation (e.g. the verifier output), when there was one. */
+  readonly detail?: string;
+  constructor(op: string, errno: number, message: string, detail?: string);
+}
+/** 'EPERM' for 1, 'ENOTSUPP' for 524, 'E<n>' when unknown. */
+export function errnoName(errno: number): string;
+
+export type TrafficPath = 'tracepoint' | 'fentry' | 'kprobe';
+export interface SocketTracerOptions {
+  trafficPath: TrafficPath;     // which traffic programs get autoload=true; the others autoload=false
+  maxSockets: number;           // bpf_map__set_max_entries(weft_socks) before load
+  ringBufferBytes: number;      // bpf_map__set_max_entries(weft_events) before load (power of two, >= page size; validate in JS)
+  netnsInodes: number[] | null; // null: all namespaces; else set rodata filter_netns=1 before load and fill weft_netns_filter after load, BEFORE attach
+}
+export interface RecordLayout {
+  socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
+  socket: Record<'sk'|'created_ns'|'bytes_sent'|'bytes_received'|'cgroup_id'|'srtt_us'|'retransmits'|'resets_sent'|'resets_received'|'tgid'|'pid'|'netns'|'family'|'sport'|'dport'|'role'|'flags'|'state'|'saddr'|'daddr'|'comm', number>; // offsetof each field in struct weft_socket
+  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  eventTypes: { open: number; close: number; listen: number };
+  roles: { unknown: number; client: number; server: number };
+  flags: { connectFailed: number; established: number; seenOpen: number };
+}
+export const layout: RecordLayout;
+/** Limits the options are validated against, and weft.h's defaults. */
+export interface NativeConstants {
+  pageSize: number;               // sysconf(_SC_PAGESIZE): ringBufferBytes minimum
+  commLength: number;             // WEFT_COMM_LEN
+  maxNetnsFilter: number;         // WEFT_MAX_NETNS_FILTER: netnsInodes maximum length
+  defaultMaxSockets: number;      // WEFT_DEFAULT_MAX_SOCKETS
+  defaultRingBufferBytes: number; // WEFT_DEFAULT_RINGBUF_BYTES
+}
+export const constants: NativeConstants;
+export type ProbeResult = { ok: true } | { ok: false; code: string; message: string };
+/** Tries to load (not attach) a minimal BPF_PROG_TYPE_TRACING fentry program against the vmlinux BTF function `functionName` (find its BTF id with libbpf's btf__load_vmlinux_btf + btf__find_by_name_kind, then bpf_prog_load with expected_attach_type BPF_TRACE_FENTRY and attach_btf_id). Closes the fd. Never throws for kernel refusals; returns the errno name. */
+export function probeFentry(functionName: string): ProbeResult;
+export class SocketTracer {
+  constructor(options: SocketTracerOptions); // open skeleton, configure, load, attach; throws BpfError (op 'open'|'load'|'attach'|'netns_filter'); on failure everything done so far is undone
+  readonly batchLookup: boolean;          // whether BPF_MAP_LOOKUP_BATCH works on weft_socks (probe it at construction: an empty map returns ENOENT, which means supported; EINVAL/ENOTSUPP means not)
+  /** All values of weft_socks, concatenated struct weft_socket records, read with bpf_map_lookup_batch (chunks until ENOENT; handle ENOSPC by retrying with a bigger chunk) or, if unsupported, bpf_map_get_next_key + lookup. Returns a fresh Buffer (length = n * socketSize). Reuse an internal scratch allocation sized to max_entries. */
+  readSockets(): Buffer;
+  /** ring_buffer__consume synchronously; returns concatenated struct weft_event records (possibly empty Buffer). */
+  drainEvents(): Buffer;
+  /** Starts a uv_poll on ring_buffer__epoll_fd(); on readable, consume and call back once with all events read in that wakeup, as one Buffer. No thread per event, no busy loop. Calling again replaces the callback. */
+  onEvents(callback: (events: Buffer) => void): void;
+  /** weft_counters summed over all possible CPUs (libbpf_num_possible_cpus), one number per index 0..count-1 (values fit in double). */
+  readCounters(): number[];
+  /** Kernel ids of the maps (bpf_map_get_info_by_fd), so tests can inspect them with bpftool. */
+  mapIds(): { sockets: number; events: number; counters: number };
+  /** Stops polling, detaches and destroys the skeleton. Idempotent. Also happens at process exit (napi env cleanup hook). */
+  close(): void;
+}
+export interface ConntrackFlow {
+  family: 4 | 6;
+  origSrc: string; origSrcPort: number; origDst: string; origDstPort: number;   // the tuple as the client sent it (e.g. client -> service VIP)
+  replySrc: string; replySrcPort: number; replyDst: string; replyDstPort: number; // the reply tuple (the backend that actually answered -> client or SNAT address)
+}
+export interface ConntrackEvent extends ConntrackFlow { type: 'new' | 'update' | 'destroy' }
+export interface ConntrackWatcherOptions {
+  /** Also subscribe to UPDATE events (every TCP state change: several per connection). Default false. */
+  updates?: boolean;
+  /** Event socket receive buffer (SO_RCVBUFFORCE); default 8 MiB; 0 keeps the system default. */
+  receiveBufferBytes?: number;
+}
+/** Conntrack of the calling process's own network namespace, TCP only, over netlink (libnetfilter_conntrack or libmnl). Needs CAP_NET_ADMIN: throw BpfError op 'conntrack_open' with code EPERM otherwise. */
+export class ConntrackWatcher {
+  /** Opens and subscribes the event socket at once (that is the permission check); events queue in the kernel until onEvents(). */
+  constructor(options?: ConntrackWatcherOptions);
+  dump(): ConntrackFlow[];                 // full table dump (IPv4 and IPv6, TCP), synchronous, on its own netlink socket
+  /** Subscribe to NEW and DESTROY (and UPDATE if cheap) events; uv_poll on the socket fd (non-blocking); each wakeup delivers one array. On ENOBUFS (the kernel dropped events) increment `overflows` and keep going (TS will re-dump). */
+  onEvents(callback: (events: ConntrackEvent[]) => void): void;
+  readonly overflows: number;
+  close(): void;                           // idempotent; also at env cleanup
+}

@@ -1,0 +1,169 @@
+// @weft/native: thin JS face of weft_native.node. Arguments are validated
+// here (the C++ side assumes well-formed input), results are passed through.
+import { createRequire } from 'node:module';
+
+import { BpfError, errnoName } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+function loadBinding() {
+  try {
+    return require('../build/Release/weft_native.node');
+  } catch (error) {
+    if (error?.code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      '@weft/native: build/Release/weft_native.node is missing: run `make -C bpf && npm run build -w @weft/native`',
+      { cause: error },
+    );
+  }
+}
+
+const binding = loadBinding();
+binding.setup({ BpfError });
+
+export { BpfError, errnoName };
+
+function deepFreeze(object) {
+  for (const value of Object.values(object)) {
+    if (typeof value === 'object' && value !== null) deepFreeze(value);
+  }
+  return Object.freeze(object);
+}
+
+/** Offsets and sizes of the records in bpf/weft.h, computed by the compiler. */
+export const layout = deepFreeze(binding.layout);
+/** Limits options are checked against (page size, netns filter size, defaults). */
+export const constants = deepFreeze(binding.constants);
+
+const TRAFFIC_PATHS = new Set(['tracepoint', 'fentry', 'kprobe']);
+const U32_MAX = 0xffffffff;
+
+function isU32(value) {
+  return Number.isInteger(value) && value >= 0 && value <= U32_MAX;
+}
+
+function validateTracerOptions(options) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('SocketTracer: options must be an object');
+  }
+  const { trafficPath, maxSockets, ringBufferBytes, netnsInodes } = options;
+  if (!TRAFFIC_PATHS.has(trafficPath)) {
+    throw new TypeError(`SocketTracer: trafficPath must be one of ${[...TRAFFIC_PATHS].join(', ')}`);
+  }
+  if (!isU32(maxSockets) || maxSockets < 1) {
+    throw new RangeError('SocketTracer: maxSockets must be an integer in 1..2^32-1');
+  }
+  if (
+    !isU32(ringBufferBytes) ||
+    ringBufferBytes < constants.pageSize ||
+    (ringBufferBytes & (ringBufferBytes - 1)) !== 0
+  ) {
+    throw new RangeError(
+      `SocketTracer: ringBufferBytes must be a power of two >= the page size (${constants.pageSize})`,
+    );
+  }
+  if (netnsInodes !== null) {
+    if (!Array.isArray(netnsInodes) || !netnsInodes.every(isU32)) {
+      throw new TypeError('SocketTracer: netnsInodes must be null or an array of namespace inode numbers');
+    }
+    if (new Set(netnsInodes).size > constants.maxNetnsFilter) {
+      throw new RangeError(`SocketTracer: at most ${constants.maxNetnsFilter} netnsInodes`);
+    }
+  }
+  return {
+    trafficPath,
+    maxSockets,
+    ringBufferBytes,
+    netnsInodes: netnsInodes === null ? null : [...new Set(netnsInodes)],
+  };
+}
+
+function validateCallback(callback) {
+  if (typeof callback !== 'function') throw new TypeError('onEvents: callback must be a function');
+}
+
+/** Loads (never attaches) an fentry program on `functionName`; never throws for kernel refusals. */
+export function probeFentry(functionName) {
+  if (typeof functionName !== 'string' || functionName.length === 0) {
+    throw new TypeError('probeFentry: functionName must be a non-empty string');
+  }
+  const result = binding.probeFentry(functionName);
+  if (result.ok) return { ok: true };
+  return { ok: false, code: errnoName(result.errno), message: result.message };
+}
+
+export class SocketTracer {
+  #native;
+
+  constructor(options) {
+    this.#native = new binding.SocketTracer(validateTracerOptions(options));
+  }
+
+  get batchLookup() {
+    return this.#native.batchLookup;
+  }
+
+  readSockets() {
+    return this.#native.readSockets();
+  }
+
+  drainEvents() {
+    return this.#native.drainEvents();
+  }
+
+  onEvents(callback) {
+    validateCallback(callback);
+    this.#native.onEvents(callback);
+  }
+
+  readCounters() {
+    return this.#native.readCounters();
+  }
+
+  mapIds() {
+    return this.#native.mapIds();
+  }
+
+  close() {
+    this.#native.close();
+  }
+}
+
+const DEFAULT_CONNTRACK_RCVBUF = 8 * 1024 * 1024;
+
+function validateConntrackOptions(options = {}) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('ConntrackWatcher: options must be an object');
+  }
+  const { updates = false, receiveBufferBytes = DEFAULT_CONNTRACK_RCVBUF } = options;
+  if (typeof updates !== 'boolean') throw new TypeError('ConntrackWatcher: updates must be a boolean');
+  if (!Number.isInteger(receiveBufferBytes) || receiveBufferBytes < 0 || receiveBufferBytes > 0x7fffffff) {
+    throw new RangeError('ConntrackWatcher: receiveBufferBytes must be an integer in 0..2^31-1 (0: system default)');
+  }
+  return { updates, receiveBufferBytes };
+}
+
+export class ConntrackWatcher {
+  #native;
+
+  constructor(options) {
+    this.#native = new binding.ConntrackWatcher(validateConntrackOptions(options));
+  }
+
+  dump() {
+    return this.#native.dump();
+  }
+
+  onEvents(callback) {
+    validateCallback(callback);
+    this.#native.onEvents(callback);
+  }
+
+  get overflows() {
+    return this.#native.overflows;
+  }
+
+  close() {
+    this.#native.close();
+  }
+}

@@ -1,0 +1,126 @@
+// The record layout of bpf/weft.h, exported to TypeScript. Offsets come from
+// offsetof so TS decodes exactly what the C compiler laid out; the
+// static_asserts make any change to weft.h (or a host ABI that pads it
+// differently from the BPF target) a build failure instead of garbage.
+#include <linux/types.h>
+#include <unistd.h>
+
+#include <cstddef>
+
+#include "common.h"
+#include "weft.h"
+
+namespace weft_native {
+
+static_assert(sizeof(struct weft_socket) == 128, "weft_socket size changed: update TS consumers");
+static_assert(offsetof(struct weft_socket, sk) == 0, "weft_socket.sk");
+static_assert(offsetof(struct weft_socket, created_ns) == 8, "weft_socket.created_ns");
+static_assert(offsetof(struct weft_socket, bytes_sent) == 16, "weft_socket.bytes_sent");
+static_assert(offsetof(struct weft_socket, bytes_received) == 24, "weft_socket.bytes_received");
+static_assert(offsetof(struct weft_socket, cgroup_id) == 32, "weft_socket.cgroup_id");
+static_assert(offsetof(struct weft_socket, srtt_us) == 40, "weft_socket.srtt_us");
+static_assert(offsetof(struct weft_socket, retransmits) == 44, "weft_socket.retransmits");
+static_assert(offsetof(struct weft_socket, resets_sent) == 48, "weft_socket.resets_sent");
+static_assert(offsetof(struct weft_socket, resets_received) == 52, "weft_socket.resets_received");
+static_assert(offsetof(struct weft_socket, tgid) == 56, "weft_socket.tgid");
+static_assert(offsetof(struct weft_socket, pid) == 60, "weft_socket.pid");
+static_assert(offsetof(struct weft_socket, netns) == 64, "weft_socket.netns");
+static_assert(offsetof(struct weft_socket, family) == 68, "weft_socket.family");
+static_assert(offsetof(struct weft_socket, sport) == 70, "weft_socket.sport");
+static_assert(offsetof(struct weft_socket, dport) == 72, "weft_socket.dport");
+static_assert(offsetof(struct weft_socket, role) == 74, "weft_socket.role");
+static_assert(offsetof(struct weft_socket, flags) == 75, "weft_socket.flags");
+static_assert(offsetof(struct weft_socket, state) == 76, "weft_socket.state");
+static_assert(offsetof(struct weft_socket, saddr) == 80, "weft_socket.saddr");
+static_assert(offsetof(struct weft_socket, daddr) == 96, "weft_socket.daddr");
+static_assert(offsetof(struct weft_socket, comm) == 112, "weft_socket.comm");
+static_assert(sizeof(((struct weft_socket*)nullptr)->comm) == WEFT_COMM_LEN, "weft_socket.comm length");
+
+static_assert(sizeof(struct weft_event) == 144, "weft_event size changed: update TS consumers");
+static_assert(offsetof(struct weft_event, type) == 0, "weft_event.type");
+static_assert(offsetof(struct weft_event, ts_ns) == 8, "weft_event.ts_ns");
+static_assert(offsetof(struct weft_event, socket) == 16, "weft_event.socket");
+
+namespace {
+
+void SetNumber(Napi::Object o, const char* key, double value) {
+  o.Set(key, Napi::Number::New(o.Env(), value));
+}
+
+}  // namespace
+
+Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
+  Napi::Object layout = Napi::Object::New(env);
+  SetNumber(layout, "socketSize", sizeof(struct weft_socket));
+  SetNumber(layout, "eventSize", sizeof(struct weft_event));
+  SetNumber(layout, "eventSocketOffset", offsetof(struct weft_event, socket));
+  SetNumber(layout, "eventTypeOffset", offsetof(struct weft_event, type));
+  SetNumber(layout, "eventTsOffset", offsetof(struct weft_event, ts_ns));
+
+  Napi::Object socket = Napi::Object::New(env);
+#define WEFT_FIELD(name) SetNumber(socket, #name, offsetof(struct weft_socket, name))
+  WEFT_FIELD(sk);
+  WEFT_FIELD(created_ns);
+  WEFT_FIELD(bytes_sent);
+  WEFT_FIELD(bytes_received);
+  WEFT_FIELD(cgroup_id);
+  WEFT_FIELD(srtt_us);
+  WEFT_FIELD(retransmits);
+  WEFT_FIELD(resets_sent);
+  WEFT_FIELD(resets_received);
+  WEFT_FIELD(tgid);
+  WEFT_FIELD(pid);
+  WEFT_FIELD(netns);
+  WEFT_FIELD(family);
+  WEFT_FIELD(sport);
+  WEFT_FIELD(dport);
+  WEFT_FIELD(role);
+  WEFT_FIELD(flags);
+  WEFT_FIELD(state);
+  WEFT_FIELD(saddr);
+  WEFT_FIELD(daddr);
+  WEFT_FIELD(comm);
+#undef WEFT_FIELD
+  layout.Set("socket", socket);
+
+  Napi::Object counters = Napi::Object::New(env);
+  SetNumber(counters, "socketMapFull", WEFT_CNT_SOCKET_MAP_FULL);
+  SetNumber(counters, "ringbufDrops", WEFT_CNT_RINGBUF_DROPS);
+  SetNumber(counters, "events", WEFT_CNT_EVENTS);
+  SetNumber(counters, "sends", WEFT_CNT_SENDS);
+  SetNumber(counters, "recvs", WEFT_CNT_RECVS);
+  SetNumber(counters, "count", WEFT_CNT_MAX);
+  layout.Set("counters", counters);
+
+  Napi::Object eventTypes = Napi::Object::New(env);
+  SetNumber(eventTypes, "open", WEFT_EV_OPEN);
+  SetNumber(eventTypes, "close", WEFT_EV_CLOSE);
+  SetNumber(eventTypes, "listen", WEFT_EV_LISTEN);
+  layout.Set("eventTypes", eventTypes);
+
+  Napi::Object roles = Napi::Object::New(env);
+  SetNumber(roles, "unknown", WEFT_ROLE_UNKNOWN);
+  SetNumber(roles, "client", WEFT_ROLE_CLIENT);
+  SetNumber(roles, "server", WEFT_ROLE_SERVER);
+  layout.Set("roles", roles);
+
+  Napi::Object flags = Napi::Object::New(env);
+  SetNumber(flags, "connectFailed", WEFT_F_CONNECT_FAILED);
+  SetNumber(flags, "established", WEFT_F_ESTABLISHED);
+  SetNumber(flags, "seenOpen", WEFT_F_SEEN_OPEN);
+  layout.Set("flags", flags);
+
+  // Limits TS validates options against (the addon itself decides nothing).
+  Napi::Object constants = Napi::Object::New(env);
+  SetNumber(constants, "pageSize", sysconf(_SC_PAGESIZE));
+  SetNumber(constants, "commLength", WEFT_COMM_LEN);
+  SetNumber(constants, "maxNetnsFilter", WEFT_MAX_NETNS_FILTER);
+  SetNumber(constants, "defaultMaxSockets", WEFT_DEFAULT_MAX_SOCKETS);
+  SetNumber(constants, "defaultRingBufferBytes", WEFT_DEFAULT_RINGBUF_BYTES);
+
+  exports.Set("layout", layout);
+  exports.Set("constants", constants);
+  return exports;
+}
+
+}  // namespace weft_native

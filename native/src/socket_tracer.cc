@@ -1,0 +1,479 @@
+// SocketTracer: one loaded and attached copy of the Weft BPF skeleton, its
+// ring buffer reader and the reads of its maps. It does what lib/index.js
+// tells it (options are validated there) and undoes everything on close(),
+// on garbage collection and at env teardown.
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "weft.h"
+#include "weft.skel.h"
+
+namespace weft_native {
+
+namespace {
+
+// readSockets asks the kernel for at least this many entries per batch call.
+constexpr size_t kMinBatch = 256;
+
+// LIBBPF_OPTS is C (compound literal); this is its C++ spelling.
+struct bpf_map_batch_opts BatchOpts() {
+  struct bpf_map_batch_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(opts);
+  return opts;
+}
+
+enum class TrafficPath { kTracepoint, kFentry, kKprobe };
+
+class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit SocketTracer(const Napi::CallbackInfo& info);
+  ~SocketTracer() override;
+
+ private:
+  Napi::Value GetBatchLookup(const Napi::CallbackInfo& info);
+  Napi::Value ReadSockets(const Napi::CallbackInfo& info);
+  Napi::Value DrainEvents(const Napi::CallbackInfo& info);
+  Napi::Value OnEvents(const Napi::CallbackInfo& info);
+  Napi::Value ReadCounters(const Napi::CallbackInfo& info);
+  Napi::Value MapIds(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+
+  bool Configure(Napi::Env env, Napi::Object options);
+  bool EnsureOpen(Napi::Env env);
+  void Release();  // native teardown only: safe from finalizers and cleanup hooks
+  bool ReadBatched(Napi::Env env, size_t* count);
+  bool ReadIterated(Napi::Env env, size_t* count);
+  void Reserve(size_t entries);
+
+  static void CleanupHook(void* arg);
+  static int OnSample(void* ctx, void* data, size_t size);
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+
+  napi_env env_;
+  struct weft* skel_ = nullptr;
+  struct ring_buffer* rb_ = nullptr;
+  uv_poll_t* poll_ = nullptr;  // owned by libuv once uv_close is called
+  bool hook_ = false;
+  bool batch_ = false;
+  int cpus_ = 0;
+  size_t max_entries_ = 0;
+  Napi::FunctionReference callback_;
+  std::vector<uint8_t> pending_;  // events gathered by one ring_buffer__consume
+  std::vector<__u64> keys_;       // readSockets scratch, grown on demand
+  std::vector<uint8_t> values_;
+};
+
+Napi::Function SocketTracer::Define(Napi::Env env) {
+  return DefineClass(env, "SocketTracer",
+                     {
+                         InstanceAccessor<&SocketTracer::GetBatchLookup>("batchLookup"),
+                         InstanceMethod<&SocketTracer::ReadSockets>("readSockets"),
+                         InstanceMethod<&SocketTracer::DrainEvents>("drainEvents"),
+                         InstanceMethod<&SocketTracer::OnEvents>("onEvents"),
+                         InstanceMethod<&SocketTracer::ReadCounters>("readCounters"),
+                         InstanceMethod<&SocketTracer::MapIds>("mapIds"),
+                         InstanceMethod<&SocketTracer::Close>("close"),
+                     });
+}
+
+// new SocketTracer({ trafficPath, maxSockets, ringBufferBytes, netnsInodes })
+SocketTracer::SocketTracer(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<SocketTracer>(info), env_(info.Env()) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) {
+    Napi::TypeError::New(env, "SocketTracer(options) expects an object").ThrowAsJavaScriptException();
+    return;
+  }
+  // On failure the wrapper deletes this object; the destructor undoes the rest.
+  if (!Configure(env, info[0].As<Napi::Object>())) Release();
+}
+
+bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
+  std::string path = options.Get("trafficPath").ToString().Utf8Value();
+  TrafficPath traffic;
+  if (path == "tracepoint") {
+    traffic = TrafficPath::kTracepoint;
+  } else if (path == "fentry") {
+    traffic = TrafficPath::kFentry;
+  } else if (path == "kprobe") {
+    traffic = TrafficPath::kKprobe;
+  } else {
+    Napi::TypeError::New(env, "unknown trafficPath " + path).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Value netnsValue = options.Get("netnsInodes");
+  if (!netnsValue.IsNull() && !netnsValue.IsArray()) {
+    Napi::TypeError::New(env, "netnsInodes must be null or an array").ThrowAsJavaScriptException();
+    return false;
+  }
+  uint32_t max_sockets = options.Get("maxSockets").ToNumber().Uint32Value();
+  uint32_t ring_bytes = options.Get("ringBufferBytes").ToNumber().Uint32Value();
+  if (env.IsExceptionPending()) return false;
+
+  LibbpfLog log;
+  skel_ = weft__open();
+  if (skel_ == nullptr) {
+    ThrowBpfError(env, "open", errno, "opening the BPF skeleton failed", log.text());
+    return false;
+  }
+
+  // Exactly one traffic path is loaded; the verifier never sees the others,
+  // so a kernel without kprobes or trampolines can still run the rest.
+  struct bpf_program* traffic_progs[][3] = {
+      {skel_->progs.weft_tp_send, skel_->progs.weft_tp_recv, nullptr},
+      {skel_->progs.weft_fexit_tcp_sendmsg, skel_->progs.weft_fentry_tcp_cleanup_rbuf, nullptr},
+      {skel_->progs.weft_kprobe_tcp_sendmsg, skel_->progs.weft_kretprobe_tcp_sendmsg,
+       skel_->progs.weft_kprobe_tcp_cleanup_rbuf},
+  };
+  int err = 0;
+  for (int p = 0; p < 3; p++) {
+    for (struct bpf_program* prog : traffic_progs[p]) {
+      if (prog != nullptr && err == 0) err = bpf_program__set_autoload(prog, p == static_cast<int>(traffic));
+    }
+  }
+  // Only the kretprobe needs the per-thread argument map: do not allocate it otherwise.
+  if (err == 0) err = bpf_map__set_autocreate(skel_->maps.weft_sendmsg_args, traffic == TrafficPath::kKprobe);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_socks, max_sockets);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_events, ring_bytes);
+  if (err != 0) {
+    ThrowBpfError(env, "open", err, "configuring the BPF object failed", log.text());
+    return false;
+  }
+  skel_->rodata->filter_netns = netnsValue.IsArray() ? 1 : 0;
+
+  err = weft__load(skel_);
+  if (err != 0) {
+    ThrowBpfError(env, "load", err, "loading the BPF programs failed", log.text());
+    return false;
+  }
+
+  // The filter must be complete before any program runs, or foreign
+  // namespaces would briefly be tracked.
+  if (netnsValue.IsArray()) {
+    Napi::Array inodes = netnsValue.As<Napi::Array>();
+    int fd = bpf_map__fd(skel_->maps.weft_netns_filter);
+    for (uint32_t i = 0; i < inodes.Length(); i++) {
+      __u32 inode = inodes.Get(i).ToNumber().Uint32Value();
+      __u8 one = 1;
+      if (env.IsExceptionPending()) return false;
+      err = bpf_map_update_elem(fd, &inode, &one, BPF_ANY);
+      if (err != 0) {
+        ThrowBpfError(env, "netns_filter", err, "adding netns " + std::to_string(inode) + " to the filter failed", log.text());
+        return false;
+      }
+    }
+  }
+
+  // Probe batch lookups while the map is still certainly empty: ENOENT
+  // ("no more entries") means the command works for this map type.
+  {
+    __u64 out_batch = 0;
+    __u64 key = 0;
+    std::vector<uint8_t> value(sizeof(struct weft_socket));
+    __u32 count = 1;
+    struct bpf_map_batch_opts batch_opts = BatchOpts();
+    err = bpf_map_lookup_batch(bpf_map__fd(skel_->maps.weft_socks), nullptr, &out_batch, &key, value.data(),
+                               &count, &batch_opts);
+    batch_ = err == 0 || err == -ENOENT;
+  }
+
+  rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.weft_events), OnSample, this, nullptr);
+  if (rb_ == nullptr) {
+    ThrowBpfError(env, "load", errno, "mapping the event ring buffer failed", log.text());
+    return false;
+  }
+
+  err = weft__attach(skel_);
+  if (err != 0) {
+    ThrowBpfError(env, "attach", err, "attaching the BPF programs failed", log.text());
+    return false;
+  }
+
+  cpus_ = libbpf_num_possible_cpus();
+  if (cpus_ <= 0) {
+    ThrowBpfError(env, "load", cpus_ == 0 ? EINVAL : -cpus_, "counting possible CPUs failed");
+    return false;
+  }
+  max_entries_ = bpf_map__max_entries(skel_->maps.weft_socks);
+
+  // Process exit (or worker termination) detaches even without close().
+  if (napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok) hook_ = true;
+  return true;
+}
+
+SocketTracer::~SocketTracer() { Release(); }
+
+void SocketTracer::CleanupHook(void* arg) {
+  SocketTracer* self = static_cast<SocketTracer*>(arg);
+  self->hook_ = false;  // Node drops the hook after running it
+  self->Release();
+}
+
+void SocketTracer::Release() {
+  if (poll_ != nullptr) {
+    // Stop before the epoll fd goes away with the ring buffer; the handle is
+    // freed by libuv after the loop has let go of it.
+    poll_->data = nullptr;
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    poll_ = nullptr;
+  }
+  if (rb_ != nullptr) {
+    ring_buffer__free(rb_);
+    rb_ = nullptr;
+  }
+  if (skel_ != nullptr) {
+    weft__destroy(skel_);  // destroys the links (detach), programs and maps
+    skel_ = nullptr;
+  }
+  if (hook_) {
+    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+    hook_ = false;
+  }
+}
+
+bool SocketTracer::EnsureOpen(Napi::Env env) {
+  if (skel_ != nullptr) return true;
+  ThrowBpfError(env, "closed", EBADF, "the SocketTracer is closed");
+  return false;
+}
+
+Napi::Value SocketTracer::GetBatchLookup(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), batch_);
+}
+
+void SocketTracer::Reserve(size_t entries) {
+  if (keys_.size() >= entries) return;
+  keys_.resize(entries);
+  values_.resize(entries * sizeof(struct weft_socket));
+}
+
+// Batches walk the hash buckets in order; ENOENT marks the end (and may come
+// with the last entries). ENOSPC means one bucket holds more entries than we
+// offered room for. Concurrent inserts can make the total exceed max_entries,
+// hence the growth.
+bool SocketTracer::ReadBatched(Napi::Env env, size_t* count) {
+  int fd = bpf_map__fd(skel_->maps.weft_socks);
+  struct bpf_map_batch_opts opts = BatchOpts();
+  __u64 in_batch = 0;
+  __u64 out_batch = 0;
+  bool first = true;
+  size_t n = 0;
+  for (;;) {
+    if (keys_.size() - n < kMinBatch) Reserve(keys_.size() * 2);
+    __u32 chunk = static_cast<__u32>(keys_.size() - n);
+    int err = bpf_map_lookup_batch(fd, first ? nullptr : &in_batch, &out_batch, &keys_[n],
+                                   &values_[n * sizeof(struct weft_socket)], &chunk, &opts);
+    if (err == 0 || err == -ENOENT) n += chunk;
+    if (err == -ENOENT) break;
+    if (err == -ENOSPC) {
+      Reserve(keys_.size() * 2);
+      continue;
+    }
+    if (err != 0) {
+      ThrowBpfError(env, "read", err, "batch lookup of weft_socks failed");
+      return false;
+    }
+    in_batch = out_batch;
+    first = false;
+  }
+  *count = n;
+  return true;
+}
+
+// Fallback for kernels without batch ops. A key deleted between two calls
+// makes get_next_key restart from the first key; the bound keeps that from
+// looping (duplicates are possible then, and TS keys by (sk, created_ns)).
+bool SocketTracer::ReadIterated(Napi::Env env, size_t* count) {
+  int fd = bpf_map__fd(skel_->maps.weft_socks);
+  __u64 key = 0;
+  __u64 next = 0;
+  bool first = true;
+  size_t n = 0;
+  size_t steps = 0;
+  const size_t max_steps = 2 * max_entries_ + kMinBatch;
+  for (;;) {
+    int err = bpf_map_get_next_key(fd, first ? nullptr : &key, &next);
+    if (err == -ENOENT) break;
+    if (err != 0) {
+      ThrowBpfError(env, "read", err, "iterating weft_socks failed");
+      return false;
+    }
+    first = false;
+    key = next;
+    if (n == keys_.size()) Reserve(keys_.size() * 2);
+    err = bpf_map_lookup_elem(fd, &key, &values_[n * sizeof(struct weft_socket)]);
+    if (err == 0) {
+      keys_[n] = key;
+      n++;
+    } else if (err != -ENOENT) {  // ENOENT: the socket closed meanwhile
+      ThrowBpfError(env, "read", err, "looking up a weft_socks entry failed");
+      return false;
+    }
+    if (++steps >= max_steps) break;
+  }
+  *count = n;
+  return true;
+}
+
+Napi::Value SocketTracer::ReadSockets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  Reserve(max_entries_ > kMinBatch ? max_entries_ : kMinBatch);
+  size_t n = 0;
+  if (!(batch_ ? ReadBatched(env, &n) : ReadIterated(env, &n))) return env.Undefined();
+  return Napi::Buffer<uint8_t>::Copy(env, values_.data(), n * sizeof(struct weft_socket));
+}
+
+int SocketTracer::OnSample(void* ctx, void* data, size_t size) {
+  SocketTracer* self = static_cast<SocketTracer*>(ctx);
+  // Every record is a struct weft_event; anything else is a build mismatch.
+  if (size != sizeof(struct weft_event)) return 0;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  self->pending_.insert(self->pending_.end(), bytes, bytes + size);
+  return 0;
+}
+
+Napi::Value SocketTracer::DrainEvents(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  pending_.clear();
+  int err = ring_buffer__consume(rb_);
+  if (err < 0) {
+    ThrowBpfError(env, "read", err, "consuming the event ring buffer failed");
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, pending_.data(), pending_.size());
+}
+
+void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
+  (void)status;
+  (void)events;
+  SocketTracer* self = static_cast<SocketTracer*>(handle->data);
+  if (self == nullptr || self->rb_ == nullptr) return;
+  Napi::Env env(self->env_);
+  Napi::HandleScope scope(env);
+  self->pending_.clear();
+  // Errors here have no caller to go to; lost events show in the counters.
+  ring_buffer__consume(self->rb_);
+  if (self->pending_.empty()) return;
+  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
+  // MakeCallback runs the microtask queue afterwards, as for any I/O callback.
+  // The callback may close() us: touch nothing of self after this call.
+  self->callback_.MakeCallback(self->Value(), {buffer});
+  if (env.IsExceptionPending()) {
+    Napi::Error error = env.GetAndClearPendingException();
+    napi_fatal_exception(env, error.Value());  // -> process 'uncaughtException'
+  }
+}
+
+Napi::Value SocketTracer::OnEvents(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  if (!info[0].IsFunction()) {
+    Napi::TypeError::New(env, "onEvents(callback) expects a function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (poll_ != nullptr) return env.Undefined();  // already polling: just the new callback
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    ThrowBpfError(env, "poll", EINVAL, "no event loop");
+    return env.Undefined();
+  }
+  uv_poll_t* poll = new uv_poll_t;
+  int err = uv_poll_init(loop, poll, ring_buffer__epoll_fd(rb_));
+  if (err != 0) {
+    delete poll;
+    ThrowBpfError(env, "poll", -err, "polling the ring buffer failed");
+    return env.Undefined();
+  }
+  poll->data = this;
+  err = uv_poll_start(poll, UV_READABLE, OnPoll);
+  if (err != 0) {
+    poll->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(poll),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    ThrowBpfError(env, "poll", -err, "polling the ring buffer failed");
+    return env.Undefined();
+  }
+  poll_ = poll;
+  // While events can arrive, the tracer must not be collected silently.
+  Ref();
+  return env.Undefined();
+}
+
+Napi::Value SocketTracer::ReadCounters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  int fd = bpf_map__fd(skel_->maps.weft_counters);
+  std::vector<__u64> per_cpu(cpus_);  // __u64 values need no per-CPU padding
+  Napi::Array result = Napi::Array::New(env, WEFT_CNT_MAX);
+  for (__u32 key = 0; key < WEFT_CNT_MAX; key++) {
+    int err = bpf_map_lookup_elem(fd, &key, per_cpu.data());
+    if (err != 0) {
+      ThrowBpfError(env, "read", err, "reading weft_counters failed");
+      return env.Undefined();
+    }
+    __u64 sum = 0;
+    for (__u64 v : per_cpu) sum += v;
+    result.Set(key, Napi::Number::New(env, static_cast<double>(sum)));
+  }
+  return result;
+}
+
+Napi::Value SocketTracer::MapIds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  struct {
+    const char* name;
+    struct bpf_map* map;
+  } maps[] = {
+      {"sockets", skel_->maps.weft_socks},
+      {"events", skel_->maps.weft_events},
+      {"counters", skel_->maps.weft_counters},
+  };
+  Napi::Object result = Napi::Object::New(env);
+  for (const auto& m : maps) {
+    struct bpf_map_info map_info;
+    __u32 len = sizeof(map_info);
+    memset(&map_info, 0, sizeof(map_info));
+    // bpf_map_get_info_by_fd only exists from libbpf 1.2.
+    int err = bpf_obj_get_info_by_fd(bpf_map__fd(m.map), &map_info, &len);
+    if (err != 0) {
+      ThrowBpfError(env, "read", err, std::string("reading the info of map ") + m.name + " failed");
+      return env.Undefined();
+    }
+    result.Set(m.name, Napi::Number::New(env, map_info.id));
+  }
+  return result;
+}
+
+Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {
+  bool polling = poll_ != nullptr;
+  Release();
+  if (polling) Unref();
+  callback_.Reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object InitSocketTracer(Napi::Env env, Napi::Object exports) {
+  exports.Set("SocketTracer", SocketTracer::Define(env));
+  return exports;
+}
+
+}  // namespace weft_native

@@ -1,0 +1,424 @@
+// Tests of @weft/native against the running kernel. They need root (BPF,
+// conntrack, iptables) and a built addon: make -C bpf && npm run build -w @weft/native.
+// Run: node --test native/test/
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import test from 'node:test';
+
+import { BpfError, ConntrackWatcher, SocketTracer, layout, probeFentry } from '../lib/index.js';
+
+const TRACEPOINT = { trafficPath: 'tracepoint', maxSockets: 4096, ringBufferBytes: 1 << 20, netnsInodes: null };
+const OUR_NETNS = statSync('/proc/self/ns/net').ino;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check, { timeoutMs = 3000, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function decodeSocket(buffer, offset) {
+  const f = layout.socket;
+  const commEnd = buffer.indexOf(0, offset + f.comm);
+  return {
+    sk: buffer.readBigUInt64LE(offset + f.sk),
+    bytesSent: Number(buffer.readBigUInt64LE(offset + f.bytes_sent)),
+    bytesReceived: Number(buffer.readBigUInt64LE(offset + f.bytes_received)),
+    tgid: buffer.readUInt32LE(offset + f.tgid),
+    netns: buffer.readUInt32LE(offset + f.netns),
+    family: buffer.readUInt16LE(offset + f.family),
+    sport: buffer.readUInt16LE(offset + f.sport),
+    dport: buffer.readUInt16LE(offset + f.dport),
+    role: buffer.readUInt8(offset + f.role),
+    flags: buffer.readUInt8(offset + f.flags),
+    state: buffer.readUInt8(offset + f.state),
+    comm: buffer.toString('latin1', offset + f.comm, Math.min(commEnd, offset + f.comm + 16)),
+  };
+}
+
+function decodeSockets(buffer) {
+  assert.equal(buffer.length % layout.socketSize, 0);
+  const records = [];
+  for (let offset = 0; offset < buffer.length; offset += layout.socketSize) records.push(decodeSocket(buffer, offset));
+  return records;
+}
+
+function decodeEvents(buffer) {
+  assert.equal(buffer.length % layout.eventSize, 0);
+  const events = [];
+  for (let offset = 0; offset < buffer.length; offset += layout.eventSize) {
+    events.push({
+      type: buffer.readUInt32LE(offset + layout.eventTypeOffset),
+      ts: buffer.readBigUInt64LE(offset + layout.eventTsOffset),
+      socket: decodeSocket(buffer, offset + layout.eventSocketOffset),
+    });
+  }
+  return events;
+}
+
+const between = (records, sport, dport) => records.filter((r) => r.sport === sport && r.dport === dport);
+
+/** A loopback connection: client sends `up` bytes, server answers `down` bytes; both fully read. */
+async function openConnection({ up, down, host = '127.0.0.1' }) {
+  const server = net.createServer();
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  await new Promise((resolve) => server.listen(0, host, resolve));
+  const client = net.connect(server.address().port, host);
+  await new Promise((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  const serverSide = await accepted;
+  const received = (socket, bytes) =>
+    new Promise((resolve) => {
+      let total = 0;
+      if (bytes === 0) resolve();
+      socket.on('data', (chunk) => {
+        total += chunk.length;
+        if (total >= bytes) resolve();
+      });
+    });
+  const serverGot = received(serverSide, up);
+  const clientGot = received(client, down);
+  if (up) client.write(Buffer.alloc(up, 0x61));
+  await serverGot;
+  if (down) serverSide.write(Buffer.alloc(down, 0x62));
+  await clientGot;
+  return {
+    clientPort: client.localPort,
+    serverPort: server.address().port,
+    async close() {
+      const closed = (s) => new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', resolve)));
+      client.destroy();
+      serverSide.destroy();
+      await Promise.all([closed(client), closed(serverSide)]);
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function expectPair(records, conn, up, down) {
+  const client = between(records, conn.clientPort, conn.serverPort);
+  const server = between(records, conn.serverPort, conn.clientPort);
+  assert.equal(client.length, 1, 'one client record');
+  assert.equal(server.length, 1, 'one server record');
+  assert.equal(client[0].role, layout.roles.client);
+  assert.equal(server[0].role, layout.roles.server);
+  assert.equal(client[0].bytesSent, up);
+  assert.equal(client[0].bytesReceived, down);
+  assert.equal(server[0].bytesSent, down);
+  assert.equal(server[0].bytesReceived, up);
+  assert.equal(client[0].family, 2);
+  assert.equal(client[0].netns, OUR_NETNS);
+  return { client: client[0], server: server[0] };
+}
+
+test('layout matches bpf/weft.h', { timeout: 20_000 }, () => {
+  assert.equal(layout.socketSize, 128);
+  assert.equal(layout.eventSize, 144);
+  assert.equal(layout.eventSocketOffset, 16);
+  assert.equal(layout.eventTypeOffset, 0);
+  assert.equal(layout.eventTsOffset, 8);
+  assert.equal(layout.socket.comm + 16, layout.socketSize);
+  assert.equal(layout.counters.count, 8);
+  assert.deepEqual(layout.eventTypes, { open: 1, close: 2, listen: 3 });
+  assert.deepEqual(layout.roles, { unknown: 0, client: 1, server: 2 });
+  assert.ok(Object.isFrozen(layout.socket));
+});
+
+test('probeFentry reports instead of throwing', { timeout: 20_000 }, () => {
+  const real = probeFentry('tcp_sendmsg');
+  assert.equal(typeof real.ok, 'boolean');
+  if (!real.ok) {
+    assert.match(real.code, /^E[A-Z0-9]+$/);
+    assert.equal(typeof real.message, 'string');
+  }
+  const missing = probeFentry('no_such_function_xyz');
+  assert.equal(missing.ok, false);
+  assert.ok(['ENOENT', 'ESRCH'].includes(missing.code), missing.code);
+  assert.throws(() => probeFentry(''), TypeError);
+});
+
+test('options are validated in JS', { timeout: 20_000 }, () => {
+  assert.throws(() => new SocketTracer({ ...TRACEPOINT, trafficPath: 'uprobe' }), TypeError);
+  assert.throws(() => new SocketTracer({ ...TRACEPOINT, ringBufferBytes: 3 * 4096 }), RangeError);
+  assert.throws(() => new SocketTracer({ ...TRACEPOINT, maxSockets: 0 }), RangeError);
+  assert.throws(() => new SocketTracer({ ...TRACEPOINT, netnsInodes: [-1] }), TypeError);
+});
+
+test('tracepoint path: live sockets with exact bytes, then close events', { timeout: 20_000 }, async () => {
+  const tracer = new SocketTracer(TRACEPOINT);
+  try {
+    assert.equal(typeof tracer.batchLookup, 'boolean');
+    const conn = await openConnection({ up: 1000, down: 300 });
+    const live = decodeSockets(tracer.readSockets());
+    const pair = expectPair(live, conn, 1000, 300);
+    assert.equal(pair.client.tgid, process.pid);
+    assert.ok(pair.client.flags & layout.flags.established);
+
+    const counters = tracer.readCounters();
+    assert.equal(counters.length, layout.counters.count);
+    assert.ok(counters[layout.counters.sends] >= 2);
+    assert.ok(counters[layout.counters.recvs] >= 2);
+
+    const ids = tracer.mapIds();
+    const shown = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(ids.sockets)], { encoding: 'utf8' }));
+    assert.equal(shown.name, 'weft_socks');
+    assert.equal(shown.max_entries, TRACEPOINT.maxSockets);
+
+    await conn.close();
+    const events = [];
+    const closes = await waitFor(
+      () => {
+        events.push(...decodeEvents(tracer.drainEvents()));
+        const mine = events.filter((e) => e.type === layout.eventTypes.close).map((e) => e.socket);
+        return between(mine, conn.clientPort, conn.serverPort).length && between(mine, conn.serverPort, conn.clientPort).length
+          ? mine
+          : null;
+      },
+      { what: 'close events' },
+    );
+    expectPair(closes, conn, 1000, 300);
+    const after = decodeSockets(tracer.readSockets());
+    assert.equal(between(after, conn.clientPort, conn.serverPort).length, 0);
+    assert.equal(between(after, conn.serverPort, conn.clientPort).length, 0);
+  } finally {
+    tracer.close();
+  }
+});
+
+test('netns filter: a foreign namespace sees nothing, ours sees the traffic', { timeout: 20_000 }, async () => {
+  const foreign = new SocketTracer({ ...TRACEPOINT, netnsInodes: [1] });
+  const ours = new SocketTracer({ ...TRACEPOINT, netnsInodes: [OUR_NETNS] });
+  try {
+    const conn = await openConnection({ up: 10, down: 20 });
+    const seen = decodeSockets(foreign.readSockets());
+    assert.equal(between(seen, conn.clientPort, conn.serverPort).length, 0);
+    assert.equal(between(seen, conn.serverPort, conn.clientPort).length, 0);
+    expectPair(decodeSockets(ours.readSockets()), conn, 10, 20);
+    await conn.close();
+    await sleep(100);
+    const events = decodeEvents(foreign.drainEvents()).map((e) => e.socket);
+    assert.equal(between(events, conn.clientPort, conn.serverPort).length, 0);
+  } finally {
+    foreign.close();
+    ours.close();
+  }
+});
+
+test('two tracers at once; close is idempotent; a failed load leaves nothing behind', { timeout: 20_000 }, async () => {
+  const a = new SocketTracer(TRACEPOINT);
+  const b = new SocketTracer(TRACEPOINT);
+  try {
+    const conn = await openConnection({ up: 1000, down: 300 });
+    expectPair(decodeSockets(a.readSockets()), conn, 1000, 300);
+    expectPair(decodeSockets(b.readSockets()), conn, 1000, 300);
+    await conn.close();
+  } finally {
+    a.close();
+    a.close();
+    b.close();
+  }
+  assert.throws(() => a.readSockets(), (e) => e instanceof BpfError && e.op === 'closed' && e.code === 'EBADF');
+
+  if (probeFentry('tcp_sendmsg').ok) {
+    new SocketTracer({ ...TRACEPOINT, trafficPath: 'fentry' }).close();
+  } else {
+    assert.throws(
+      () => new SocketTracer({ ...TRACEPOINT, trafficPath: 'fentry' }),
+      (e) => e instanceof BpfError && e.op === 'load' && typeof e.code === 'string' && e.errno > 0,
+    );
+  }
+  const again = new SocketTracer(TRACEPOINT);
+  try {
+    const conn = await openConnection({ up: 5, down: 7 });
+    expectPair(decodeSockets(again.readSockets()), conn, 5, 7);
+    await conn.close();
+  } finally {
+    again.close();
+  }
+});
+
+test('onEvents delivers the close of a short connection', { timeout: 20_000 }, async () => {
+  const tracer = new SocketTracer(TRACEPOINT);
+  try {
+    const closes = [];
+    let calls = 0;
+    tracer.onEvents((buffer) => {
+      calls++;
+      assert.ok(Buffer.isBuffer(buffer) && buffer.length > 0);
+      for (const e of decodeEvents(buffer)) if (e.type === layout.eventTypes.close) closes.push(e.socket);
+    });
+    const conn = await openConnection({ up: 42, down: 0 });
+    await conn.close();
+    await waitFor(() => between(closes, conn.clientPort, conn.serverPort).length > 0, { what: 'close via onEvents' });
+    const [client] = between(closes, conn.clientPort, conn.serverPort);
+    assert.equal(client.bytesSent, 42);
+    assert.ok(calls >= 1);
+  } finally {
+    tracer.close();
+  }
+});
+
+/** Deletes an nft table we created, unless someone else put rules in it meanwhile. */
+function dropTableIfEmpty(family) {
+  const listed = spawnSync('nft', ['-j', 'list', 'table', family, 'nat'], { encoding: 'utf8' });
+  if (listed.status !== 0) return;
+  const hasRules = JSON.parse(listed.stdout).nftables.some((entry) => 'rule' in entry);
+  if (!hasRules) spawnSync('nft', ['delete', 'table', family, 'nat'], { stdio: 'ignore' });
+}
+
+/**
+ * Adds a nat OUTPUT rule for the duration of fn. iptables-nft leaves the
+ * (then empty) table behind, which keeps conntrack on for the whole host, so
+ * a table that did not exist before is removed again.
+ */
+async function withNatRule(rule, fn, { command = 'iptables', family = 'ip' } = {}) {
+  const natExisted = spawnSync('nft', ['list', 'table', family, 'nat'], { stdio: 'ignore' }).status === 0;
+  execFileSync(command, ['-t', 'nat', '-A', 'OUTPUT', ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    return await fn();
+  } finally {
+    execFileSync(command, ['-t', 'nat', '-D', 'OUTPUT', ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (!natExisted) dropTableIfEmpty(family);
+  }
+}
+
+const HARMLESS = ['-d', '198.18.255.254/32', '-p', 'tcp', '--dport', '9', '-j', 'DNAT', '--to-destination', '127.0.0.1:9'];
+
+test('conntrack: dump and events for loopback TCP', { timeout: 20_000 }, async () => {
+  await withNatRule(HARMLESS, async () => {
+    const watcher = new ConntrackWatcher();
+    try {
+      assert.ok(Array.isArray(watcher.dump()));
+      const events = [];
+      watcher.onEvents((batch) => events.push(...batch));
+      const conn = await openConnection({ up: 1, down: 1 });
+      const flows = watcher.dump().filter((f) => f.origSrcPort === conn.clientPort && f.origDstPort === conn.serverPort);
+      assert.equal(flows.length, 1);
+      assert.deepEqual(flows[0], {
+        family: 4,
+        origSrc: '127.0.0.1',
+        origSrcPort: conn.clientPort,
+        origDst: '127.0.0.1',
+        origDstPort: conn.serverPort,
+        replySrc: '127.0.0.1',
+        replySrcPort: conn.serverPort,
+        replyDst: '127.0.0.1',
+        replyDstPort: conn.clientPort,
+      });
+      await waitFor(() => events.some((e) => e.type === 'new' && e.origSrcPort === conn.clientPort), { what: 'conntrack new event' });
+      await conn.close();
+      // The entry would sit in TIME_WAIT for minutes: delete it to see the destroy event.
+      execFileSync('conntrack', ['-D', '-p', 'tcp', '--orig-port-src', String(conn.clientPort)], { stdio: 'ignore' });
+      const destroyed = await waitFor(
+        () => events.find((e) => e.type === 'destroy' && e.origSrcPort === conn.clientPort),
+        { what: 'conntrack destroy event' },
+      );
+      assert.equal(destroyed.replySrcPort, conn.serverPort);
+      assert.ok(events.every((e) => ['new', 'destroy'].includes(e.type)), 'no updates unless asked for');
+      assert.equal(watcher.overflows, 0);
+    } finally {
+      watcher.close();
+      watcher.close();
+    }
+  });
+});
+
+test('conntrack: IPv6 flows are dumped too', { timeout: 20_000 }, async () => {
+  // The ip6 conntrack hooks come with an ip6 nat table.
+  const rule6 = ['-d', '2001:db8::fe/128', '-p', 'tcp', '--dport', '9', '-j', 'DNAT', '--to-destination', '[::1]:9'];
+  await withNatRule(
+    rule6,
+    async () => {
+      const watcher = new ConntrackWatcher();
+      try {
+        const events = [];
+        watcher.onEvents((batch) => events.push(...batch));
+        const conn = await openConnection({ up: 1, down: 1, host: '::1' });
+        await waitFor(() => events.some((e) => e.type === 'new' && e.family === 6 && e.origSrcPort === conn.clientPort), {
+          what: 'IPv6 new event',
+        });
+        const flows = watcher.dump().filter((f) => f.origSrcPort === conn.clientPort && f.origDstPort === conn.serverPort);
+        assert.equal(flows.length, 1);
+        assert.equal(flows[0].family, 6);
+        assert.equal(flows[0].origSrc, '::1');
+        assert.equal(flows[0].replySrc, '::1');
+        await conn.close();
+      } finally {
+        watcher.close();
+      }
+    },
+    { command: 'ip6tables', family: 'ip6' },
+  );
+});
+
+test('conntrack: DNAT shows the service address and the backend that answered', { timeout: 20_000 }, async () => {
+  const server = net.createServer((socket) => socket.on('data', () => socket.end('pong')));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const backendPort = server.address().port;
+  const rule = ['-d', '198.18.0.10/32', '-p', 'tcp', '--dport', '8080', '-j', 'DNAT', '--to-destination', `127.0.0.1:${backendPort}`];
+  try {
+    await withNatRule(rule, async () => {
+      const watcher = new ConntrackWatcher();
+      try {
+        const events = [];
+        watcher.onEvents((batch) => events.push(...batch));
+        const client = net.connect({ port: 8080, host: '198.18.0.10', timeout: 5000 });
+        await new Promise((resolve, reject) => {
+          client.once('connect', resolve);
+          client.once('error', reject);
+          // Without a working DNAT the SYN goes out to the network: fail, do not hang.
+          client.once('timeout', () => client.destroy(new Error('connect to 198.18.0.10:8080 timed out')));
+        });
+        client.setTimeout(0);
+        const clientPort = client.localPort;
+        const [flow] = watcher.dump().filter((f) => f.origSrcPort === clientPort && f.origDstPort === 8080);
+        assert.ok(flow, 'flow in dump');
+        assert.equal(flow.origDst, '198.18.0.10');
+        assert.equal(flow.replySrc, '127.0.0.1');
+        assert.equal(flow.replySrcPort, backendPort);
+        assert.equal(flow.replyDstPort, clientPort);
+        const created = await waitFor(() => events.find((e) => e.type === 'new' && e.origSrcPort === clientPort), {
+          what: 'DNAT new event',
+        });
+        assert.equal(created.origDst, '198.18.0.10');
+        assert.equal(created.replySrcPort, backendPort);
+        const closed = new Promise((resolve) => client.once('close', resolve));
+        client.resume(); // 'close' needs the server's FIN to be read
+        client.end('ping');
+        await closed;
+      } finally {
+        watcher.close();
+      }
+    });
+  } finally {
+    server.close();
+  }
+});
+
+test('conntrack without CAP_NET_ADMIN: BpfError conntrack_open EPERM', { timeout: 20_000 }, (t) => {
+  const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
+  const script = `
+    const { ConntrackWatcher } = await import(${JSON.stringify(index)});
+    try { new ConntrackWatcher(); console.log(JSON.stringify({ ok: true })); }
+    catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, op: e.op })); }`;
+  const result = spawnSync(
+    'setpriv',
+    ['--inh-caps=-net_admin', '--bounding-set=-net_admin', process.execPath, '--input-type=module', '-e', script],
+    { encoding: 'utf8' },
+  );
+  if (result.error || result.status !== 0) {
+    t.skip(`setpriv could not drop CAP_NET_ADMIN: ${result.error?.message ?? result.stderr}`);
+    return;
+  }
+  assert.deepEqual(JSON.parse(result.stdout), { name: 'BpfError', code: 'EPERM', op: 'conntrack_open' });
+});
