@@ -7,8 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-# Leftovers of an interrupted run: test namespaces are named wt<pid>-...
-for ns in $(ip netns list 2>/dev/null | awk '/^wt[0-9]/{print $1}'); do ip netns del "$ns" 2>/dev/null || true; done
+# Leftovers of an interrupted run: test namespaces are named wt<pid><letter>-...;
+# remove those whose test process is gone.
+for ns in $(ip netns list 2>/dev/null | awk '/^wt[0-9]/{print $1}'); do
+  pid=$(sed -E 's/^wt([0-9]+).*/\1/' <<<"$ns")
+  [ -d "/proc/$pid" ] || ip netns del "$ns" 2>/dev/null || true
+done
 
 if [ $# -gt 0 ]; then
   files=("$@")
