@@ -3,9 +3,11 @@ import { agentCommand } from './commands/agentCommand.js';
 
 const program = new Command('weft')
   .description('Weft: a live service-dependency map built from the kernel up')
-  .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (text, write) => write(`weft: ${text.replace(/^error: /, '')}`) });
 
-program.addCommand(agentCommand());
+// Subcommands made with `new Command` copy the parent's settings only when asked.
+for (const command of [agentCommand()]) {
+  program.addCommand(command.copyInheritedSettings(program));
+}
 
 await program.parseAsync(process.argv);
