@@ -178,18 +178,34 @@ static __always_inline void weft_emit(__u32 type, const struct weft_socket *s)
 
 /* Shared by the tracepoint and the kprobe/fentry paths: one send or receive
  * of `bytes` application bytes by the current task. */
+/* Shared by the tracepoint and the kprobe/fentry paths: one send or receive
+ * of `bytes` application bytes by the current task. This runs on every send
+ * and receive on the host, so the common case (a socket we already track,
+ * used by the same task as last time) costs one hash lookup, one atomic add
+ * and two helper calls; everything else is read only when it can have changed.
+ * Known trade-off: a comm changed by exec/prctl without a new thread keeps the
+ * old name until another thread touches the socket. */
 static __always_inline void weft_account(const struct sock *sk, long bytes, bool sending)
 {
+	__u64 key = (__u64)sk;
 	struct weft_socket *s;
+	__u64 pid_tgid;
 
-	if (bytes <= 0 || !weft_is_tcp(sk))
+	if (bytes <= 0)
 		return;
-	if (BPF_CORE_READ(sk, __sk_common.skc_state) == WEFT_TCP_LISTEN)
-		return;
-	/* A socket we did not see open predates the agent: track it from now. */
-	s = weft_socket_entry(sk, WEFT_ROLE_UNKNOWN, true);
-	if (!s)
-		return;
+	s = bpf_map_lookup_elem(&weft_socks, &key);
+	if (!s) {
+		/* Only TCP sockets are ever inserted, so the type checks are
+		 * needed on a miss only (UDP, unix, or a socket predating us). */
+		if (!weft_is_tcp(sk) || BPF_CORE_READ(sk, __sk_common.skc_state) == WEFT_TCP_LISTEN)
+			return;
+		/* A socket we did not see open predates the agent: track it from now. */
+		s = weft_socket_entry(sk, WEFT_ROLE_UNKNOWN, true);
+		if (!s)
+			return;
+		weft_read_endpoints(s, sk);
+		weft_read_tcp(s, sk);
+	}
 	if (sending) {
 		__sync_fetch_and_add(&s->bytes_sent, bytes);
 		weft_count(WEFT_CNT_SENDS);
@@ -197,9 +213,14 @@ static __always_inline void weft_account(const struct sock *sk, long bytes, bool
 		__sync_fetch_and_add(&s->bytes_received, bytes);
 		weft_count(WEFT_CNT_RECVS);
 	}
-	weft_read_task(s);
-	weft_read_endpoints(s, sk);
-	weft_read_tcp(s, sk);
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (s->pid != (__u32)pid_tgid || s->tgid != (pid_tgid >> 32))
+		weft_read_task(s);
+	/* Ports are final once established; before that (or if the port was
+	 * picked late) read them again. */
+	if (s->sport == 0)
+		weft_read_endpoints(s, sk);
+	s->srtt_us = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
 }
 
 #endif /* WEFT_SOCKET_COMMON_BPF_H */
