@@ -37,8 +37,8 @@ enum weft_counter {
 	WEFT_CNT_SOCKET_MAP_FULL = 0, /* new socket not tracked: map full */
 	WEFT_CNT_RINGBUF_DROPS = 1,   /* event lost: ring buffer full */
 	WEFT_CNT_EVENTS = 2,          /* events written to the ring buffer */
-	WEFT_CNT_SENDS = 3,           /* send calls accounted */
-	WEFT_CNT_RECVS = 4,           /* receive calls accounted */
+	WEFT_CNT_SENDS = 3,           /* reserved: per-call counting costs too much on the hot path */
+	WEFT_CNT_RECVS = 4,           /* reserved, likewise */
 	WEFT_CNT_MAX = 8,
 };
 
