@@ -2,52 +2,166 @@
 # Sets up everything Weft needs on a Debian 12 machine, as root: apt packages,
 # npm packages, the BPF objects, the native addon and the TypeScript build.
 # Idempotent, and quick when nothing changed: each step checks before it works.
+# Prints one line per step; the output of a step that fails is shown in full.
+# Non-interactive (safe with no stdin, CI=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf 'weft setup: [%s/5] %s\n' "$1" "$2"; }
-fail() { printf 'weft setup: %s\n' "$1" >&2; exit 1; }
+APT_PACKAGES=(
+  clang llvm libbpf-dev bpftool                       # BPF programs and their skeleton
+  g++ make python3 pkg-config libelf-dev zlib1g-dev    # the native addon (node-gyp)
+  libmnl-dev libnetfilter-conntrack-dev                #   and its conntrack half
+  iproute2 iptables conntrack libcap2-bin curl         # kernel tests
+  nginx wrk                                            # bench/agent-overhead
+)
 
-[ "$(id -u)" = 0 ] || fail "run as root (apt packages and BPF need it)"
-[ -r /etc/debian_version ] || fail "this script supports Debian 12 (bookworm); install the packages listed in scripts/setup.sh by hand elsewhere"
-[ -r /sys/kernel/btf/vmlinux ] || fail "this kernel has no BTF (/sys/kernel/btf/vmlinux): Weft needs CONFIG_DEBUG_INFO_BTF=y"
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
-[ "$node_major" = 20 ] || fail "Node.js 20.x is required (found: $node_major)"
+started=$(date +%s%N)
+elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
+# One line per step: "weft setup: [2/5] npm packages ... up to date". A step
+# that has work to do prints its line's start first and its result when done.
+open_line=""
+begin() { printf 'weft setup: [%s/5] %s ... ' "$1" "$2"; open_line=1; }
+end() { printf '%s\n' "$1"; open_line=""; }
+fail() {
+  [ -z "$open_line" ] || printf 'failed\n'
+  printf 'weft setup: error: %s\n' "$1" >&2
+  exit 1
+}
+log=$(mktemp /tmp/weft-setup.XXXXXX)
+cleanup() { rm -f "$log"; }
+trap cleanup EXIT
+# Runs a command with its output in $log; on failure shows the tail and stops.
+quietly() {
+  local what=$1; shift
+  if ! "$@" >"$log" 2>&1 </dev/null; then
+    tail -n 40 "$log" >&2
+    fail "$what failed: $*"
+  fi
+}
 
-APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make g++ python3
-  iproute2 iptables conntrack libmnl-dev libnetfilter-conntrack-dev libcap2-bin curl nginx wrk)
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
+# --- The machine -------------------------------------------------------------
+[ "$(id -u)" = 0 ] || fail "run as root (it installs apt packages; the BPF build and tests need root too)"
+{ [ -r /etc/debian_version ] && command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; } \
+  || fail "this script supports Debian 12 (bookworm) and relatives with apt; elsewhere install the equivalents of: ${APT_PACKAGES[*]}"
+[ -r /sys/kernel/btf/vmlinux ] \
+  || fail "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): Weft needs a kernel built with CONFIG_DEBUG_INFO_BTF=y"
+command -v node >/dev/null || fail "Node.js 20.x is required (no node on PATH)"
+node_version=$(node -p 'process.versions.node')
+case $node_version in
+  20.[6-9].* | 20.[1-9][0-9].*) ;;
+  *) fail "Node.js 20.x (20.6 or later) is required; found $node_version at $(command -v node)" ;;
+esac
+command -v npm >/dev/null || fail "npm is required (it comes with Node.js)"
+
+# One set-up at a time per checkout (the test and bench scripts run this too).
+mkdir -p .weft
+exec 9>.weft/setup.lock
+flock -w 900 9 || fail "another set-up in this checkout holds .weft/setup.lock"
+
+# --- 1. apt packages ---------------------------------------------------------
+# The packages of the list that dpkg does not have installed.
+not_installed() {
+  local installed
+  # dpkg-query fails when one of them is unknown to dpkg: that is an answer.
+  installed=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "$@" 2>/dev/null | awk '$1 == "installed" {printf "%s ", $2}' || true) "
+  for pkg in "$@"; do [[ $installed == *" $pkg "* ]] || echo "$pkg"; done
+}
+mapfile -t missing < <(not_installed "${APT_PACKAGES[@]}")
+begin 1 "apt packages"
 if [ ${#missing[@]} -eq 0 ]; then
-  step 1 "apt packages ... up to date"
+  end "up to date"
 else
-  step 1 "apt packages ... installing ${missing[*]}"
+  t=$(date +%s%N)
+  printf 'installing %s ... ' "${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # Keep package installs from starting services (nginx is only a benchmark target).
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" > /tmp/weft-apt.log 2>&1 \
-    || { tail -20 /tmp/weft-apt.log >&2; fail "apt-get install failed (log: /tmp/weft-apt.log)"; }
+  # nginx is only the benchmark's server (the benchmark runs its own instance):
+  # keep the package from starting the system service.
+  ours_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\n# weft setup: no service starts during package installs\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    ours_policy=1
+  fi
+  nginx_before=$(pgrep -x nginx || true)
+  trap '[ -z "$ours_policy" ] || rm -f /usr/sbin/policy-rc.d; cleanup' EXIT
+  quietly "apt-get update" apt-get update -q
+  quietly "apt-get install" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  [ -z "$ours_policy" ] || rm -f /usr/sbin/policy-rc.d
+  ours_policy=""
+  if [[ " ${missing[*]} " == *" nginx "* ]]; then
+    # Should a service have started anyway, stop it (only if none ran before).
+    if [ -z "$nginx_before" ] && pgrep -x nginx >/dev/null; then
+      nginx -s stop >/dev/null 2>&1 || pkill -F /run/nginx.pid 2>/dev/null || true
+    fi
+    if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+  fi
+  mapfile -t still < <(not_installed "${missing[@]}")
+  [ ${#still[@]} -eq 0 ] || fail "apt packages still missing after apt-get install: ${still[*]}"
+  end "done ($(elapsed "$t"))"
 fi
 
+# --- 2. npm packages ---------------------------------------------------------
+# npm writes node_modules/.package-lock.json on every install: it being newer
+# than the lockfile and every package.json means nothing changed since.
 stamp=node_modules/.package-lock.json
-newest_manifest=$(ls -t package-lock.json package.json */package.json apps/*/package.json 2>/dev/null | head -1)
-if [ -f "$stamp" ] && [ "$stamp" -nt "$newest_manifest" ]; then
-  step 2 "npm packages ... up to date"
+mapfile -t manifests < <(find package.json apps libs native test bench -maxdepth 2 -name package.json -not -path '*/node_modules/*' 2>/dev/null)
+npm_needed=""
+if [ ! -f "$stamp" ] || [ ! -x node_modules/.bin/tsc ]; then
+  npm_needed=1
 else
-  step 2 "npm packages ... installing"
-  npm ci --no-audit --no-fund --loglevel=error
+  for f in package-lock.json "${manifests[@]}"; do
+    if [ -e "$f" ] && [ "$f" -nt "$stamp" ]; then npm_needed=1; break; fi
+  done
+fi
+begin 2 "npm packages"
+if [ -z "$npm_needed" ]; then
+  end "up to date"
+else
+  t=$(date +%s%N)
+  if [ -f package-lock.json ]; then
+    printf 'npm ci ... '
+    quietly "npm ci" npm ci --no-audit --no-fund --loglevel=error
+  else
+    printf 'npm install (no package-lock.json yet) ... '
+    quietly "npm install" npm install --no-audit --no-fund --loglevel=error
+  fi
+  touch "$stamp"
+  end "done ($(elapsed "$t"))"
 fi
 
-step 3 "BPF programs (bpf/) ..."
-make -s -C bpf
+# --- 3. BPF programs ---------------------------------------------------------
+begin 3 "BPF programs (make -C bpf)"
+if make -q -C bpf >/dev/null 2>&1; then
+  end "up to date"
+else
+  t=$(date +%s%N)
+  quietly "the BPF build" make -C bpf
+  end "built ($(elapsed "$t"))"
+fi
 
-step 4 "native addon (native/) ..."
-npm run --silent build -w @weft/native
+# --- 4. native addon ---------------------------------------------------------
+addon=native/build/Release/weft_native.node
+begin 4 "native addon (node-gyp)"
+before=$(stat -c %y "$addon" 2>/dev/null || echo none)
+t=$(date +%s%N)
+quietly "the native addon build" npm --loglevel=error run build -w @weft/native
+if [ "$(stat -c %y "$addon" 2>/dev/null || echo none)" = "$before" ]; then
+  end "up to date"
+else
+  end "built ($(elapsed "$t"))"
+fi
 
-step 5 "TypeScript ..."
-npx --no-install tsc -b
-echo "weft setup: done"
+# --- 5. TypeScript -----------------------------------------------------------
+# tsc -b rewrites a project's .tsbuildinfo only when it builds that project.
+buildinfo_state() { find . -name '*.tsbuildinfo' -not -path './node_modules/*' -printf '%p %T@\n' 2>/dev/null | sort; }
+begin 5 "TypeScript (tsc -b)"
+before=$(buildinfo_state)
+t=$(date +%s%N)
+quietly "the TypeScript build" node_modules/.bin/tsc -b
+if [ "$(buildinfo_state)" = "$before" ]; then
+  end "up to date"
+else
+  end "built ($(elapsed "$t"))"
+fi
+
+echo "weft setup: done ($(elapsed "$started"))"
