@@ -166,8 +166,8 @@ test('tracepoint path: live sockets with exact bytes, then close events', { time
 
     const counters = tracer.readCounters();
     assert.equal(counters.length, layout.counters.count);
-    assert.ok(counters[layout.counters.sends] >= 2);
-    assert.ok(counters[layout.counters.recvs] >= 2);
+    // Both ends' open events (the hot-path send/recv counters are reserved, not counted).
+    assert.ok(counters[layout.counters.events] >= 2);
 
     const ids = tracer.mapIds();
     const shown = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show', 'id', String(ids.sockets)], { encoding: 'utf8' }));
