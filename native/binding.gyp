@@ -8,7 +8,8 @@
         "src/addon.cc",
         "src/layout.cc",
         "src/socket_tracer.cc",
-        "src/conntrack_watcher.cc"
+        "src/conntrack_watcher.cc",
+        "src/fd_poll.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

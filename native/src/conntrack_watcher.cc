@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common.h"
+#include "fd_poll.h"
 
 namespace weft_native {
 
@@ -202,13 +203,7 @@ void ConntrackWatcher::CleanupHook(void* arg) {
 }
 
 void ConntrackWatcher::Release() {
-  if (poll_ != nullptr) {
-    poll_->data = nullptr;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-  }
+  StopFdPoll(poll_);
   if (events_ != nullptr) {
     mnl_socket_close(events_);
     events_ = nullptr;
@@ -309,45 +304,17 @@ void ConntrackWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
   Napi::Array array = Napi::Array::New(env, flows.size());
   for (size_t i = 0; i < flows.size(); i++) array.Set(static_cast<uint32_t>(i), FlowObject(env, flows[i]));
   // The callback may close() us: touch nothing of self after this call.
-  self->callback_.MakeCallback(self->Value(), {array});
-  if (env.IsExceptionPending()) {
-    Napi::Error error = env.GetAndClearPendingException();
-    napi_fatal_exception(env, error.Value());
-  }
+  DeliverFromPoll(env, self->callback_, self->Value(), array);
 }
 
 Napi::Value ConntrackWatcher::OnEvents(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  if (!info[0].IsFunction()) {
-    Napi::TypeError::New(env, "onEvents(callback) expects a function").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (!SetEventCallback(env, info[0], callback_)) return env.Undefined();
   if (poll_ != nullptr) return env.Undefined();
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    ThrowBpfError(env, "poll", EINVAL, "no event loop");
-    return env.Undefined();
-  }
-  uv_poll_t* poll = new uv_poll_t;
-  int err = uv_poll_init(loop, poll, mnl_socket_get_fd(events_));
-  if (err != 0) {
-    delete poll;
-    ThrowBpfError(env, "poll", -err, "polling the conntrack socket failed");
-    return env.Undefined();
-  }
-  poll->data = this;
-  err = uv_poll_start(poll, UV_READABLE, OnPoll);
-  if (err != 0) {
-    poll->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    ThrowBpfError(env, "poll", -err, "polling the conntrack socket failed");
-    return env.Undefined();
-  }
-  poll_ = poll;
+  poll_ = StartFdPoll(env, mnl_socket_get_fd(events_), OnPoll, this, "the conntrack socket");
+  if (poll_ == nullptr) return env.Undefined();
   Ref();  // a watcher that can still deliver must not be collected silently
   return env.Undefined();
 }

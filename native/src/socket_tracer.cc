@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common.h"
+#include "fd_poll.h"
 #include "weft.h"
 #include "weft.skel.h"
 
@@ -220,15 +221,8 @@ void SocketTracer::CleanupHook(void* arg) {
 }
 
 void SocketTracer::Release() {
-  if (poll_ != nullptr) {
-    // Stop before the epoll fd goes away with the ring buffer; the handle is
-    // freed by libuv after the loop has let go of it.
-    poll_->data = nullptr;
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-  }
+  // Stop before the epoll fd goes away with the ring buffer.
+  StopFdPoll(poll_);
   if (rb_ != nullptr) {
     ring_buffer__free(rb_);
     rb_ = nullptr;
@@ -369,47 +363,18 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   ring_buffer__consume(self->rb_);
   if (self->pending_.empty()) return;
   Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
-  // MakeCallback runs the microtask queue afterwards, as for any I/O callback.
   // The callback may close() us: touch nothing of self after this call.
-  self->callback_.MakeCallback(self->Value(), {buffer});
-  if (env.IsExceptionPending()) {
-    Napi::Error error = env.GetAndClearPendingException();
-    napi_fatal_exception(env, error.Value());  // -> process 'uncaughtException'
-  }
+  DeliverFromPoll(env, self->callback_, self->Value(), buffer);
 }
 
 Napi::Value SocketTracer::OnEvents(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  if (!info[0].IsFunction()) {
-    Napi::TypeError::New(env, "onEvents(callback) expects a function").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+  if (!SetEventCallback(env, info[0], callback_)) return env.Undefined();
   if (poll_ != nullptr) return env.Undefined();  // already polling: just the new callback
 
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    ThrowBpfError(env, "poll", EINVAL, "no event loop");
-    return env.Undefined();
-  }
-  uv_poll_t* poll = new uv_poll_t;
-  int err = uv_poll_init(loop, poll, ring_buffer__epoll_fd(rb_));
-  if (err != 0) {
-    delete poll;
-    ThrowBpfError(env, "poll", -err, "polling the ring buffer failed");
-    return env.Undefined();
-  }
-  poll->data = this;
-  err = uv_poll_start(poll, UV_READABLE, OnPoll);
-  if (err != 0) {
-    poll->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    ThrowBpfError(env, "poll", -err, "polling the ring buffer failed");
-    return env.Undefined();
-  }
-  poll_ = poll;
+  poll_ = StartFdPoll(env, ring_buffer__epoll_fd(rb_), OnPoll, this, "the ring buffer");
+  if (poll_ == nullptr) return env.Undefined();
   // While events can arrive, the tracer must not be collected silently.
   Ref();
   return env.Undefined();
