@@ -5,10 +5,10 @@
  * agent held; a new agent started right after works.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { clientEnds, closedOnBothEnds, theSocket } from '../fixtures/agentExpectations.js';
 import { AgentProcess } from '../fixtures/agentProcess.js';
+import { bpfObjectsOf } from '../fixtures/bpfObjects.js';
 import { reversed } from '../fixtures/agentRows.js';
 import { pollUntil, runCommand } from '../fixtures/commandRunner.js';
 import { curlExchange } from '../fixtures/curlClient.js';
@@ -17,26 +17,6 @@ import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
 let topology: NodeTopology;
 let http: TcpPeerProcess | undefined;
-
-/** BPF objects a process holds, from /proc/PID/fdinfo (prog_id, map_id, link_id lines). */
-function bpfObjectsOf(pid: number): { progs: number[]; maps: number[]; links: number[] } {
-  const found = { progs: new Set<number>(), maps: new Set<number>(), links: new Set<number>() };
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    let info = '';
-    try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    const prog = /^prog_id:\s*(\d+)$/m.exec(info)?.[1];
-    const map = /^map_id:\s*(\d+)$/m.exec(info)?.[1];
-    const link = /^link_id:\s*(\d+)$/m.exec(info)?.[1];
-    if (link) found.links.add(Number(link));
-    else if (prog) found.progs.add(Number(prog));
-    if (map) found.maps.add(Number(map));
-  }
-  return { progs: [...found.progs], maps: [...found.maps], links: [...found.links] };
-}
 
 async function stillLoaded(kind: 'prog' | 'map' | 'link', ids: number[]): Promise<number[]> {
   const alive: number[] = [];

@@ -5,12 +5,12 @@
  * independently with `bpftool map dump` on the agent's weft_socks map.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import { canonicalAddress, formatRows, sumBySocket } from '../fixtures/agentRows.js';
 import { pollUntil, runCommand } from '../fixtures/commandRunner.js';
+import { bpfObjectsOf } from '../fixtures/bpfObjects.js';
+import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { PEER_HEADER_BYTES } from '../fixtures/tcpPeer.js';
 import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
@@ -22,39 +22,14 @@ let topology: NodeTopology;
 let agent: AgentProcess | undefined;
 let metricsAddr: string;
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Ids of the BPF maps the process holds open (from /proc/PID/fdinfo). */
-function mapIdsOf(pid: number): number[] {
-  const ids: number[] = [];
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    try {
-      const match = /^map_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (match?.[1]) ids.push(Number(match[1]));
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  return [...new Set(ids)];
-}
-
 /** The weft_socks map owned by the agent process. bpftool (Debian 7.1) prints no owner pids, so ownership comes from fdinfo. */
 async function socketMapId(pid: number): Promise<number> {
-  for (const id of mapIdsOf(pid)) {
+  for (const id of bpfObjectsOf(pid).maps) {
     const { stdout } = await runCommand('bpftool', ['map', 'show', 'id', String(id), '-j']);
     const map = JSON.parse(stdout) as { name?: string; type?: string };
     if (map.name === 'weft_socks') return id;
   }
-  throw new Error(`agent pid ${pid} holds no map named weft_socks (maps: ${mapIdsOf(pid).join(', ')})`);
+  throw new Error(`agent pid ${pid} holds no map named weft_socks (maps: ${bpfObjectsOf(pid).maps.join(', ')})`);
 }
 
 async function bpftoolEntries(mapId: number): Promise<number> {

@@ -5,10 +5,10 @@
  * connections it did track from their handshake still have exact bytes.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import { canonicalAddress, formatRows, sumBySocket } from '../fixtures/agentRows.js';
+import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
@@ -19,17 +19,6 @@ let topology: NodeTopology;
 let server: TcpPeerProcess | undefined;
 let agent: AgentProcess | undefined;
 let metricsAddr: string;
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   topology = await NodeTopology.create({ pods: 2 });

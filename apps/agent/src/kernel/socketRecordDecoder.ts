@@ -60,8 +60,8 @@ export class SocketRecordDecoder {
     const familyRaw = buf.readUInt16LE(base + o.family);
     const local = this.address(buf, base + o.saddr, familyRaw);
     const remote = this.address(buf, base + o.daddr, familyRaw);
-    const commEnd = buf.indexOf(0, base + o.comm);
-    const commStop = commEnd === -1 || commEnd > base + o.comm + 16 ? base + o.comm + 16 : commEnd;
+    const comm = buf.subarray(base + o.comm, base + o.comm + 16);
+    const commEnd = comm.indexOf(0);
     return {
       id: `${buf.readBigUInt64LE(base + o.sk).toString(16)}-${buf.readBigUInt64LE(base + o.created_ns)}`,
       // Byte totals of one socket stay far below 2^53.
@@ -86,7 +86,7 @@ export class SocketRecordDecoder {
       established: (flags & this.layout.flags.established) !== 0,
       seenOpen: (flags & this.layout.flags.seenOpen) !== 0,
       state: buf.readUInt8(base + o.state),
-      comm: buf.toString('latin1', base + o.comm, commStop),
+      comm: comm.toString('latin1', 0, commEnd === -1 ? comm.length : commEnd),
     };
   }
 

@@ -10,10 +10,11 @@ const KPROBE_MARKERS = [
   '/sys/kernel/debug/tracing/kprobe_events',
 ];
 
-function btfMentions(name: string): boolean {
-  // The BTF blob holds every type name as a NUL-terminated string.
+function btfMentionsAll(names: readonly string[]): boolean {
+  // The BTF blob holds every type name as a NUL-terminated string; read it once.
   try {
-    return readFileSync(VMLINUX_BTF).includes(Buffer.from(`\0${name}\0`));
+    const btf = readFileSync(VMLINUX_BTF);
+    return names.every((name) => btf.includes(Buffer.from(`\0${name}\0`)));
   } catch {
     return false;
   }
@@ -29,6 +30,6 @@ export function measureKernelFeatures(): KernelFeatures {
     kprobesError: KPROBE_MARKERS.some((p) => existsSync(p))
       ? null
       : 'no kprobe PMU or kprobe_events (CONFIG_KPROBES off?)',
-    sockLengthTracepoints: btf && btfMentions('btf_trace_sock_send_length') && btfMentions('btf_trace_sock_recv_length'),
+    sockLengthTracepoints: btf && btfMentionsAll(['btf_trace_sock_send_length', 'btf_trace_sock_recv_length']),
   };
 }
