@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command (and CI's): set up, then run every test in one
 # node test runner invocation, one file at a time:
-#   unit specs beside the code   apps/*/src/**/*.spec.ts  -> apps/*/dist/**/*.spec.js
+#   unit specs beside the code   {apps,libs}/*/src/**/*.spec.ts -> {apps,libs}/*/dist/**/*.spec.js
 #   the native addon's tests     native/test/*.spec.mjs
 #   kernel and harness tests     test/**/*.test.ts        -> test/dist/**/*.test.js
 # (root, BPF, network namespaces). Output is node's TAP, ending with node's
@@ -33,12 +33,13 @@ done
 # Every test file, by group, sorted. Compiled files count only while their
 # source exists (tsc -b never deletes the output of a deleted or renamed test).
 unit=() native=() kernel=()
-if [ -d apps ]; then
+for group in apps libs; do
+  [ -d "$group" ] || continue
   while IFS= read -r f; do
-    src=$(sed -E 's#^(apps/[^/]+)/dist/(.*)\.js$#\1/src/\2.ts#' <<<"$f")
+    src=$(sed -E 's#^((apps|libs)/[^/]+)/dist/(.*)\.js$#\1/src/\3.ts#' <<<"$f")
     [ -f "$src" ] && unit+=("$f")
-  done < <(find apps -path '*/node_modules' -prune -o -path 'apps/*/dist/*' -name '*.spec.js' -print | sort)
-fi
+  done < <(find "$group" -path '*/node_modules' -prune -o -path "$group/*/dist/*" -name '*.spec.js' -print | sort)
+done
 if [ -d native/test ]; then
   mapfile -t native < <(find native/test -name '*.spec.mjs' | sort)
 fi
@@ -58,8 +59,8 @@ else
   for arg in "$@"; do
     arg=${arg#./}
     # A .ts source stands for its compiled file.
-    if [[ $arg == apps/*/src/*.ts ]]; then
-      arg=$(sed -E 's#^(apps/[^/]+)/src/(.*)\.ts$#\1/dist/\2.js#' <<<"$arg")
+    if [[ $arg == apps/*/src/*.ts || $arg == libs/*/src/*.ts ]]; then
+      arg=$(sed -E 's#^((apps|libs)/[^/]+)/src/(.*)\.ts$#\1/dist/\3.js#' <<<"$arg")
     elif [[ $arg == test/*.ts && $arg != test/dist/* ]]; then
       arg=test/dist/${arg#test/}; arg=${arg%.ts}.js
     fi
