@@ -49,6 +49,8 @@ int BPF_PROG(weft_set_state, const struct sock *sk, const int oldstate, const in
 			return 0;
 		s->role = WEFT_ROLE_SERVER;
 		s->flags |= WEFT_F_SEEN_OPEN | WEFT_F_ESTABLISHED;
+		if (count_from_seq)
+			weft_start_counting(s, sk);
 		weft_read_endpoints(s, sk);
 		weft_read_tcp(s, sk);
 		weft_emit(WEFT_EV_OPEN, s);
@@ -61,9 +63,13 @@ int BPF_PROG(weft_set_state, const struct sock *sk, const int oldstate, const in
 	weft_read_endpoints(s, sk);
 	weft_read_tcp(s, sk);
 	s->state = newstate;
+	if (count_from_seq)
+		weft_note_fins(s, sk, oldstate, newstate);
 
 	if (newstate == WEFT_TCP_ESTABLISHED && oldstate == WEFT_TCP_SYN_SENT) {
 		s->flags |= WEFT_F_ESTABLISHED;
+		if (count_from_seq)
+			weft_start_counting(s, sk);
 		weft_emit(WEFT_EV_OPEN, s);
 	} else if (oldstate == WEFT_TCP_SYN_SENT && newstate == WEFT_TCP_CLOSE) {
 		/* Refused (RST), unreachable or timed out before the handshake. */
@@ -88,6 +94,8 @@ int BPF_PROG(weft_destroy_sock, struct sock *sk)
 	weft_read_endpoints(s, sk);
 	weft_read_tcp(s, sk);
 	s->state = WEFT_TCP_CLOSE;
+	if (count_from_seq)
+		weft_count_sequences(s, sk);
 	e = bpf_ringbuf_reserve(&weft_events, sizeof(*e), 0);
 	if (!e) {
 		/* User space notices the entry vanished without its close. */

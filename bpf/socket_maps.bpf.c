@@ -37,5 +37,6 @@ struct {
 } weft_netns_filter SEC(".maps");
 
 const volatile __u8 filter_netns = 0;
+const volatile __u8 count_from_seq = 0;
 
 char LICENSE[] SEC("license") = "GPL";

@@ -24,6 +24,10 @@ enum weft_socket_flags {
 	WEFT_F_CONNECT_FAILED = 1 << 0, /* SYN_SENT -> CLOSE: refused or timed out */
 	WEFT_F_ESTABLISHED = 1 << 1,    /* reached ESTABLISHED while we watched */
 	WEFT_F_SEEN_OPEN = 1 << 2,      /* its handshake happened while we watched */
+	/* Counters path: the sequence positions below are valid and counted. */
+	WEFT_F_COUNTING = 1 << 3,
+	WEFT_F_FIN_SENT = 1 << 4,     /* our FIN is queued: fin_write_seq is set */
+	WEFT_F_FIN_RECEIVED = 1 << 5, /* the peer's FIN arrived: fin_rcv_end is set */
 };
 
 enum weft_event_type {
@@ -53,7 +57,8 @@ struct weft_socket {
 	__u32 retransmits;
 	__u32 resets_sent;
 	__u32 resets_received;
-	__u32 tgid;           /* process of the last task that used the socket */
+	__u32 tgid;           /* process of the task that last used the socket (hook
+	                       * paths) or that connected, closed or holds it (counters) */
 	__u32 pid;            /* thread of that task */
 	__u32 netns;          /* network namespace inode */
 	__u16 family;         /* AF_INET or AF_INET6 */
@@ -62,10 +67,19 @@ struct weft_socket {
 	__u8 role;            /* enum weft_role */
 	__u8 flags;           /* enum weft_socket_flags */
 	__u8 state;           /* last TCP state seen */
-	__u8 pad[3];
+	__u8 owner_scans;     /* counters path: times an owner scan was asked for it */
+	__u8 pad[2];
 	__u8 saddr[16];       /* local address: 4 bytes for AF_INET, else 16 */
 	__u8 daddr[16];       /* remote address */
 	char comm[WEFT_COMM_LEN];
+	/* Counters path: how far the socket's own sequence numbers have been
+	 * counted into bytes_sent/bytes_received (tcp_sock write_seq and
+	 * copied_seq, which move exactly by what sendmsg queued and recvmsg
+	 * consumed, plus one for a FIN). */
+	__u32 sent_seq;
+	__u32 copied_seq;
+	__u32 fin_write_seq;  /* write_seq just before our FIN took its number */
+	__u32 fin_rcv_end;    /* rcv_nxt just after the peer's FIN */
 };
 
 struct weft_event {

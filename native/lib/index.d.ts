@@ -9,7 +9,8 @@ export class BpfError extends Error {
 /** 'EPERM' for 1, 'ENOTSUPP' for 524, 'E<n>' when unknown. */
 export function errnoName(errno: number): string;
 
-export type TrafficPath = 'tracepoint' | 'fentry' | 'kprobe';
+/** counters: no program on send/recv; bytes from each socket's sequence numbers, counted by iterators user space runs (refreshSockets). */
+export type TrafficPath = 'counters' | 'tracepoint' | 'fentry' | 'kprobe';
 export interface SocketTracerOptions {
   trafficPath: TrafficPath;     // which traffic programs get autoload=true; the others autoload=false
   maxSockets: number;           // bpf_map__set_max_entries(weft_socks) before load
@@ -22,7 +23,7 @@ export interface RecordLayout {
   counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
   eventTypes: { open: number; close: number; listen: number };
   roles: { unknown: number; client: number; server: number };
-  flags: { connectFailed: number; established: number; seenOpen: number };
+  flags: { connectFailed: number; established: number; seenOpen: number; counting: number; finSent: number; finReceived: number };
 }
 export const layout: RecordLayout;
 /** Limits the options are validated against, and weft.h's defaults. */
@@ -50,6 +51,12 @@ export class SocketTracer {
   readCounters(): number[];
   /** Kernel ids of the maps (bpf_map_get_info_by_fd), so tests can inspect them with bpftool. */
   mapIds(): { sockets: number; events: number; counters: number };
+  /** Counters path: runs the socket map iterator, which turns each socket's sequence growth into bytes (do it before readSockets). Returns how many tracked sockets still have no owning process and want findOwners(). 0 on other paths. */
+  refreshSockets(): number;
+  /** Counters path: scans every task's open files and names the process of each tracked socket that has none. Returns how many it named. */
+  findOwners(): number;
+  /** Counters path: tracks the TCP sockets that some process holds and that are not tracked yet (those that predate the tracer), from now on, with their owners. Returns how many. */
+  adoptSockets(): number;
   /** Stops polling, detaches and destroys the skeleton. Idempotent. Also happens at process exit (napi env cleanup hook). */
   close(): void;
 }

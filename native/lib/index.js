@@ -35,7 +35,7 @@ export const layout = deepFreeze(binding.layout);
 /** Limits options are checked against (page size, netns filter size, defaults). */
 export const constants = deepFreeze(binding.constants);
 
-const TRAFFIC_PATHS = new Set(['tracepoint', 'fentry', 'kprobe']);
+const TRAFFIC_PATHS = new Set(['counters', 'tracepoint', 'fentry', 'kprobe']);
 const U32_MAX = 0xffffffff;
 
 function isU32(value) {
@@ -105,6 +105,18 @@ export class SocketTracer {
 
   readSockets() {
     return this.#native.readSockets();
+  }
+
+  refreshSockets() {
+    return this.#native.refreshSockets();
+  }
+
+  findOwners() {
+    return this.#native.findOwners();
+  }
+
+  adoptSockets() {
+    return this.#native.adoptSockets();
   }
 
   drainEvents() {

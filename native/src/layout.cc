@@ -12,7 +12,7 @@
 
 namespace weft_native {
 
-static_assert(sizeof(struct weft_socket) == 128, "weft_socket size changed: update TS consumers");
+static_assert(sizeof(struct weft_socket) == 144, "weft_socket size changed: update TS consumers");
 static_assert(offsetof(struct weft_socket, sk) == 0, "weft_socket.sk");
 static_assert(offsetof(struct weft_socket, created_ns) == 8, "weft_socket.created_ns");
 static_assert(offsetof(struct weft_socket, bytes_sent) == 16, "weft_socket.bytes_sent");
@@ -34,9 +34,14 @@ static_assert(offsetof(struct weft_socket, state) == 76, "weft_socket.state");
 static_assert(offsetof(struct weft_socket, saddr) == 80, "weft_socket.saddr");
 static_assert(offsetof(struct weft_socket, daddr) == 96, "weft_socket.daddr");
 static_assert(offsetof(struct weft_socket, comm) == 112, "weft_socket.comm");
+static_assert(offsetof(struct weft_socket, owner_scans) == 77, "weft_socket.owner_scans");
+static_assert(offsetof(struct weft_socket, sent_seq) == 128, "weft_socket.sent_seq");
+static_assert(offsetof(struct weft_socket, copied_seq) == 132, "weft_socket.copied_seq");
+static_assert(offsetof(struct weft_socket, fin_write_seq) == 136, "weft_socket.fin_write_seq");
+static_assert(offsetof(struct weft_socket, fin_rcv_end) == 140, "weft_socket.fin_rcv_end");
 static_assert(sizeof(((struct weft_socket*)nullptr)->comm) == WEFT_COMM_LEN, "weft_socket.comm length");
 
-static_assert(sizeof(struct weft_event) == 144, "weft_event size changed: update TS consumers");
+static_assert(sizeof(struct weft_event) == 160, "weft_event size changed: update TS consumers");
 static_assert(offsetof(struct weft_event, type) == 0, "weft_event.type");
 static_assert(offsetof(struct weft_event, ts_ns) == 8, "weft_event.ts_ns");
 static_assert(offsetof(struct weft_event, socket) == 16, "weft_event.socket");
@@ -108,6 +113,9 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(flags, "connectFailed", WEFT_F_CONNECT_FAILED);
   SetNumber(flags, "established", WEFT_F_ESTABLISHED);
   SetNumber(flags, "seenOpen", WEFT_F_SEEN_OPEN);
+  SetNumber(flags, "counting", WEFT_F_COUNTING);
+  SetNumber(flags, "finSent", WEFT_F_FIN_SENT);
+  SetNumber(flags, "finReceived", WEFT_F_FIN_RECEIVED);
   layout.Set("flags", flags);
 
   // Limits TS validates options against (the addon itself decides nothing).

@@ -7,6 +7,8 @@
 #include <bpf/libbpf.h>
 #include <uv.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -32,7 +34,7 @@ struct bpf_map_batch_opts BatchOpts() {
   return opts;
 }
 
-enum class TrafficPath { kTracepoint, kFentry, kKprobe };
+enum class TrafficPath { kTracepoint, kFentry, kKprobe, kCounters };
 
 class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
  public:
@@ -47,6 +49,9 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::Value OnEvents(const Napi::CallbackInfo& info);
   Napi::Value ReadCounters(const Napi::CallbackInfo& info);
   Napi::Value MapIds(const Napi::CallbackInfo& info);
+  Napi::Value RefreshSockets(const Napi::CallbackInfo& info);
+  Napi::Value FindOwners(const Napi::CallbackInfo& info);
+  Napi::Value AdoptSockets(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   bool Configure(Napi::Env env, Napi::Object options);
@@ -54,6 +59,8 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   void Release();  // native teardown only: safe from finalizers and cleanup hooks
   bool ReadBatched(Napi::Env env, size_t* count);
   bool ReadIterated(Napi::Env env, size_t* count);
+  bool AttachIterators(Napi::Env env, LibbpfLog& log);
+  Napi::Value RunIterator(Napi::Env env, struct bpf_link* link, const char* what);
   void Reserve(size_t entries);
 
   static void CleanupHook(void* arg);
@@ -66,6 +73,11 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   uv_poll_t* poll_ = nullptr;  // owned by libuv once uv_close is called
   bool hook_ = false;
   bool batch_ = false;
+  TrafficPath traffic_ = TrafficPath::kTracepoint;
+  // Counters path only: the iterators user space runs (see bpf/socket_counters.bpf.c).
+  struct bpf_link* refresh_link_ = nullptr;
+  struct bpf_link* owners_link_ = nullptr;
+  struct bpf_link* adopt_link_ = nullptr;
   int cpus_ = 0;
   size_t max_entries_ = 0;
   Napi::FunctionReference callback_;
@@ -83,6 +95,9 @@ Napi::Function SocketTracer::Define(Napi::Env env) {
                          InstanceMethod<&SocketTracer::OnEvents>("onEvents"),
                          InstanceMethod<&SocketTracer::ReadCounters>("readCounters"),
                          InstanceMethod<&SocketTracer::MapIds>("mapIds"),
+                         InstanceMethod<&SocketTracer::RefreshSockets>("refreshSockets"),
+                         InstanceMethod<&SocketTracer::FindOwners>("findOwners"),
+                         InstanceMethod<&SocketTracer::AdoptSockets>("adoptSockets"),
                          InstanceMethod<&SocketTracer::Close>("close"),
                      });
 }
@@ -108,6 +123,8 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
     traffic = TrafficPath::kFentry;
   } else if (path == "kprobe") {
     traffic = TrafficPath::kKprobe;
+  } else if (path == "counters") {
+    traffic = TrafficPath::kCounters;
   } else {
     Napi::TypeError::New(env, "unknown trafficPath " + path).ThrowAsJavaScriptException();
     return false;
@@ -142,6 +159,16 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
       if (prog != nullptr && err == 0) err = bpf_program__set_autoload(prog, p == static_cast<int>(traffic));
     }
   }
+  // The counters path runs iterators instead, attached by hand (a map
+  // element iterator needs its map) once the object is loaded.
+  struct bpf_program* iterators[] = {skel_->progs.weft_refresh_sockets, skel_->progs.weft_find_owners,
+                                     skel_->progs.weft_adopt_sockets};
+  for (struct bpf_program* prog : iterators) {
+    if (err == 0) err = bpf_program__set_autoload(prog, traffic == TrafficPath::kCounters);
+    if (err == 0) bpf_program__set_autoattach(prog, false);
+  }
+  traffic_ = traffic;
+  skel_->rodata->count_from_seq = traffic == TrafficPath::kCounters ? 1 : 0;
   // Only the kretprobe needs the per-thread argument map: do not allocate it otherwise.
   if (err == 0) err = bpf_map__set_autocreate(skel_->maps.weft_sendmsg_args, traffic == TrafficPath::kKprobe);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_socks, max_sockets);
@@ -199,6 +226,7 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
     ThrowBpfError(env, "attach", err, "attaching the BPF programs failed", log.text());
     return false;
   }
+  if (traffic == TrafficPath::kCounters && !AttachIterators(env, log)) return false;
 
   cpus_ = libbpf_num_possible_cpus();
   if (cpus_ <= 0) {
@@ -226,6 +254,10 @@ void SocketTracer::Release() {
   if (rb_ != nullptr) {
     ring_buffer__free(rb_);
     rb_ = nullptr;
+  }
+  for (struct bpf_link** link : {&refresh_link_, &owners_link_, &adopt_link_}) {
+    if (*link != nullptr) bpf_link__destroy(*link);
+    *link = nullptr;
   }
   if (skel_ != nullptr) {
     weft__destroy(skel_);  // destroys the links (detach), programs and maps
@@ -424,6 +456,82 @@ Napi::Value SocketTracer::MapIds(const Napi::CallbackInfo& info) {
     result.Set(m.name, Napi::Number::New(env, map_info.id));
   }
   return result;
+}
+
+bool SocketTracer::AttachIterators(Napi::Env env, LibbpfLog& log) {
+  // bpf_iter_attach_opts through its C++ spelling (LIBBPF_OPTS is C only).
+  union bpf_iter_link_info link_info;
+  memset(&link_info, 0, sizeof(link_info));
+  link_info.map.map_fd = bpf_map__fd(skel_->maps.weft_socks);
+  struct bpf_iter_attach_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(opts);
+  opts.link_info = &link_info;
+  opts.link_info_len = sizeof(link_info);
+  refresh_link_ = bpf_program__attach_iter(skel_->progs.weft_refresh_sockets, &opts);
+  if (refresh_link_ == nullptr) {
+    ThrowBpfError(env, "attach", errno, "attaching the socket map iterator failed", log.text());
+    return false;
+  }
+  owners_link_ = bpf_program__attach_iter(skel_->progs.weft_find_owners, nullptr);
+  if (owners_link_ == nullptr) {
+    ThrowBpfError(env, "attach", errno, "attaching the owner scan iterator failed", log.text());
+    return false;
+  }
+  adopt_link_ = bpf_program__attach_iter(skel_->progs.weft_adopt_sockets, nullptr);
+  if (adopt_link_ == nullptr) {
+    ThrowBpfError(env, "attach", errno, "attaching the adoption iterator failed", log.text());
+    return false;
+  }
+  return true;
+}
+
+// Runs one pass of an iterator; its programs write one byte per socket they
+// report, so the byte count is the answer.
+Napi::Value SocketTracer::RunIterator(Napi::Env env, struct bpf_link* link, const char* what) {
+  if (link == nullptr) return Napi::Number::New(env, 0);  // not the counters path: nothing to do
+  int fd = bpf_iter_create(bpf_link__fd(link));
+  if (fd < 0) {
+    ThrowBpfError(env, "read", fd, std::string("starting the ") + what + " iterator failed");
+    return env.Undefined();
+  }
+  char buffer[4096];
+  double total = 0;
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n > 0) {
+      total += static_cast<double>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      ThrowBpfError(env, "read", err, std::string("reading the ") + what + " iterator failed");
+      return env.Undefined();
+    }
+    break;
+  }
+  close(fd);
+  return Napi::Number::New(env, total);
+}
+
+Napi::Value SocketTracer::RefreshSockets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  return RunIterator(env, refresh_link_, "socket map");
+}
+
+Napi::Value SocketTracer::FindOwners(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  return RunIterator(env, owners_link_, "owner scan");
+}
+
+Napi::Value SocketTracer::AdoptSockets(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  return RunIterator(env, adopt_link_, "adoption");
 }
 
 Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {

@@ -122,16 +122,62 @@ function expectPair(records, conn, up, down) {
 }
 
 test('layout matches bpf/weft.h', { timeout: 20_000 }, () => {
-  assert.equal(layout.socketSize, 128);
-  assert.equal(layout.eventSize, 144);
+  assert.equal(layout.socketSize, 144);
+  assert.equal(layout.eventSize, 160);
   assert.equal(layout.eventSocketOffset, 16);
   assert.equal(layout.eventTypeOffset, 0);
   assert.equal(layout.eventTsOffset, 8);
-  assert.equal(layout.socket.comm + 16, layout.socketSize);
+  assert.equal(layout.socket.comm + 16 + 4 * 4, layout.socketSize);
   assert.equal(layout.counters.count, 8);
   assert.deepEqual(layout.eventTypes, { open: 1, close: 2, listen: 3 });
   assert.deepEqual(layout.roles, { unknown: 0, client: 1, server: 2 });
   assert.ok(Object.isFrozen(layout.socket));
+});
+
+test('counters path: exact bytes from sequence numbers, no send/recv program, FINs not counted', { timeout: 20_000 }, async () => {
+  // A connection that predates the tracer is adopted and counted from then on.
+  const before = await openConnection({ up: 100, down: 200 });
+  const tracer = new SocketTracer({ ...TRACEPOINT, trafficPath: 'counters' });
+  try {
+    assert.ok(tracer.adoptSockets() >= 2, 'both ends of the earlier connection adopted');
+    const up = 70_001;
+    const down = 300_017;
+    const conn = await openConnection({ up, down });
+    // Nothing counts until the iterator runs: no program is on the data path.
+    const stale = decodeSockets(tracer.readSockets());
+    assert.equal(between(stale, conn.clientPort, conn.serverPort)[0].bytesSent, 0);
+    // The listener's child was made in softirq: it has no owner until the scan.
+    assert.ok(tracer.refreshSockets() >= 1, 'the new server socket asks for an owner scan');
+    assert.ok(tracer.findOwners() >= 1);
+    const records = decodeSockets(tracer.readSockets());
+    const { server } = expectPair(records, conn, up, down);
+    assert.equal(server.tgid, process.pid);
+    assert.equal(server.flags & layout.flags.counting, layout.flags.counting);
+    const adopted = between(records, before.clientPort, before.serverPort)[0];
+    assert.equal(adopted.role, layout.roles.unknown);
+    assert.equal(adopted.bytesSent, 0, 'bytes before adoption are not claimed');
+    assert.equal(adopted.tgid, process.pid, 'owner named by the adoption scan');
+
+    // Graceful close in both directions: each FIN takes a sequence number, no byte.
+    await conn.close();
+    await before.close();
+    const closes = await waitFor(
+      () => {
+        const events = decodeEvents(tracer.drainEvents()).filter((e) => e.type === layout.eventTypes.close);
+        return events.length > 0 ? events : null;
+      },
+      { what: 'close events' },
+    );
+    const closeRecords = closes.map((e) => e.socket);
+    for (const e of [...closeRecords, ...decodeEvents(tracer.drainEvents()).map((e) => e.socket)]) closeRecords.push(e);
+    const clientClose = between(closeRecords, conn.clientPort, conn.serverPort)[0];
+    const serverClose = between(closeRecords, conn.serverPort, conn.clientPort)[0];
+    assert.ok(clientClose && serverClose, 'close events of both ends');
+    assert.deepEqual([clientClose.bytesSent, clientClose.bytesReceived], [up, down]);
+    assert.deepEqual([serverClose.bytesSent, serverClose.bytesReceived], [down, up]);
+  } finally {
+    tracer.close();
+  }
 });
 
 test('probeFentry reports instead of throwing', { timeout: 20_000 }, () => {

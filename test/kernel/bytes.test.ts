@@ -3,6 +3,9 @@
  * Ground truth: curl's -w counters (client), the test HTTP server's own
  * per-connection socket counters (server), and tcpPeer's counters for a
  * long-lived connection that sends a known amount every second.
+ * Two agents watch the same traffic: the default (auto: the counters path on
+ * kernels with socket iterators) and one forced onto the per-call tracepoint
+ * path, so both ways of counting are held to the same ground truth.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,6 +19,7 @@ import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
 let topology: NodeTopology;
 let agent: AgentProcess | undefined;
+let tracepointAgent: AgentProcess | undefined;
 let http: TcpPeerProcess;
 let server: TcpPeerProcess;
 
@@ -25,16 +29,27 @@ before(async () => {
   http = await TcpPeerProcess.start(topology, pod2.netns, 'http-server', { listen: pod2.ipv4, port: 8080 });
   server = await TcpPeerProcess.start(topology, pod2.netns, 'server', { listen: pod2.ipv4, port: 9000 });
   agent = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns] });
+  tracepointAgent = await AgentProcess.start({
+    netns: [topology.pod(1).netns, pod2.netns],
+    extraArgs: ['--traffic-path', 'tracepoint'],
+  });
 });
+
+function bothAgents(): AgentProcess[] {
+  assert.ok(agent && tracepointAgent);
+  assert.equal(tracepointAgent.trafficPath, 'tracepoint');
+  return [agent, tracepointAgent];
+}
 
 after(async () => {
   await agent?.kill();
+  await tracepointAgent?.kill();
   await topology?.teardown();
 });
 
 test('curl exchanges: bytes exact in both directions on both ends', { timeout: 60_000 }, async (t) => {
-  assert.ok(agent);
-  t.diagnostic(`traffic path: ${agent.trafficPath} (${agent.readyLine})`);
+  const agents = bothAgents();
+  for (const a of agents) t.diagnostic(`traffic path: ${a.trafficPath} (${a.readyLine})`);
   const pod1 = topology.pod(1);
   const pod2 = topology.pod(2);
   const cases: Array<{ bytes: number; body?: Buffer }> = [
@@ -52,36 +67,37 @@ test('curl exchanges: bytes exact in both directions on both ends', { timeout: 6
     exchanges.push(exchange);
   }
   await http.waitForConnections(exchanges.length, 10_000);
-  const allClosed = await agent.waitForRows((rows) => exchanges.every((e) => closedOnBothEnds(rows, clientEnds(e))), 15_000);
-  t.diagnostic(`all ${exchanges.length} connections closed on both ends in the agent's rows: ${allClosed}`);
+  for (const agent of agents) {
+    const allClosed = await agent.waitForRows((rows) => exchanges.every((e) => closedOnBothEnds(rows, clientEnds(e))), 15_000);
+    t.diagnostic(`${agent.trafficPath}: all ${exchanges.length} connections closed on both ends in the agent's rows: ${allClosed}`);
 
-  for (const exchange of exchanges) {
-    const ends = clientEnds(exchange);
-    const truth = http.connections.find((c) => c.remotePort === exchange.localPort);
-    assert.ok(truth, `HTTP server has no record of curl's port ${exchange.localPort}`);
-    // The two ground truths agree (harness sanity).
-    assert.equal(truth.bytesRead, exchange.bytesSent, `curl size_request=${exchange.sizeRequest} size_upload=${exchange.sizeUpload}`);
-    assert.equal(truth.bytesWritten, exchange.bytesReceived);
+    for (const exchange of exchanges) {
+      const ends = clientEnds(exchange);
+      const truth = http.connections.find((c) => c.remotePort === exchange.localPort);
+      assert.ok(truth, `HTTP server has no record of curl's port ${exchange.localPort}`);
+      // The two ground truths agree (harness sanity).
+      assert.equal(truth.bytesRead, exchange.bytesSent, `curl size_request=${exchange.sizeRequest} size_upload=${exchange.sizeUpload}`);
+      assert.equal(truth.bytesWritten, exchange.bytesReceived);
 
-    const label = `curl ?bytes=${exchange.sizeDownload}${exchange.sizeUpload ? ` + ${exchange.sizeUpload} byte body` : ''}`;
-    const clientSocket = theSocket(agent.rows, ends, `${label}, client end`);
-    assertSocketMatches(
-      clientSocket,
-      { bytesSent: exchange.bytesSent, bytesReceived: exchange.bytesReceived, role: 'client', pid: exchange.pid, comm: 'curl', openedAndClosed: true },
-      `${label}, client end (truth: curl size_request=${exchange.sizeRequest}, size_header+size_download=${exchange.bytesReceived})`,
-    );
-    const serverSocket = theSocket(agent.rows, reversed(ends), `${label}, server end`);
-    assertSocketMatches(
-      serverSocket,
-      { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: http.pid, comm: 'node', openedAndClosed: true },
-      `${label}, server end (truth: HTTP server socket.bytesRead=${truth.bytesRead}, bytesWritten=${truth.bytesWritten})`,
-    );
+      const label = `${agent.trafficPath} path: curl ?bytes=${exchange.sizeDownload}${exchange.sizeUpload ? ` + ${exchange.sizeUpload} byte body` : ''}`;
+      const clientSocket = theSocket(agent.rows, ends, `${label}, client end`);
+      assertSocketMatches(
+        clientSocket,
+        { bytesSent: exchange.bytesSent, bytesReceived: exchange.bytesReceived, role: 'client', pid: exchange.pid, comm: 'curl', openedAndClosed: true },
+        `${label}, client end (truth: curl size_request=${exchange.sizeRequest}, size_header+size_download=${exchange.bytesReceived})`,
+      );
+      const serverSocket = theSocket(agent.rows, reversed(ends), `${label}, server end`);
+      assertSocketMatches(
+        serverSocket,
+        { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: http.pid, comm: 'node', openedAndClosed: true },
+        `${label}, server end (truth: HTTP server socket.bytesRead=${truth.bytesRead}, bytesWritten=${truth.bytesWritten})`,
+      );
+    }
   }
 });
 
 test('long-lived connection: per-second deltas add up exactly, several rows', { timeout: 60_000 }, async (t) => {
-  assert.ok(agent);
-  t.diagnostic(`traffic path: ${agent.trafficPath}`);
+  const agents = bothAgents();
   const pod2 = topology.pod(2);
   const request = 3_000;
   const response = 7_000;
@@ -98,31 +114,34 @@ test('long-lived connection: per-second deltas add up exactly, several rows', { 
   await server.waitFor(() => server.connections.some((s) => s.remotePort === c.localPort), 5_000, 'the server record');
   const truth = server.connections.find((s) => s.remotePort === c.localPort);
   assert.ok(truth);
-  await agent.waitForRows((rows) => closedOnBothEnds(rows, ends), 10_000);
+  for (const agent of agents) {
+    const path = agent.trafficPath;
+    await agent.waitForRows((rows) => closedOnBothEnds(rows, ends), 10_000);
 
-  const clientSocket = theSocket(agent.rows, ends, 'long-lived client end');
-  const serverSocket = theSocket(agent.rows, reversed(ends), 'long-lived server end');
-  assertSocketMatches(clientSocket, { bytesSent: c.bytesWritten, bytesReceived: c.bytesRead, role: 'client', pid: client.pid, comm: 'node', openedAndClosed: true }, 'long-lived client end');
-  assertSocketMatches(serverSocket, { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: server.pid, comm: 'node', openedAndClosed: true }, 'long-lived server end');
+    const clientSocket = theSocket(agent.rows, ends, `${path} path: long-lived client end`);
+    const serverSocket = theSocket(agent.rows, reversed(ends), `${path} path: long-lived server end`);
+    assertSocketMatches(clientSocket, { bytesSent: c.bytesWritten, bytesReceived: c.bytesRead, role: 'client', pid: client.pid, comm: 'node', openedAndClosed: true }, `${path} path: long-lived client end`);
+    assertSocketMatches(serverSocket, { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: server.pid, comm: 'node', openedAndClosed: true }, `${path} path: long-lived server end`);
 
-  for (const [label, socket, perExchangeSent] of [
-    ['client', clientSocket, PEER_HEADER_BYTES + request],
-    ['server', serverSocket, response],
-  ] as const) {
-    const active = socket.rows.filter((row) => row.bytes_sent > 0 || row.bytes_received > 0);
-    t.diagnostic(`${label}: ${socket.rows.length} rows, bytes_sent per row: ${socket.rows.map((r) => r.bytes_sent).join(', ')}`);
-    assert.ok(active.length >= 3, `${label}: expected >= 3 rows with traffic for a ${exchanges} s connection, got ${active.length}\n${formatRows(socket.rows, 12)}`);
-    // Deltas, not running totals: one second holds at most two exchanges (timer jitter).
-    const tooBig = socket.rows.filter((row) => row.bytes_sent > 2 * perExchangeSent);
-    assert.equal(tooBig.length, 0, `${label}: rows carry more than two exchanges' worth: not per-second deltas?\n${formatRows(socket.rows, 12)}`);
-    const timestamps = socket.rows.map((row) => row.ts);
-    assert.equal(new Set(timestamps).size, timestamps.length, `${label}: two rows in the same tick\n${formatRows(socket.rows, 12)}`);
+    for (const [end, socket, perExchangeSent] of [
+      ['client', clientSocket, PEER_HEADER_BYTES + request],
+      ['server', serverSocket, response],
+    ] as const) {
+      const label = `${path} path, ${end}`;
+      const active = socket.rows.filter((row) => row.bytes_sent > 0 || row.bytes_received > 0);
+      t.diagnostic(`${label}: ${socket.rows.length} rows, bytes_sent per row: ${socket.rows.map((r) => r.bytes_sent).join(', ')}`);
+      assert.ok(active.length >= 3, `${label}: expected >= 3 rows with traffic for a ${exchanges} s connection, got ${active.length}\n${formatRows(socket.rows, 12)}`);
+      // Deltas, not running totals: one second holds at most two exchanges (timer jitter).
+      const tooBig = socket.rows.filter((row) => row.bytes_sent > 2 * perExchangeSent);
+      assert.equal(tooBig.length, 0, `${label}: rows carry more than two exchanges' worth: not per-second deltas?\n${formatRows(socket.rows, 12)}`);
+      const timestamps = socket.rows.map((row) => row.ts);
+      assert.equal(new Set(timestamps).size, timestamps.length, `${label}: two rows in the same tick\n${formatRows(socket.rows, 12)}`);
+    }
   }
 });
 
-test('bulk transfer (2 MB up, 5 MB down): bytes exact on both ends', { timeout: 60_000 }, async (t) => {
-  assert.ok(agent);
-  t.diagnostic(`traffic path: ${agent.trafficPath}`);
+test('bulk transfer (2 MB up, 5 MB down): bytes exact on both ends', { timeout: 60_000 }, async () => {
+  const agents = bothAgents();
   const pod2 = topology.pod(2);
   const client = await TcpPeerProcess.start(topology, topology.pod(1).netns, 'client', {
     connect: pod2.ipv4, port: 9000, connections: 3, concurrency: 3, request: 2_000_000, response: 5_000_000,
@@ -135,17 +154,20 @@ test('bulk transfer (2 MB up, 5 MB down): bytes exact on both ends', { timeout: 
     await server.waitFor(() => server.connections.some((s) => s.remotePort === c.localPort), 5_000, 'the server record');
     const truth = server.connections.find((s) => s.remotePort === c.localPort);
     assert.ok(truth);
-    await agent.waitForRows((rows) => closedOnBothEnds(rows, ends), 10_000);
-    assertSocketMatches(
-      theSocket(agent.rows, ends, 'bulk client end'),
-      { bytesSent: c.bytesWritten, bytesReceived: c.bytesRead, role: 'client', pid: client.pid, openedAndClosed: true },
-      `bulk client end (truth: socket.bytesWritten=${c.bytesWritten}, bytesRead=${c.bytesRead})`,
-    );
-    assertSocketMatches(
-      theSocket(agent.rows, reversed(ends), 'bulk server end'),
-      { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: server.pid, openedAndClosed: true },
-      `bulk server end (truth: socket.bytesWritten=${truth.bytesWritten}, bytesRead=${truth.bytesRead})`,
-    );
+    for (const agent of agents) {
+      const path = agent.trafficPath;
+      await agent.waitForRows((rows) => closedOnBothEnds(rows, ends), 10_000);
+      assertSocketMatches(
+        theSocket(agent.rows, ends, `${path} path: bulk client end`),
+        { bytesSent: c.bytesWritten, bytesReceived: c.bytesRead, role: 'client', pid: client.pid, openedAndClosed: true },
+        `${path} path: bulk client end (truth: socket.bytesWritten=${c.bytesWritten}, bytesRead=${c.bytesRead})`,
+      );
+      assertSocketMatches(
+        theSocket(agent.rows, reversed(ends), `${path} path: bulk server end`),
+        { bytesSent: truth.bytesWritten, bytesReceived: truth.bytesRead, role: 'server', pid: server.pid, openedAndClosed: true },
+        `${path} path: bulk server end (truth: socket.bytesWritten=${truth.bytesWritten}, bytesRead=${truth.bytesRead})`,
+      );
+    }
   }
 });
 

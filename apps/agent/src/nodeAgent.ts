@@ -108,6 +108,9 @@ export class NodeAgent {
 
   private run(): void {
     this.tracer.onEvents((buffer) => this.queueEvents(buffer));
+    // Counters path: sockets that predate the agent are tracked from now on
+    // (the hook paths find them at their next send or receive instead).
+    if (this.path.path === 'counters') this.metrics.socketsAdopted.inc(this.tracer.adoptSockets());
     if (this.conntrack) {
       this.nat.load(this.conntrack.dump());
       this.conntrack.onEvents((events) => this.nat.apply(events));
@@ -143,6 +146,14 @@ export class NodeAgent {
     this.pendingEvents = [];
 
     const readStarted = process.hrtime.bigint();
+    if (this.path.path === 'counters') {
+      // Bring every socket's byte counters up to date, and name the process of
+      // sockets made in softirq (a listener's children) while they are young.
+      if (this.tracer.refreshSockets() > 0) {
+        this.metrics.ownerScans.inc();
+        this.tracer.findOwners();
+      }
+    }
     const snapshot = this.decoder.decodeSockets(this.tracer.readSockets());
     this.metrics.readSeconds.observe(Number(process.hrtime.bigint() - readStarted) / 1e9);
 

@@ -32,7 +32,7 @@ export interface AgentConfigInput {
   trafficPath?: string;
 }
 
-const TRAFFIC_PATHS = ['auto', 'tracepoint', 'fentry', 'kprobe'] as const;
+const TRAFFIC_PATHS = ['auto', 'counters', 'tracepoint', 'fentry', 'kprobe'] as const;
 
 function positiveNumber(raw: string, setting: string, { integer }: { integer: boolean }): number {
   const value = Number(raw);

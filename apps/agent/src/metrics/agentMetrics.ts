@@ -8,6 +8,8 @@ export class AgentMetrics {
   readonly ringbufDrops = new Counter({ name: 'weft_agent_ringbuf_drops_total', help: 'Kernel events lost because the ring buffer was full', registers: [this.registry] });
   readonly events = new Counter({ name: 'weft_agent_events_total', help: 'Kernel events read, by type', labelNames: ['type'] as const, registers: [this.registry] });
   readonly eventsDropped = new Counter({ name: 'weft_agent_events_dropped_total', help: 'Kernel events dropped in user space because too many waited for the next interval', registers: [this.registry] });
+  readonly socketsAdopted = new Counter({ name: 'weft_agent_sockets_adopted_total', help: 'Sockets that predate the agent, tracked from start-up (counters path)', registers: [this.registry] });
+  readonly ownerScans = new Counter({ name: 'weft_agent_owner_scans_total', help: 'Scans of all open files to name the process of new server sockets (counters path)', registers: [this.registry] });
   readonly lostCloses = new Counter({ name: 'weft_agent_lost_closes_total', help: 'Sockets that left the map without a close event', registers: [this.registry] });
   readonly rows = new Counter({ name: 'weft_agent_rows_total', help: 'Connection rows produced', registers: [this.registry] });
   readonly rowsDropped = new Counter({ name: 'weft_agent_rows_dropped_total', help: 'Connection rows dropped because the sink could not keep up', registers: [this.registry] });

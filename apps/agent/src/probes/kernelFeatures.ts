@@ -10,19 +10,23 @@ const KPROBE_MARKERS = [
   '/sys/kernel/debug/tracing/kprobe_events',
 ];
 
-function btfMentionsAll(names: readonly string[]): boolean {
-  // The BTF blob holds every type name as a NUL-terminated string; read it once.
+function btfMentionsAll(btf: Buffer | null, names: readonly string[]): boolean {
+  // The BTF blob holds every type name as a NUL-terminated string.
+  return btf !== null && names.every((name) => btf.includes(Buffer.from(`\0${name}\0`)));
+}
+
+function readBtf(): Buffer | null {
   try {
-    const btf = readFileSync(VMLINUX_BTF);
-    return names.every((name) => btf.includes(Buffer.from(`\0${name}\0`)));
+    return readFileSync(VMLINUX_BTF);
   } catch {
-    return false;
+    return null;
   }
 }
 
 /** Measures what this kernel offers; probePathSelector decides from it. */
 export function measureKernelFeatures(): KernelFeatures {
-  const btf = existsSync(VMLINUX_BTF);
+  const btfBlob = readBtf();
+  const btf = btfBlob !== null;
   const fentry = btf ? probeFentry('tcp_sendmsg') : { ok: false as const, code: 'ENOENT', message: 'no BTF' };
   return {
     btf,
@@ -30,6 +34,8 @@ export function measureKernelFeatures(): KernelFeatures {
     kprobesError: KPROBE_MARKERS.some((p) => existsSync(p))
       ? null
       : 'no kprobe PMU or kprobe_events (CONFIG_KPROBES off?)',
-    sockLengthTracepoints: btf && btfMentionsAll(['btf_trace_sock_send_length', 'btf_trace_sock_recv_length']),
+    sockLengthTracepoints: btfMentionsAll(btfBlob, ['btf_trace_sock_send_length', 'btf_trace_sock_recv_length']),
+    // bpf_sock_from_file came with the task_file iterator's socket support (5.11).
+    socketIterators: btfMentionsAll(btfBlob, ['bpf_iter__task_file', 'bpf_iter__bpf_map_elem', 'bpf_sock_from_file']),
   };
 }

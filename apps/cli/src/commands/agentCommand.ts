@@ -26,6 +26,7 @@ export function agentCommand(): Command {
     .addOption(
       new Option('--traffic-path <path>', 'how bytes are counted; auto picks the best the kernel offers').choices([
         'auto',
+        'counters',
         'tracepoint',
         'fentry',
         'kprobe',
