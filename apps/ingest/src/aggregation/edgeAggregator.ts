@@ -1,0 +1,120 @@
+import type { MatchedSample } from '../matching/connectionMatcher.js';
+import type { EndpointIdentity } from '../naming/endpointIdentity.js';
+import type { EndpointNamer } from '../naming/endpointNamer.js';
+
+/**
+ * Traffic between two service instances in one second: the unit the store
+ * keeps. Keyed by both ends' service and failure domains and the server port;
+ * `bytes_sent` flows client to server, `bytes_received` server to client.
+ */
+export interface EdgeRow {
+  ts: number;
+  client: EndpointIdentity;
+  server: EndpointIdentity;
+  server_port: number;
+  connections_opened: number;
+  connections_closed: number;
+  connections_failed: number;
+  /** Connections active in that second (summed over seconds: connection-seconds). */
+  connection_seconds: number;
+  bytes_sent: number;
+  bytes_received: number;
+  retransmits: number;
+  resets: number;
+  /** Smoothed RTT of each connection active that second, in microseconds (0s left out). */
+  rtt_us: number[];
+}
+
+interface NamedEnds {
+  client: EndpointIdentity;
+  server: EndpointIdentity;
+  key: string;
+}
+
+function identityKey(identity: EndpointIdentity): string {
+  return [identity.service, identity.instance, identity.node, identity.zone, identity.version, identity.process].join('\u0001');
+}
+
+/**
+ * Sums released halves into edge rows per second. Each connection counts
+ * from its primary half only (see ConnectionMatcher); the other half adds
+ * its own retransmits, which only it sees.
+ */
+export class EdgeAggregator {
+  private readonly rows = new Map<string, EdgeRow>();
+
+  constructor(private readonly namer: EndpointNamer) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  add(samples: readonly MatchedSample[]): void {
+    for (const sample of samples) {
+      const { half } = sample;
+      if (!sample.primary && half.retransmits === 0) continue;
+      const ends = this.namesOf(sample);
+      const serverPort = sample.connection.server.port;
+      const rowKey = `${half.second}\u0002${serverPort}\u0002${ends.key}`;
+      let row = this.rows.get(rowKey);
+      if (!row) {
+        row = {
+          ts: half.second,
+          client: ends.client,
+          server: ends.server,
+          server_port: serverPort,
+          connections_opened: 0,
+          connections_closed: 0,
+          connections_failed: 0,
+          connection_seconds: 0,
+          bytes_sent: 0,
+          bytes_received: 0,
+          retransmits: 0,
+          resets: 0,
+          rtt_us: [],
+        };
+        this.rows.set(rowKey, row);
+      }
+      row.retransmits += half.retransmits;
+      if (!sample.primary) continue;
+      const fromClient = half.role === 'client';
+      if (half.connectFailed) {
+        row.connections_failed += 1;
+      } else {
+        if (half.opened) row.connections_opened += 1;
+        if (half.closed) row.connections_closed += 1;
+        row.connection_seconds += 1;
+        if (half.srttUs > 0) row.rtt_us.push(half.srttUs);
+      }
+      row.bytes_sent += fromClient ? half.bytesSent : half.bytesReceived;
+      row.bytes_received += fromClient ? half.bytesReceived : half.bytesSent;
+      row.resets += half.resetsSent + half.resetsReceived;
+    }
+  }
+
+  /** Hands over every row summed so far. */
+  take(): EdgeRow[] {
+    const rows = [...this.rows.values()];
+    this.rows.clear();
+    return rows;
+  }
+
+  private namesOf(sample: MatchedSample): NamedEnds {
+    const memo = sample.memo.value as NamedEnds | undefined;
+    if (memo) return memo;
+    const atMs = sample.half.tsMs;
+    const client = this.namer.name({ side: 'client', endpoint: sample.connection.client, origin: sample.client, atMs });
+    const server = this.namer.name({
+      side: 'server',
+      endpoint: sample.connection.server,
+      origin: sample.server,
+      ...(sample.connection.dialled ? { dialled: sample.connection.dialled } : {}),
+      atMs,
+    });
+    const named = { client, server, key: `${identityKey(client)}\u0003${identityKey(server)}` };
+    // An end named only by its address may be named better once its agent or
+    // the cluster knows it: keep the memo only when both ends are settled.
+    if (client.kind !== 'external' && server.kind !== 'external') sample.memo.value = named;
+    return named;
+  }
+}

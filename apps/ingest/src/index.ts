@@ -1,0 +1,1 @@
+export type { EndpointIdentity } from './naming/endpointIdentity.js';

@@ -1,0 +1,105 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from './connectionMatcher.js';
+
+function half(overrides: Partial<ConnectionHalf>): ConnectionHalf {
+  return {
+    nodeId: 'node-a', tsMs: 100_000, second: 100, socketId: 's1', netns: 1, role: 'client', roleInferred: false,
+    localIp: '10.0.1.5', localPort: 40000, remoteIp: '10.0.2.7', remotePort: 8080,
+    pid: 10, comm: 'curl', cmdline: null, containerId: null,
+    bytesSent: 100, bytesReceived: 200, srttUs: 500, retransmits: 0, resetsSent: 0, resetsReceived: 0,
+    opened: true, closed: false, connectFailed: false, ...overrides,
+  };
+}
+
+const serverHalf = (overrides: Partial<ConnectionHalf> = {}): ConnectionHalf =>
+  half({
+    nodeId: 'node-b', socketId: 's2', role: 'server', localIp: '10.0.2.7', localPort: 8080, remoteIp: '10.0.1.5',
+    remotePort: 40000, pid: 20, comm: 'nginx', bytesSent: 200, bytesReceived: 100, ...overrides,
+  });
+
+describe('ConnectionMatcher', () => {
+  it('joins the halves from two nodes and counts the client half only', () => {
+    const m = new ConnectionMatcher();
+    m.add('node-b', 100, [serverHalf()], 0);
+    m.add('node-a', 100, [half({})], 0);
+    assert.equal(m.release(0).length, 0, 'held for the window');
+    m.add('node-a', 103, [], 1000);
+    m.add('node-b', 103, [], 1000);
+    const released = m.release(1000);
+    assert.equal(released.length, 2);
+    for (const s of released) {
+      assert.equal(s.client?.comm, 'curl');
+      assert.equal(s.server?.comm, 'nginx');
+      assert.equal(s.primary, s.half.role === 'client');
+    }
+    assert.equal(m.counters.matched, 2);
+  });
+
+  it('counts a server half whose client has no agent, and names nothing it does not know', () => {
+    const m = new ConnectionMatcher();
+    m.add('node-b', 100, [serverHalf()], 0);
+    const [s] = m.release(0, true);
+    assert.ok(s);
+    assert.equal(s.primary, true);
+    assert.equal(s.client, null);
+    assert.equal(s.connection.client.ip, '10.0.1.5');
+    assert.equal(m.counters.unmatched, 1);
+  });
+
+  it('matches a client that dialled a VIP with the backend half, through its NAT translation', () => {
+    const m = new ConnectionMatcher();
+    m.add('node-a', 100, [half({ remoteIp: '10.96.0.10', remotePort: 80, natIp: '10.0.2.7', natPort: 8080 })], 0);
+    m.add('node-b', 100, [serverHalf()], 0);
+    const released = m.release(0, true);
+    assert.equal(released.length, 2);
+    const keys = new Set(released.map((s) => s.connection.key));
+    assert.equal(keys.size, 1);
+    assert.deepEqual(released[0]?.connection.dialled, { ip: '10.96.0.10', port: 80 });
+  });
+
+  it('waits for the slowest node still sending, not the fastest', () => {
+    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 2 });
+    m.add('node-a', 100, [half({})], 0);
+    m.add('node-b', 95, [], 0);
+    m.add('node-a', 110, [], 0);
+    assert.equal(m.release(0).length, 0, 'node-b is at 95: second 100 may still get its peer half');
+    m.add('node-b', 100, [serverHalf()], 0);
+    m.add('node-b', 103, [], 0);
+    assert.equal(m.release(0).length, 2);
+  });
+
+  it('keeps loopback connections of two nodes apart', () => {
+    const m = new ConnectionMatcher();
+    const loop = { localIp: '127.0.0.1', remoteIp: '127.0.0.1' };
+    m.add('node-a', 100, [half({ ...loop })], 0);
+    m.add('node-b', 100, [half({ ...loop, nodeId: 'node-b' })], 0);
+    const released = m.release(0, true);
+    assert.equal(new Set(released.map((s) => s.connection.key)).size, 2);
+  });
+
+  it('bounds what it holds and counts what it drops', () => {
+    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, maxPending: 2, maxConnections: 2 });
+    m.add('node-a', 100, [1, 2, 3].map((i) => half({ localPort: 40000 + i, socketId: `s${i}` })), 0);
+    assert.equal(m.pendingHalves, 2);
+    assert.equal(m.counters.pendingDropped, 1);
+    m.add('node-a', 101, [4, 5].map((i) => half({ second: 101, localPort: 40000 + i, socketId: `s${i}` })), 0);
+    assert.equal(m.counters.pendingDropped, 3);
+    m.release(0, true);
+    m.add('node-a', 102, [6, 7, 8].map((i) => half({ second: 102, localPort: 40000 + i, socketId: `s${i}` })).slice(0, 2), 0);
+    assert.ok(m.connectionsTracked <= 2);
+    assert.ok(m.counters.connectionsEvicted >= 1);
+  });
+
+  it('treats a reused 4-tuple after a close as a new connection, but not the late peer half of a short one', () => {
+    const m = new ConnectionMatcher();
+    m.add('node-a', 100, [half({ closed: true })], 0);
+    m.add('node-b', 100, [serverHalf({ closed: true })], 0);
+    const first = m.release(0, true);
+    assert.ok(first.every((s) => s.client !== null && s.server !== null), 'short connection matched');
+    m.add('node-a', 101, [half({ second: 101, socketId: 's9', pid: 11 })], 0);
+    const [again] = m.release(0, true);
+    assert.equal(again?.server, null, 'the new connection has not been seen from the server yet');
+  });
+});

@@ -1,0 +1,234 @@
+import { canonicalConnection, type CanonicalConnection } from '../halves/canonicalConnection.js';
+import type { ConnectionHalf } from '../halves/connectionHalf.js';
+
+/** What one end's own agent told us about its socket (present only when that end has an agent). */
+export interface HalfOrigin {
+  nodeId: string;
+  netns: number;
+  socketId: string;
+  pid: number;
+  comm: string;
+  cmdline: string | null;
+  containerId: string | null;
+}
+
+/** One half's interval, with everything known about its connection when it was released. */
+export interface MatchedSample {
+  half: ConnectionHalf;
+  connection: CanonicalConnection;
+  client: HalfOrigin | null;
+  server: HalfOrigin | null;
+  /**
+   * Whether this half's counters are the connection's counters. Each
+   * connection is counted from one half only: the client's when the client
+   * has an agent (it also knows about failed connects), else the server's.
+   * The other half still contributes what only it sees (its retransmits).
+   */
+  primary: boolean;
+  /**
+   * A slot that lives as long as the connection's state, for whoever names
+   * its ends (naming once per connection, not per interval). Reset when the
+   * connection's halves change.
+   */
+  memo: ConnectionMemo;
+}
+
+export interface ConnectionMemo {
+  value?: unknown;
+}
+
+export interface ConnectionMatcherOptions {
+  /** How long (s of event time) a half waits for its peer's half before it is released. */
+  windowSeconds: number;
+  /** A node that sent nothing for this long (wall clock) no longer holds releases back. */
+  nodeSilenceMs: number;
+  /** Connections remembered; beyond this the least recently active is forgotten (counted). */
+  maxConnections: number;
+  /** Halves waiting for release; beyond this new halves are dropped (counted). */
+  maxPending: number;
+  /** An idle connection is forgotten after this long (s of event time). */
+  idleSeconds: number;
+}
+
+export const DEFAULT_MATCHER_OPTIONS: ConnectionMatcherOptions = {
+  windowSeconds: 3,
+  nodeSilenceMs: 15_000,
+  maxConnections: 1_000_000,
+  maxPending: 2_000_000,
+  idleSeconds: 600,
+};
+
+interface ConnectionState {
+  connection: CanonicalConnection;
+  client: HalfOrigin | null;
+  server: HalfOrigin | null;
+  lastSecond: number;
+  closed: boolean;
+  memo: ConnectionMemo;
+}
+
+interface NodeClock {
+  latestSecond: number;
+  lastHeardMs: number;
+}
+
+export interface MatcherCounters {
+  pendingDropped: number;
+  connectionsEvicted: number;
+  /** Halves released with their peer's half known. */
+  matched: number;
+  /** Halves released without a peer half (external peer, or a node without an agent). */
+  unmatched: number;
+}
+
+function originOf(half: ConnectionHalf): HalfOrigin {
+  return {
+    nodeId: half.nodeId,
+    netns: half.netns,
+    socketId: half.socketId,
+    pid: half.pid,
+    comm: half.comm,
+    cmdline: half.cmdline,
+    containerId: half.containerId,
+  };
+}
+
+/**
+ * Joins the client half and the server half of each connection. Halves are
+ * held for a short window of event time so that the peer's half (from
+ * another node, whose batch may come a little later) is known before either
+ * is released; release waits for the slowest node that is still sending, so
+ * a node catching up after an outage is not outrun by the others. State is
+ * kept per connection for its lifetime, so a long-lived connection matched
+ * once stays matched even in seconds where only one end was active.
+ */
+export class ConnectionMatcher {
+  private readonly connections = new Map<string, ConnectionState>();
+  private readonly pending = new Map<number, Array<{ half: ConnectionHalf; key: string }>>();
+  private pendingCount = 0;
+  private readonly nodes = new Map<string, NodeClock>();
+  readonly counters: MatcherCounters = { pendingDropped: 0, connectionsEvicted: 0, matched: 0, unmatched: 0 };
+
+  constructor(private readonly options: ConnectionMatcherOptions = DEFAULT_MATCHER_OPTIONS) {}
+
+  get pendingHalves(): number {
+    return this.pendingCount;
+  }
+
+  get connectionsTracked(): number {
+    return this.connections.size;
+  }
+
+  /** Takes one node's halves of one interval (an empty list still advances that node's clock). */
+  add(nodeId: string, second: number, halves: readonly ConnectionHalf[], nowMs: number): void {
+    const clock = this.nodes.get(nodeId);
+    if (clock) {
+      clock.latestSecond = Math.max(clock.latestSecond, second);
+      clock.lastHeardMs = nowMs;
+    } else {
+      this.nodes.set(nodeId, { latestSecond: second, lastHeardMs: nowMs });
+    }
+    for (const half of halves) {
+      if (this.pendingCount >= this.options.maxPending) {
+        this.counters.pendingDropped++;
+        continue;
+      }
+      const connection = canonicalConnection(half);
+      const state = this.remember(connection, half);
+      const known = half.role === 'client' ? state.client : state.server;
+      if (known === null || known.pid !== half.pid || known.comm !== half.comm) {
+        if (half.role === 'client') state.client = originOf(half);
+        else state.server = originOf(half);
+        state.memo = {};
+      }
+      let bucket = this.pending.get(half.second);
+      if (!bucket) {
+        bucket = [];
+        this.pending.set(half.second, bucket);
+      }
+      bucket.push({ half, key: connection.key });
+      this.pendingCount++;
+    }
+  }
+
+  /**
+   * The event second up to which every node still sending has reported, or
+   * null when no node is.
+   */
+  watermark(nowMs: number): number | null {
+    let low: number | null = null;
+    for (const clock of this.nodes.values()) {
+      if (nowMs - clock.lastHeardMs > this.options.nodeSilenceMs) continue;
+      low = low === null ? clock.latestSecond : Math.min(low, clock.latestSecond);
+    }
+    return low;
+  }
+
+  /**
+   * Releases the halves whose window has passed (all of them with `flush`),
+   * in event-time order, and forgets finished or idle connections.
+   */
+  release(nowMs: number, flush = false): MatchedSample[] {
+    const mark = this.watermark(nowMs);
+    const upTo = flush ? Number.POSITIVE_INFINITY : mark === null ? Number.NEGATIVE_INFINITY : mark - this.options.windowSeconds;
+    const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
+    const released: MatchedSample[] = [];
+    for (const second of seconds) {
+      const bucket = this.pending.get(second) ?? [];
+      this.pending.delete(second);
+      this.pendingCount -= bucket.length;
+      for (const { half, key } of bucket) {
+        const state = this.connections.get(key);
+        // Evicted meanwhile: what the half itself says is all there is.
+        const connection = state?.connection ?? canonicalConnection(half);
+        const client = state?.client ?? (half.role === 'client' ? originOf(half) : null);
+        const server = state?.server ?? (half.role === 'server' ? originOf(half) : null);
+        const primary = half.role === 'client' || client === null;
+        if (client !== null && server !== null) this.counters.matched++;
+        else this.counters.unmatched++;
+        released.push({ half, connection, client, server, primary, memo: state?.memo ?? {} });
+      }
+    }
+    if (mark !== null) this.forget(mark);
+    return released;
+  }
+
+  private remember(connection: CanonicalConnection, half: ConnectionHalf): ConnectionState {
+    let state = this.connections.get(connection.key);
+    if (state) {
+      // Insertion order doubles as recency order for eviction.
+      this.connections.delete(connection.key);
+    } else {
+      if (this.connections.size >= this.options.maxConnections) {
+        const oldest = this.connections.keys().next().value;
+        if (oldest !== undefined) {
+          this.connections.delete(oldest);
+          this.counters.connectionsEvicted++;
+        }
+      }
+      state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
+    }
+    // A 4-tuple reused after a close, by another socket, is a new connection
+    // (the peer's half of a short connection arrives after the close: same socket).
+    if (state.closed) {
+      const known = half.role === 'client' ? state.client : state.server;
+      if (known !== null && (known.socketId !== half.socketId || known.nodeId !== half.nodeId)) {
+        state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
+      }
+    }
+    state.lastSecond = Math.max(state.lastSecond, half.second);
+    if (half.closed || half.connectFailed) state.closed = true;
+    this.connections.set(connection.key, state);
+    return state;
+  }
+
+  private forget(mark: number): void {
+    const closedBefore = mark - 2 * this.options.windowSeconds;
+    const idleBefore = mark - this.options.idleSeconds;
+    for (const [key, state] of this.connections) {
+      if ((state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore) {
+        this.connections.delete(key);
+      }
+    }
+  }
+}
