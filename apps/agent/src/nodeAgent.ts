@@ -5,7 +5,7 @@ import { ConfigError } from './config/configError.js';
 import type { ConnectionDelta } from './connections/connectionDelta.js';
 import type { ConnectionRow } from './connections/connectionRow.js';
 import { ConnectionTracker } from './connections/connectionTracker.js';
-import type { KernelEvent } from './kernel/socketRecord.js';
+import type { KernelEvent, SocketRecord } from './kernel/socketRecord.js';
 import { SocketRecordDecoder } from './kernel/socketRecordDecoder.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
@@ -16,7 +16,7 @@ import { measureKernelFeatures } from './probes/kernelFeatures.js';
 import { selectTrafficPath, type PathChoice } from './probes/probePathSelector.js';
 import { ProcessDirectory } from './process/processDirectory.js';
 import { RoleInference } from './roles/roleInference.js';
-import type { RowSink } from './sinks/rowSink.js';
+import type { ListenerRow, RowSink } from './sinks/rowSink.js';
 
 export interface AgentLog {
   info(message: string): void;
@@ -25,6 +25,7 @@ export interface AgentLog {
 
 // Events waiting for the next interval; beyond this they are dropped and counted.
 const MAX_PENDING_EVENTS = 1_000_000;
+const MAX_LISTENERS = 4096;
 
 /**
  * The node agent: loads the kernel programs, and every interval turns the
@@ -37,6 +38,8 @@ export class NodeAgent {
   private readonly processes = new ProcessDirectory();
   private readonly roles = new RoleInference();
   private readonly nat = new ConntrackTable();
+  /** Listeners seen since start, by netns/address/port (bounded: oldest go first). */
+  private readonly listeners = new Map<string, ListenerRow>();
   private pendingEvents: KernelEvent[] = [];
   private droppedEvents = 0;
   private lastCounters: number[] = [];
@@ -159,15 +162,33 @@ export class NodeAgent {
 
     for (const event of events) {
       this.metrics.events.inc({ type: event.type });
-      if (event.type === 'listen') this.roles.noteListener(event.socket.netns, event.socket.sport);
+      if (event.type === 'listen') {
+        this.roles.noteListener(event.socket.netns, event.socket.sport);
+        this.noteListener(event.socket);
+      }
     }
     const deltas = this.tracker.advance(events, snapshot);
     const rows = deltas.map((delta) => this.toRow(delta, ts));
-    this.sink.write(rows, { ts, trafficPath: this.path.path, socketsTracked: snapshot.length });
+    this.sink.write(rows, {
+      ts,
+      trafficPath: this.path.path,
+      socketsTracked: snapshot.length,
+      listeners: [...this.listeners.values()],
+    });
 
     this.updateMetrics(snapshot.length, rows.length);
     this.nat.expire(ts);
     this.metrics.intervalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private noteListener(socket: SocketRecord): void {
+    const key = `${socket.netns}|${socket.saddr}|${socket.sport}`;
+    this.listeners.delete(key);
+    if (this.listeners.size >= MAX_LISTENERS) {
+      const oldest = this.listeners.keys().next().value;
+      if (oldest !== undefined) this.listeners.delete(oldest);
+    }
+    this.listeners.set(key, { netns: socket.netns, addr: socket.saddr, port: socket.sport, pid: socket.tgid, comm: socket.comm });
   }
 
   private toRow(delta: ConnectionDelta, ts: number): ConnectionRow {

@@ -22,7 +22,7 @@ describe('terminal view', () => {
 
   it('sorts by traffic, shows NAT and caps the rows', () => {
     const rows = [row(1000, 10), row(2000, 5000, { nat_daddr: '198.18.2.2', nat_dport: 8080 }), row(3000, 300)];
-    const text = renderTable(rows, { ts: 0, trafficPath: 'tracepoint', socketsTracked: 3 }, 1000, 2);
+    const text = renderTable(rows, { ts: 0, trafficPath: 'tracepoint', socketsTracked: 3, listeners: [] }, 1000, 2);
     const body = text.split('\n').slice(3, 5);
     assert.match(body[0] ?? '', /^127\.0\.0\.1:2000 .*198\.18\.2\.2:8080\*/);
     assert.match(body[1] ?? '', /^127\.0\.0\.1:3000 /);

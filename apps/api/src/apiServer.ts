@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HealthController, METRICS_REGISTRY } from './health/healthController.js';
+import { MapController } from './map/mapController.js';
+import { SERVICE_MAP_READER, type ServiceMapReader } from './map/serviceMapReader.js';
+
+@Module({})
+class ApiModule {
+  static with(reader: ServiceMapReader, registry: Registry): DynamicModule {
+    return {
+      module: ApiModule,
+      controllers: [MapController, HealthController],
+      providers: [
+        { provide: SERVICE_MAP_READER, useValue: reader },
+        { provide: METRICS_REGISTRY, useValue: registry },
+      ],
+    };
+  }
+}
+
+export interface ApiServer {
+  app: INestApplication;
+  /** http://host:port */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  /** Extra registry whose metrics /metrics also serves (e.g. the embedded ingest's). */
+  extraRegistries?: Registry[];
+}
+
+/** Starts the REST API over a store. */
+export async function startApiServer(reader: ServiceMapReader, options: ApiServerOptions): Promise<ApiServer> {
+  const own = new Registry();
+  collectDefaultMetrics({ register: own, prefix: 'weft_api_' });
+  const requests = new Counter({ name: 'weft_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'] as const, registers: [own] });
+  const latency = new Histogram({ name: 'weft_api_request_seconds', help: 'API request latency by route', labelNames: ['route'] as const, registers: [own], buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 1, 3] });
+  const registry = Registry.merge([own, ...(options.extraRegistries ?? [])]);
+  const app = await NestFactory.create(ApiModule.with(reader, registry), { logger: ['error', 'warn'] });
+  app.use((req: { path: string }, res: { statusCode: number; on(e: string, f: () => void): void }, next: () => void) => {
+    const stop = latency.startTimer({ route: req.path });
+    res.on('finish', () => {
+      stop();
+      requests.inc({ route: req.path, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.enableShutdownHooks();
+  await app.listen(options.port, options.host);
+  const server = app.getHttpServer() as { address(): { port: number } | string | null };
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,3 @@
+export { startApiServer, type ApiServer, type ApiServerOptions } from './apiServer.js';
+export type { ServiceMapReader, ServiceMapRead, ServiceRecord, EdgeAggregate } from './map/serviceMapReader.js';
+export { parseWindow, parseTime, TimeParameterError, type TimeWindow } from './time/timeWindow.js';

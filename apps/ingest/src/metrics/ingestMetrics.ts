@@ -1,0 +1,24 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The ingest's own counters, served at /metrics. */
+export class IngestMetrics {
+  readonly registry = new Registry();
+  readonly batchesIn = new Counter({ name: 'weft_ingest_batches_total', help: 'Agent batches received', registers: [this.registry] });
+  readonly batchesRejected = new Counter({ name: 'weft_ingest_batches_rejected_total', help: 'Agent batches rejected as malformed or oversized, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly halvesIn = new Counter({ name: 'weft_ingest_halves_total', help: 'Connection halves decoded (one connection end, one interval)', registers: [this.registry] });
+  readonly halvesDropped = new Counter({ name: 'weft_ingest_halves_dropped_total', help: 'Connection halves dropped because the matcher was full', registers: [this.registry] });
+  readonly matched = new Counter({ name: 'weft_ingest_halves_matched_total', help: 'Halves released with their peer half known', registers: [this.registry] });
+  readonly unmatched = new Counter({ name: 'weft_ingest_halves_unmatched_total', help: 'Halves released without a peer half (external peer or no agent there)', registers: [this.registry] });
+  readonly connectionsEvicted = new Counter({ name: 'weft_ingest_connections_evicted_total', help: 'Connection states forgotten because the matcher was full', registers: [this.registry] });
+  readonly connectionsTracked = new Gauge({ name: 'weft_ingest_connections_tracked', help: 'Connections the matcher holds state for', registers: [this.registry] });
+  readonly pendingHalves = new Gauge({ name: 'weft_ingest_pending_halves', help: 'Halves waiting for their matching window', registers: [this.registry] });
+  readonly rowsWritten = new Counter({ name: 'weft_ingest_rows_written_total', help: 'Edge rows written to the store', registers: [this.registry] });
+  readonly rowsDropped = new Counter({ name: 'weft_ingest_rows_dropped_total', help: 'Edge rows dropped because writes could not keep up', registers: [this.registry] });
+  readonly writeErrors = new Counter({ name: 'weft_ingest_write_errors_total', help: 'Failed store writes (retried)', registers: [this.registry] });
+  readonly writeSeconds = new Histogram({ name: 'weft_ingest_write_seconds', help: 'Latency of one store write', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
+  readonly lagSeconds = new Gauge({ name: 'weft_ingest_lag_seconds', help: 'Age of the newest second written, against the wall clock', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,89 @@
+import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
+import type { NodeInterval } from '../pipeline/ingestPipeline.js';
+
+/** The agent's JSON row (`weft agent --json`), structurally: what a half is made from. */
+export interface AgentRowLike {
+  ts: number;
+  socket_id: string;
+  netns: number;
+  pid: number;
+  comm: string;
+  cmdline: string | null;
+  container_id: string | null;
+  role: 'client' | 'server';
+  role_inferred: boolean;
+  saddr: string;
+  sport: number;
+  daddr: string;
+  dport: number;
+  nat_daddr?: string;
+  nat_dport?: number;
+  bytes_sent: number;
+  bytes_received: number;
+  srtt_us: number;
+  retransmits: number;
+  resets_sent: number;
+  resets_received: number;
+  connect_failed: boolean;
+  opened: boolean;
+  closed: boolean;
+}
+
+export interface AgentListenerLike {
+  netns: number;
+  addr: string;
+  port: number;
+  pid: number;
+  comm: string;
+}
+
+export function halfFromAgentRow(nodeId: string, row: AgentRowLike): ConnectionHalf {
+  const half: ConnectionHalf = {
+    nodeId,
+    tsMs: row.ts,
+    second: Math.floor(row.ts / 1000),
+    socketId: row.socket_id,
+    netns: row.netns,
+    role: row.role,
+    roleInferred: row.role_inferred,
+    localIp: row.saddr,
+    localPort: row.sport,
+    remoteIp: row.daddr,
+    remotePort: row.dport,
+    pid: row.pid,
+    comm: row.comm,
+    cmdline: row.cmdline,
+    containerId: row.container_id,
+    bytesSent: row.bytes_sent,
+    bytesReceived: row.bytes_received,
+    srttUs: row.srtt_us,
+    retransmits: row.retransmits,
+    resetsSent: row.resets_sent,
+    resetsReceived: row.resets_received,
+    opened: row.opened,
+    closed: row.closed,
+    connectFailed: row.connect_failed,
+  };
+  if (row.nat_daddr !== undefined && row.nat_dport !== undefined) {
+    half.natIp = row.nat_daddr;
+    half.natPort = row.nat_dport;
+  }
+  return half;
+}
+
+/** One agent interval (its rows and the listeners it knows) as the ingest takes it. */
+export function intervalFromAgent(
+  nodeId: string,
+  tsMs: number,
+  rows: readonly AgentRowLike[],
+  listeners: readonly AgentListenerLike[],
+): NodeInterval {
+  return {
+    nodeId,
+    second: Math.floor(tsMs / 1000),
+    halves: rows.map((row) => halfFromAgentRow(nodeId, row)),
+    listeners: listeners.map(
+      (l): ListenerReport => ({ nodeId, netns: l.netns, ip: l.addr, port: l.port, pid: l.pid, comm: l.comm }),
+    ),
+  };
+}
