@@ -22,12 +22,12 @@ const serverHalf = (overrides: Partial<ConnectionHalf> = {}): ConnectionHalf =>
 describe('ConnectionMatcher', () => {
   it('joins the halves from two nodes and counts the client half only', () => {
     const m = new ConnectionMatcher();
-    m.add('node-b', 100, [serverHalf()], 0);
-    m.add('node-a', 100, [half({})], 0);
-    assert.equal(m.release(0).length, 0, 'held for the window');
-    m.add('node-a', 103, [], 1000);
-    m.add('node-b', 103, [], 1000);
-    const released = m.release(1000);
+    m.add('node-b', 100, [serverHalf()]);
+    m.add('node-a', 100, [half({})]);
+    assert.equal(m.release().length, 0, 'held for the window');
+    m.add('node-a', 103, []);
+    m.add('node-b', 103, []);
+    const released = m.release();
     assert.equal(released.length, 2);
     for (const s of released) {
       assert.equal(s.client?.comm, 'curl');
@@ -39,8 +39,8 @@ describe('ConnectionMatcher', () => {
 
   it('counts a server half whose client has no agent, and names nothing it does not know', () => {
     const m = new ConnectionMatcher();
-    m.add('node-b', 100, [serverHalf()], 0);
-    const [s] = m.release(0, true);
+    m.add('node-b', 100, [serverHalf()]);
+    const [s] = m.release(true);
     assert.ok(s);
     assert.equal(s.primary, true);
     assert.equal(s.client, null);
@@ -50,9 +50,9 @@ describe('ConnectionMatcher', () => {
 
   it('matches a client that dialled a VIP with the backend half, through its NAT translation', () => {
     const m = new ConnectionMatcher();
-    m.add('node-a', 100, [half({ remoteIp: '10.96.0.10', remotePort: 80, natIp: '10.0.2.7', natPort: 8080 })], 0);
-    m.add('node-b', 100, [serverHalf()], 0);
-    const released = m.release(0, true);
+    m.add('node-a', 100, [half({ remoteIp: '10.96.0.10', remotePort: 80, natIp: '10.0.2.7', natPort: 8080 })]);
+    m.add('node-b', 100, [serverHalf()]);
+    const released = m.release(true);
     assert.equal(released.length, 2);
     const keys = new Set(released.map((s) => s.connection.key));
     assert.equal(keys.size, 1);
@@ -61,45 +61,55 @@ describe('ConnectionMatcher', () => {
 
   it('waits for the slowest node still sending, not the fastest', () => {
     const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 2 });
-    m.add('node-a', 100, [half({})], 0);
-    m.add('node-b', 95, [], 0);
-    m.add('node-a', 110, [], 0);
-    assert.equal(m.release(0).length, 0, 'node-b is at 95: second 100 may still get its peer half');
-    m.add('node-b', 100, [serverHalf()], 0);
-    m.add('node-b', 103, [], 0);
-    assert.equal(m.release(0).length, 2);
+    m.add('node-a', 100, [half({})]);
+    m.add('node-b', 95, []);
+    m.add('node-a', 110, []);
+    assert.equal(m.release().length, 0, 'node-b is at 95: second 100 may still get its peer half');
+    m.add('node-b', 100, [serverHalf()]);
+    m.add('node-b', 103, []);
+    assert.equal(m.release().length, 2);
+  });
+
+  it('stops waiting for a node that went quiet, by event time', () => {
+    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 2, nodeSilenceSeconds: 10 });
+    m.add('node-b', 100, []);
+    m.add('node-a', 100, [half({})]);
+    m.add('node-a', 105, []);
+    assert.equal(m.release().length, 0);
+    m.add('node-a', 111, []);
+    assert.equal(m.release().length, 1, 'node-b is 11 s behind: quiet');
   });
 
   it('keeps loopback connections of two nodes apart', () => {
     const m = new ConnectionMatcher();
     const loop = { localIp: '127.0.0.1', remoteIp: '127.0.0.1' };
-    m.add('node-a', 100, [half({ ...loop })], 0);
-    m.add('node-b', 100, [half({ ...loop, nodeId: 'node-b' })], 0);
-    const released = m.release(0, true);
+    m.add('node-a', 100, [half({ ...loop })]);
+    m.add('node-b', 100, [half({ ...loop, nodeId: 'node-b' })]);
+    const released = m.release(true);
     assert.equal(new Set(released.map((s) => s.connection.key)).size, 2);
   });
 
   it('bounds what it holds and counts what it drops', () => {
     const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, maxPending: 2, maxConnections: 2 });
-    m.add('node-a', 100, [1, 2, 3].map((i) => half({ localPort: 40000 + i, socketId: `s${i}` })), 0);
+    m.add('node-a', 100, [1, 2, 3].map((i) => half({ localPort: 40000 + i, socketId: `s${i}` })));
     assert.equal(m.pendingHalves, 2);
     assert.equal(m.counters.pendingDropped, 1);
-    m.add('node-a', 101, [4, 5].map((i) => half({ second: 101, localPort: 40000 + i, socketId: `s${i}` })), 0);
+    m.add('node-a', 101, [4, 5].map((i) => half({ second: 101, localPort: 40000 + i, socketId: `s${i}` })));
     assert.equal(m.counters.pendingDropped, 3);
-    m.release(0, true);
-    m.add('node-a', 102, [6, 7, 8].map((i) => half({ second: 102, localPort: 40000 + i, socketId: `s${i}` })).slice(0, 2), 0);
+    m.release(true);
+    m.add('node-a', 102, [6, 7, 8].map((i) => half({ second: 102, localPort: 40000 + i, socketId: `s${i}` })).slice(0, 2));
     assert.ok(m.connectionsTracked <= 2);
     assert.ok(m.counters.connectionsEvicted >= 1);
   });
 
   it('treats a reused 4-tuple after a close as a new connection, but not the late peer half of a short one', () => {
     const m = new ConnectionMatcher();
-    m.add('node-a', 100, [half({ closed: true })], 0);
-    m.add('node-b', 100, [serverHalf({ closed: true })], 0);
-    const first = m.release(0, true);
+    m.add('node-a', 100, [half({ closed: true })]);
+    m.add('node-b', 100, [serverHalf({ closed: true })]);
+    const first = m.release(true);
     assert.ok(first.every((s) => s.client !== null && s.server !== null), 'short connection matched');
-    m.add('node-a', 101, [half({ second: 101, socketId: 's9', pid: 11 })], 0);
-    const [again] = m.release(0, true);
+    m.add('node-a', 101, [half({ second: 101, socketId: 's9', pid: 11 })]);
+    const [again] = m.release(true);
     assert.equal(again?.server, null, 'the new connection has not been seen from the server yet');
   });
 });

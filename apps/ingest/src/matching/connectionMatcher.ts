@@ -40,8 +40,12 @@ export interface ConnectionMemo {
 export interface ConnectionMatcherOptions {
   /** How long (s of event time) a half waits for its peer's half before it is released. */
   windowSeconds: number;
-  /** A node that sent nothing for this long (wall clock) no longer holds releases back. */
-  nodeSilenceMs: number;
+  /**
+   * A node this far (s of event time) behind the most advanced node no longer
+   * holds releases back: it stopped sending. Event time, not the wall clock,
+   * so that a replay of the same input releases the same halves.
+   */
+  nodeSilenceSeconds: number;
   /** Connections remembered; beyond this the least recently active is forgotten (counted). */
   maxConnections: number;
   /** Halves waiting for release; beyond this new halves are dropped (counted). */
@@ -52,7 +56,7 @@ export interface ConnectionMatcherOptions {
 
 export const DEFAULT_MATCHER_OPTIONS: ConnectionMatcherOptions = {
   windowSeconds: 3,
-  nodeSilenceMs: 15_000,
+  nodeSilenceSeconds: 15,
   maxConnections: 1_000_000,
   maxPending: 2_000_000,
   idleSeconds: 600,
@@ -69,7 +73,6 @@ interface ConnectionState {
 
 interface NodeClock {
   latestSecond: number;
-  lastHeardMs: number;
 }
 
 export interface MatcherCounters {
@@ -107,6 +110,7 @@ export class ConnectionMatcher {
   private readonly pending = new Map<number, Array<{ half: ConnectionHalf; key: string }>>();
   private pendingCount = 0;
   private readonly nodes = new Map<string, NodeClock>();
+  private newestSecond = Number.NEGATIVE_INFINITY;
   readonly counters: MatcherCounters = { pendingDropped: 0, connectionsEvicted: 0, matched: 0, unmatched: 0 };
 
   constructor(private readonly options: ConnectionMatcherOptions = DEFAULT_MATCHER_OPTIONS) {}
@@ -120,14 +124,11 @@ export class ConnectionMatcher {
   }
 
   /** Takes one node's halves of one interval (an empty list still advances that node's clock). */
-  add(nodeId: string, second: number, halves: readonly ConnectionHalf[], nowMs: number): void {
+  add(nodeId: string, second: number, halves: readonly ConnectionHalf[]): void {
     const clock = this.nodes.get(nodeId);
-    if (clock) {
-      clock.latestSecond = Math.max(clock.latestSecond, second);
-      clock.lastHeardMs = nowMs;
-    } else {
-      this.nodes.set(nodeId, { latestSecond: second, lastHeardMs: nowMs });
-    }
+    if (clock) clock.latestSecond = Math.max(clock.latestSecond, second);
+    else this.nodes.set(nodeId, { latestSecond: second });
+    if (second > this.newestSecond) this.newestSecond = second;
     for (const half of halves) {
       if (this.pendingCount >= this.options.maxPending) {
         this.counters.pendingDropped++;
@@ -153,12 +154,16 @@ export class ConnectionMatcher {
 
   /**
    * The event second up to which every node still sending has reported, or
-   * null when no node is.
+   * null before any node has.
    */
-  watermark(nowMs: number): number | null {
+  watermark(): number | null {
     let low: number | null = null;
-    for (const clock of this.nodes.values()) {
-      if (nowMs - clock.lastHeardMs > this.options.nodeSilenceMs) continue;
+    for (const [nodeId, clock] of this.nodes) {
+      if (clock.latestSecond < this.newestSecond - this.options.nodeSilenceSeconds) {
+        // Gone quiet: forget it until it sends again (bounded node table).
+        if (clock.latestSecond < this.newestSecond - 10 * this.options.nodeSilenceSeconds) this.nodes.delete(nodeId);
+        continue;
+      }
       low = low === null ? clock.latestSecond : Math.min(low, clock.latestSecond);
     }
     return low;
@@ -168,8 +173,8 @@ export class ConnectionMatcher {
    * Releases the halves whose window has passed (all of them with `flush`),
    * in event-time order, and forgets finished or idle connections.
    */
-  release(nowMs: number, flush = false): MatchedSample[] {
-    const mark = this.watermark(nowMs);
+  release(flush = false): MatchedSample[] {
+    const mark = this.watermark();
     const upTo = flush ? Number.POSITIVE_INFINITY : mark === null ? Number.NEGATIVE_INFINITY : mark - this.options.windowSeconds;
     const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
     const released: MatchedSample[] = [];
@@ -195,31 +200,34 @@ export class ConnectionMatcher {
 
   private remember(connection: CanonicalConnection, half: ConnectionHalf): ConnectionState {
     let state = this.connections.get(connection.key);
-    if (state) {
-      // Insertion order doubles as recency order for eviction.
-      this.connections.delete(connection.key);
-    } else {
-      if (this.connections.size >= this.options.maxConnections) {
-        const oldest = this.connections.keys().next().value;
-        if (oldest !== undefined) {
-          this.connections.delete(oldest);
-          this.counters.connectionsEvicted++;
-        }
-      }
+    if (!state) {
+      if (this.connections.size >= this.options.maxConnections) this.evictLeastRecent();
       state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
-    }
-    // A 4-tuple reused after a close, by another socket, is a new connection
-    // (the peer's half of a short connection arrives after the close: same socket).
-    if (state.closed) {
+      this.connections.set(connection.key, state);
+    } else if (state.closed) {
+      // A 4-tuple reused after a close, by another socket, is a new connection
+      // (the peer's half of a short connection arrives after the close: same socket).
       const known = half.role === 'client' ? state.client : state.server;
       if (known !== null && (known.socketId !== half.socketId || known.nodeId !== half.nodeId)) {
         state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
+        this.connections.set(connection.key, state);
       }
     }
-    state.lastSecond = Math.max(state.lastSecond, half.second);
+    if (half.second > state.lastSecond) state.lastSecond = half.second;
     if (half.closed || half.connectFailed) state.closed = true;
-    this.connections.set(connection.key, state);
     return state;
+  }
+
+  /** Full: forget the tenth of connections least recently active (one scan, not one per insert). */
+  private evictLeastRecent(): void {
+    const seconds = [...this.connections.values()].map((s) => s.lastSecond).sort((a, b) => a - b);
+    const cutoff = seconds[Math.max(0, Math.floor(seconds.length / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
+    for (const [key, state] of this.connections) {
+      if (state.lastSecond <= cutoff) {
+        this.connections.delete(key);
+        this.counters.connectionsEvicted++;
+      }
+    }
   }
 
   private forget(mark: number): void {

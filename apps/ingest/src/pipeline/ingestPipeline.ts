@@ -57,14 +57,14 @@ export class IngestPipeline {
     for (const listener of interval.listeners) this.listeners.noteListener(listener, nowMs);
     for (const half of interval.halves) this.listeners.noteLocalAddress(half.localIp, half.nodeId, half.netns);
     const dropped = this.matcher.counters.pendingDropped;
-    this.matcher.add(interval.nodeId, interval.second, interval.halves, nowMs);
+    this.matcher.add(interval.nodeId, interval.second, interval.halves);
     this.metrics.halvesDropped.inc(this.matcher.counters.pendingDropped - dropped);
   }
 
   /** Releases, aggregates and queues a write; `flush` releases everything (shutdown). */
   tick(nowMs = Date.now(), flush = false): void {
     const before = { ...this.matcher.counters };
-    this.aggregator.add(this.matcher.release(nowMs, flush));
+    this.aggregator.add(this.matcher.release(flush));
     const after = this.matcher.counters;
     this.metrics.matched.inc(after.matched - before.matched);
     this.metrics.unmatched.inc(after.unmatched - before.unmatched);
