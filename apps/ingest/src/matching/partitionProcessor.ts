@@ -1,0 +1,103 @@
+import { EdgeAggregator, type EdgeRow } from '../aggregation/edgeAggregator.js';
+import type { EndpointNamer } from '../naming/endpointNamer.js';
+import type { NodeInterval } from '../pipeline/ingestPipeline.js';
+import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions } from './connectionMatcher.js';
+
+/** One input message of a partition: one node's halves of one interval, in partition order. */
+export interface PartitionMessage {
+  offset: bigint;
+  /** The agent run and its batch number: a repeated (node, run, sequence) is a duplicate. */
+  agentRun: string;
+  sequence: bigint;
+  interval: NodeInterval;
+}
+
+/**
+ * Rows to write, from the messages at offsets [fromOffset, toOffset]: once
+ * written, the consumer may commit toOffset + 1. `dedupToken` names the range,
+ * so a replay that writes the same range again is dropped by the store.
+ */
+export interface RowBlock {
+  fromOffset: bigint;
+  toOffset: bigint;
+  dedupToken: string;
+  rows: EdgeRow[];
+}
+
+export interface PartitionProcessorOptions {
+  matcher: ConnectionMatcherOptions;
+  /** Prefix of the dedup tokens (topic and partition). */
+  tokenPrefix: string;
+}
+
+/**
+ * Matching and aggregation for one partition of connection halves, made
+ * deterministic so that exactly-once survives crashes and rebalances:
+ * - the matcher runs on event time only, so the same messages in the same
+ *   order release the same halves at the same messages;
+ * - a block ends exactly at the messages where the matcher's watermark
+ *   advances, so a replay cuts the same offset ranges, and a block's token
+ *   is its range;
+ * - after a restart the consumer replays a stretch before its committed
+ *   offset in warm-up (state rebuilt, rows discarded) so that matching at
+ *   the committed offset sees what it saw the first time.
+ * The store drops a block whose token it has already written, so a block
+ * written before a crash but not committed is not counted twice.
+ */
+export class PartitionProcessor {
+  private readonly matcher: ConnectionMatcher;
+  private readonly aggregator: EdgeAggregator;
+  private blockStart: bigint | null = null;
+  private lastMark: number | null = null;
+  /** Latest sequence per (node, agent run): duplicates from retried produces are skipped. */
+  private readonly sequences = new Map<string, bigint>();
+  duplicates = 0;
+
+  constructor(
+    namer: EndpointNamer,
+    private readonly options: PartitionProcessorOptions = { matcher: DEFAULT_MATCHER_OPTIONS, tokenPrefix: '' },
+  ) {
+    this.matcher = new ConnectionMatcher(options.matcher);
+    this.aggregator = new EdgeAggregator(namer);
+  }
+
+  get counters(): ConnectionMatcher['counters'] {
+    return this.matcher.counters;
+  }
+
+  /**
+   * Takes the next message. Returns a block when this message closed one.
+   * In warm-up the state advances the same way but no block is returned.
+   */
+  handle(message: PartitionMessage, warmUp = false): RowBlock | null {
+    this.blockStart ??= message.offset;
+    const { interval } = message;
+    const runKey = `${interval.nodeId}\u0000${message.agentRun}`;
+    const seen = this.sequences.get(runKey);
+    if (seen !== undefined && message.sequence <= seen) {
+      this.duplicates++;
+    } else {
+      this.sequences.set(runKey, message.sequence);
+      if (this.sequences.size > 100_000) this.sequences.delete(this.sequences.keys().next().value ?? '');
+      this.matcher.add(interval.nodeId, interval.second, interval.halves);
+    }
+    const mark = this.matcher.watermark();
+    if (mark === null || (this.lastMark !== null && mark <= this.lastMark)) return null;
+    this.lastMark = mark;
+    this.aggregator.add(this.matcher.release());
+    const rows = this.aggregator.take();
+    const block: RowBlock = {
+      fromOffset: this.blockStart,
+      toOffset: message.offset,
+      dedupToken: `${this.options.tokenPrefix}${this.blockStart}-${message.offset}`,
+      rows,
+    };
+    this.blockStart = null;
+    return warmUp ? null : block;
+  }
+
+  /** After a warm-up: the next block starts at this offset whatever came before. */
+  startBlockAt(offset: bigint): void {
+    this.blockStart = offset;
+  }
+}
