@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { canonicalConnection } from '../halves/canonicalConnection.js';
+import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import type { IngestMetrics } from '../metrics/ingestMetrics.js';
+import type { HalvesCodec, HalvesMessage } from './halvesMessage.js';
+import { partitionOfKey, type TopicLayout } from './topics.js';
+
+/** Turns one agent batch (bytes) into its halves; throws a BatchRejected for bad input. */
+export type BatchDecoder = (value: Uint8Array) => HalvesMessage;
+
+export class BatchRejected extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DecodeStageOptions {
+  groupId: string;
+  topics: TopicLayout;
+}
+
+/**
+ * The first ingest stage on Kafka: consumes agent batches (keyed by node),
+ * rejects malformed ones (counted), and re-keys every half by its
+ * connection: each batch becomes one message per halves partition (empty
+ * ones too, so every partition learns that the node has reached that
+ * second). Output and input offsets go in one Kafka transaction, so a crash
+ * or a rebalance neither loses nor repeats a batch.
+ */
+export class DecodeStage {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly decodeBatch: BatchDecoder,
+    private readonly codec: HalvesCodec,
+    private readonly metrics: IngestMetrics,
+    private readonly options: DecodeStageOptions,
+  ) {
+    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, readUncommitted: false });
+    this.producer = kafka.producer({
+      transactionalId: `${options.groupId}-${hostname()}-${process.pid}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topics.telemetry, fromBeginning: true });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  /** The halves messages of one decoded batch, one per partition. */
+  split(batch: HalvesMessage): Array<{ partition: number; message: HalvesMessage }> {
+    const count = this.options.topics.partitions;
+    const byPartition: ConnectionHalf[][] = Array.from({ length: count }, () => []);
+    for (const half of batch.halves) {
+      byPartition[partitionOfKey(canonicalConnection(half).key, count)]?.push(half);
+    }
+    return byPartition.map((halves, partition) => ({ partition, message: { ...batch, halves } }));
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    const out: Message[] = [];
+    for (const message of batch.messages) {
+      this.metrics.batchesIn.inc();
+      let decoded: HalvesMessage;
+      try {
+        if (!message.value) throw new BatchRejected('empty', 'empty message');
+        decoded = this.decodeBatch(message.value);
+      } catch (err) {
+        this.metrics.batchesRejected.inc({ reason: err instanceof BatchRejected ? err.reason : 'malformed' });
+        continue;
+      }
+      this.metrics.halvesIn.inc(decoded.halves.length);
+      for (const { partition, message: part } of this.split(decoded)) {
+        out.push({ partition, key: decoded.nodeId, value: Buffer.from(this.codec.encode(part)), timestamp: String(decoded.second * 1000) });
+      }
+    }
+    if (!isRunning() || isStale()) return;
+    const last = batch.messages[batch.messages.length - 1];
+    if (!last) return;
+    const transaction = await this.producer.transaction();
+    try {
+      if (out.length > 0) await transaction.send({ topic: this.options.topics.halves, messages: out });
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+      });
+      await transaction.commit();
+    } catch (err) {
+      await transaction.abort().catch(() => undefined);
+      throw err;
+    }
+    resolveOffset(last.offset);
+    await heartbeat();
+  }
+}
