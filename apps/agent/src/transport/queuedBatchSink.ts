@@ -1,25 +1,30 @@
-import type { Kafka, Producer } from 'kafkajs';
 import type { ConnectionRow } from '../connections/connectionRow.js';
 import type { IntervalSummary, RowSink } from '../sinks/rowSink.js';
 
 /** Encodes one interval of one node into the bytes of a telemetry batch. */
 export type BatchEncoder = (rows: readonly ConnectionRow[], summary: IntervalSummary, sequence: bigint) => Uint8Array;
 
-export interface KafkaSinkOptions {
-  topic: string;
-  nodeId: string;
-  /** Encoded batches held while Kafka is unreachable; beyond this the oldest are dropped (counted). */
+/** Delivers one encoded batch; resolves once the far end has it, throws if it could not. */
+export interface BatchSender {
+  connect(): Promise<void>;
+  send(value: Uint8Array, second: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface QueuedBatchSinkOptions {
+  /** Encoded batches held while the far end is unreachable; beyond this the oldest are dropped (counted). */
   maxQueuedBytes: number;
+  retryDelayMs: number;
 }
 
 /**
- * Sends each interval as one batch to Kafka, keyed by node id. Sends are
- * serialized in order (ingest relies on each node's batches arriving in
- * order); while Kafka is down batches wait in a bounded queue and the agent
- * goes on measuring. Rows of dropped batches are counted in `dropped`.
+ * Sends each interval as one encoded batch through a transport (Kafka,
+ * gRPC). Sends are serialized in order (the ingest relies on each node's
+ * batches arriving in order); while the far end is down batches wait in a
+ * bounded queue and the agent goes on measuring. The rows of dropped batches
+ * are counted in `dropped`.
  */
-export class KafkaSink implements RowSink {
-  private readonly producer: Producer;
+export class QueuedBatchSink implements RowSink {
   private readonly queue: Array<{ value: Uint8Array; rows: number; second: number }> = [];
   private queuedBytes = 0;
   private sequence = 0n;
@@ -28,22 +33,21 @@ export class KafkaSink implements RowSink {
   dropped = 0;
   droppedBatches = 0;
   sentBatches = 0;
+  sendFailures = 0;
 
   constructor(
-    kafka: Kafka,
+    private readonly sender: BatchSender,
     private readonly encode: BatchEncoder,
-    private readonly options: KafkaSinkOptions,
-  ) {
-    // Idempotent: a retried send is not written twice.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
-  }
+    private readonly options: QueuedBatchSinkOptions,
+  ) {}
 
   get queuedBatches(): number {
     return this.queue.length;
   }
 
   async start(): Promise<void> {
-    await this.producer.connect().catch(() => undefined); // connects again on the first send
+    // Not fatal: the first send connects again.
+    await this.sender.connect().catch(() => undefined);
   }
 
   write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
@@ -53,7 +57,7 @@ export class KafkaSink implements RowSink {
     this.queue.push({ value, rows: rows.length, second: Math.floor(summary.ts / 1000) });
     this.queuedBytes += value.length;
     // The batch being sent (the head, while a send is on) is never dropped:
-    // it may already be in Kafka, and a drop must mean not delivered.
+    // it may already be delivered, and a drop must mean not delivered.
     const inFlight = this.sending ? 1 : 0;
     while (this.queuedBytes > this.options.maxQueuedBytes && this.queue.length > inFlight + 1) {
       const [oldest] = this.queue.splice(inFlight, 1);
@@ -74,7 +78,7 @@ export class KafkaSink implements RowSink {
     }
     this.closed = true;
     await this.sending;
-    await this.producer.disconnect().catch(() => undefined);
+    await this.sender.close().catch(() => undefined);
   }
 
   private pump(): void {
@@ -85,19 +89,14 @@ export class KafkaSink implements RowSink {
   }
 
   private async sendQueued(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.closed) {
       const next = this.queue[0];
       if (!next) break;
       try {
-        await this.producer.send({
-          topic: this.options.topic,
-          acks: -1,
-          messages: [{ key: this.options.nodeId, value: Buffer.from(next.value), timestamp: String(next.second * 1000) }],
-        });
+        await this.sender.send(next.value, next.second);
       } catch {
-        // Kafka unreachable: keep the batch, try again shortly (the next write also retries).
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        if (this.closed) return;
+        this.sendFailures += 1;
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
         continue;
       }
       this.queue.shift();
