@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Weft needs on a Debian 12 machine, as root: apt packages,
-# npm packages, the BPF objects, the native addon and the TypeScript build.
+# npm packages, the BPF objects, the native addon, the TypeScript build and
+# Apache Kafka's jars for the tests' broker.
 # Idempotent, and quick when nothing changed: each step checks before it works.
 # Prints one line per step; the output of a step that fails is shown in full.
 # Non-interactive (safe with no stdin, CI=true).
@@ -13,14 +14,15 @@ APT_PACKAGES=(
   libmnl-dev libnetfilter-conntrack-dev                #   and its conntrack half
   iproute2 iptables conntrack libcap2-bin curl         # kernel tests
   nginx wrk                                            # bench/agent-overhead
+  openjdk-17-jre-headless maven                        # the tests' Kafka broker (jars from Maven Central)
 )
 
 started=$(date +%s%N)
 elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
-# One line per step: "weft setup: [2/5] npm packages ... up to date". A step
+# One line per step: "weft setup: [2/6] npm packages ... up to date". A step
 # that has work to do prints its line's start first and its result when done.
 open_line=""
-begin() { printf 'weft setup: [%s/5] %s ... ' "$1" "$2"; open_line=1; }
+begin() { printf 'weft setup: [%s/6] %s ... ' "$1" "$2"; open_line=1; }
 end() { printf '%s\n' "$1"; open_line=""; }
 fail() {
   [ -z "$open_line" ] || printf 'failed\n'
@@ -162,6 +164,20 @@ if [ "$(buildinfo_state)" = "$before" ]; then
   end "up to date"
 else
   end "built ($(elapsed "$t"))"
+fi
+
+# --- 6. Kafka broker jars ----------------------------------------------------
+# The tests' Kafka broker (test/fixtures/kafkaBroker.ts) runs from .weft/kafka/libs:
+# kafka_2.13 and its dependencies, resolved by Maven from Maven Central
+# (test/fixtures/kafka/pom.xml). The script records the pom's hash: up to date
+# when it has not changed.
+begin 6 "Kafka broker jars (Maven Central)"
+t=$(date +%s%N)
+quietly "resolving Kafka's jars" bash scripts/kafka-jars.sh
+if grep -qx 'kafka jars: up to date' "$log"; then
+  end "up to date"
+else
+  end "resolved ($(elapsed "$t"))"
 fi
 
 echo "weft setup: done ($(elapsed "$started"))"
