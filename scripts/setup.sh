@@ -120,13 +120,12 @@ if [ -z "$npm_needed" ]; then
   end "up to date"
 else
   t=$(date +%s%N)
-  if [ -f package-lock.json ]; then
-    printf 'npm ci ... '
-    quietly "npm ci" npm ci --no-audit --no-fund --loglevel=error
-  else
-    printf 'npm install (no package-lock.json yet) ... '
-    quietly "npm install" npm install --no-audit --no-fund --loglevel=error
-  fi
+  # `npm install`, not `npm ci`: packages with per-platform optional
+  # dependencies (chdb, buf) get lockfile entries only for the platforms the
+  # registry serves, and `npm ci` refuses such a lockfile as out of sync.
+  # `npm install` still installs the locked versions.
+  printf 'npm install ... '
+  quietly "npm install" npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
   end "done ($(elapsed "$t"))"
 fi
