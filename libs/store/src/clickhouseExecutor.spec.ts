@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertIdentifier, insertSettings, parseJsonEachRow, toJsonEachRow } from './clickhouseExecutor.js';
+import { parseClickHouseUrl } from './remoteExecutor.js';
+
+test('insert settings: deduplicate under the token; without one, under a fresh random token', () => {
+  assert.deepEqual(insertSettings('t1', { hasDeduplicateInsert: true }), {
+    insert_deduplicate: 1,
+    deduplicate_insert: 'enable',
+    insert_deduplication_token: 't1',
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    async_insert: 0,
+  });
+  assert.deepEqual(insertSettings('t1', { hasDeduplicateInsert: false }), {
+    insert_deduplicate: 1,
+    insert_deduplication_token: 't1',
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    async_insert: 0,
+  });
+  const a = insertSettings(undefined, { hasDeduplicateInsert: true }).insert_deduplication_token;
+  const b = insertSettings(undefined, { hasDeduplicateInsert: true }).insert_deduplication_token;
+  assert.match(String(a), /^weft-undeduplicated-/);
+  assert.notEqual(a, b);
+  assert.throws(() => insertSettings('', { hasDeduplicateInsert: true }), RangeError);
+});
+
+test('identifiers are plain names; JSONEachRow round-trips', () => {
+  assert.equal(assertIdentifier('edges_1s', 'table'), 'edges_1s');
+  assert.equal(assertIdentifier('weft.edges_1s', 'table'), 'weft.edges_1s');
+  for (const bad of ['', '1x', 'a b', 'a;DROP', 'a`', 'a.b.c']) assert.throws(() => assertIdentifier(bad, 'table'), TypeError);
+  const rows = [{ a: 1, s: 'x\ny' }, { a: 2, s: '' }];
+  assert.equal(toJsonEachRow(rows), '{"a":1,"s":"x\\ny"}\n{"a":2,"s":""}\n');
+  assert.deepEqual(parseJsonEachRow(toJsonEachRow(rows)), rows);
+  assert.deepEqual(parseJsonEachRow(''), []);
+});
+
+test('a ClickHouse URL gives endpoint, database and credentials', () => {
+  assert.deepEqual(parseClickHouseUrl('http://weft:s%40cret@ch.internal:8123/weft_prod'), {
+    endpoint: 'http://ch.internal:8123',
+    database: 'weft_prod',
+    username: 'weft',
+    password: 's@cret',
+  });
+  assert.deepEqual(parseClickHouseUrl('https://ch.example.com'), {
+    endpoint: 'https://ch.example.com',
+    database: 'default',
+    username: 'default',
+    password: '',
+  });
+  assert.throws(() => parseClickHouseUrl('tcp://ch:9000/x'), /http/);
+  assert.throws(() => parseClickHouseUrl('http://ch:8123/bad-name'), /database/);
+  assert.throws(() => parseClickHouseUrl('not a url'), /invalid ClickHouse URL/);
+});

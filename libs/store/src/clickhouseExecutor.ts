@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * The one seam between Weft's store and a ClickHouse engine. Two implementations:
+ * embeddedExecutor (chdb, ClickHouse in process, data on local disk) and
+ * remoteExecutor (@clickhouse/client over HTTP). The store sends both the same SQL
+ * and must not know which one it talks to.
+ */
+
+/** Values for `{name:Type}` placeholders; the engine binds them, nothing is spliced into SQL. */
+export type QueryParams = Readonly<Record<string, string | number | boolean | readonly (string | number)[]>>;
+
+export interface InsertOptions {
+  /**
+   * Explicit column list. Needed whenever the rows carry an EPHEMERAL column (ClickHouse only
+   * accepts one that is named in the INSERT's column list).
+   */
+  columns?: readonly string[];
+  /**
+   * Idempotency key of the batch (the ingest derives it from its Kafka input offsets). Inserting
+   * rows again under a token the table has already seen writes nothing, in the table and in the
+   * tables its materialized views feed. Without a token, deduplication is off: two identical
+   * batches are two batches.
+   */
+  dedupToken?: string;
+}
+
+export interface ClickHouseExecutor {
+  /** A statement without a result (DDL, ALTER, INSERT ... SELECT). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Inserts rows as JSONEachRow into one table. */
+  insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
+  /** Runs a SELECT (without a FORMAT clause) and returns its rows as objects (JSONEachRow). */
+  queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The per-insert settings both executors send, so the two backends deduplicate the same way.
+ *
+ * - insert_deduplication_token: the block identity is the token (plus a block index when the
+ *   insert is split into several blocks, e.g. one per partition), not a hash of the data.
+ * - Without a token, a fresh random token: the tables keep a deduplication window (see
+ *   migrations), and without a token ClickHouse would drop a block whose data merely equals a
+ *   recent one. Turning deduplication off for that insert is not portable: since 26.x
+ *   `deduplicate_insert` (default 'enable') overrides `insert_deduplicate = 0`.
+ * - insert_deduplicate = 1, and on servers that have it deduplicate_insert = 'enable': a server
+ *   profile must not turn the token off silently.
+ * - deduplicate_blocks_in_dependent_materialized_views: the blocks the materialized views derive
+ *   from a deduplicated insert are deduplicated in the rollup tables too (default 1 since 24.x,
+ *   pinned here).
+ * - async_insert = 0: asynchronous inserts deduplicate by other rules.
+ */
+export function insertSettings(dedupToken: string | undefined, server: ServerCapabilities): Record<string, string | number> {
+  if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+  return {
+    insert_deduplicate: 1,
+    ...(server.hasDeduplicateInsert ? { deduplicate_insert: 'enable' } : {}),
+    insert_deduplication_token: dedupToken ?? `weft-undeduplicated-${randomUUID()}`,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    async_insert: 0,
+  };
+}
+
+/** What the server supports, probed once per executor. */
+export interface ServerCapabilities {
+  /** ClickHouse 26.x: the `deduplicate_insert` setting, which overrides insert_deduplicate. */
+  hasDeduplicateInsert: boolean;
+}
+
+export const CAPABILITIES_QUERY = `SELECT countIf(name = 'deduplicate_insert') AS deduplicate_insert FROM system.settings`;
+
+export function capabilitiesOf(rows: readonly { deduplicate_insert: number | string }[]): ServerCapabilities {
+  return { hasDeduplicateInsert: Number(rows[0]?.deduplicate_insert ?? 0) > 0 };
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+/** Table and column names are code, never user input; still, refuse anything that is not a plain identifier. */
+export function assertIdentifier(name: string, what: string): string {
+  if (!IDENTIFIER.test(name)) throw new TypeError(`invalid ${what} name ${JSON.stringify(name)}`);
+  return name;
+}
+
+/** JSONEachRow text: one object per line, newline-terminated. */
+export function toJsonEachRow(rows: readonly Record<string, unknown>[]): string {
+  let out = '';
+  for (const row of rows) out += JSON.stringify(row) + '\n';
+  return out;
+}
+
+/** Parses JSONEachRow text (what both backends return for queryJsonRows). */
+export function parseJsonEachRow<T>(text: string): T[] {
+  const rows: T[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length > 0) rows.push(JSON.parse(line) as T);
+  }
+  return rows;
+}

@@ -1,0 +1,294 @@
+import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
+import { migrate, type MigrateResult } from './migrations/migrator.js';
+import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
+
+/** The naming fields of one end of an edge (all but `service` optional, '' when unknown). */
+const END_FIELDS = ['service', 'display', 'namespace', 'workload', 'kind', 'instance', 'node', 'zone', 'version', 'process'] as const;
+type EndField = (typeof END_FIELDS)[number];
+
+const COUNTERS = [
+  'connections_opened',
+  'connections_closed',
+  'connections_failed',
+  'connection_seconds',
+  'bytes_sent',
+  'bytes_received',
+  'retransmits',
+  'resets',
+] as const;
+export type Counter = (typeof COUNTERS)[number];
+
+type EndColumns<P extends string> = { [F in EndField as `${P}_${F}`]?: string };
+
+/**
+ * One second of traffic between a client service and a server service on one server port, for
+ * one combination of failure domains (instance, node, zone, version, process of each end).
+ * The ingest writes these; counters are deltas over that second.
+ */
+export type EdgeRow = EndColumns<'client'> &
+  EndColumns<'server'> & {
+    /** Unix seconds (UTC) of the second the counters cover. */
+    ts: number;
+    client_service: string;
+    server_service: string;
+    server_port: number;
+    /** Per-connection srtt samples taken in that second, microseconds. */
+    rtt_samples_us?: readonly number[];
+  } & { [C in Counter]: number };
+
+export type Resolution = 1 | 60 | 3600;
+
+const TABLE_BY_RESOLUTION: Record<Resolution, string> = { 1: 'edges_1s', 60: 'edges_1m', 3600: 'edges_1h' };
+
+export interface TimeWindow {
+  /** Unix seconds, inclusive. */
+  from: number;
+  /** Unix seconds, exclusive. */
+  to: number;
+}
+
+export interface ServiceEnd {
+  service: string;
+  display: string;
+  namespace: string;
+  workload: string;
+  kind: string;
+  /** Failure domains seen for this service in the window (empty values left out). */
+  zones: string[];
+  nodes: string[];
+  versions: string[];
+  /** Distinct instances (pods or process instances) seen in the window. */
+  instances: number;
+}
+
+export type ServiceEdge = { client_service: string; server_service: string; server_port: number } & { [C in Counter]: number } & {
+  /** Mean number of open connections over the window: connection_seconds / window length. */
+  connections_active: number;
+  /** null when no srtt sample fell in the window. */
+  rtt_p50_us: number | null;
+  rtt_p99_us: number | null;
+};
+
+export interface ServiceMap {
+  from: number;
+  to: number;
+  /** Bucket width, in seconds, of the table that answered: 1 (edges_1s), 60 (edges_1m), 3600 (edges_1h). */
+  resolution: Resolution;
+  services: ServiceEnd[];
+  edges: ServiceEdge[];
+}
+
+export type EdgeTotals = { [C in Counter]: number } & { rows: number };
+
+export interface EdgeStoreOptions {
+  retention?: RetentionConfig;
+}
+
+export interface WriteOptions {
+  /**
+   * Idempotency key of the batch, derived by the ingest from its Kafka input offsets. A batch
+   * written again with the same token (a replay after a crash) is not counted again, neither in
+   * edges_1s nor in the rollups. The same token must always carry the same rows.
+   */
+  dedupToken?: string;
+}
+
+/**
+ * The table that answers a window exactly, coarsest first: edges_1h when both ends are on the
+ * hour (and the window is at least an hour), edges_1m when both are on the minute, else edges_1s.
+ */
+export function resolutionForWindow(window: TimeWindow): Resolution {
+  checkWindow(window);
+  const { from, to } = window;
+  if (from % 3600 === 0 && to % 3600 === 0 && to - from >= 3600) return 3600;
+  if (from % 60 === 0 && to % 60 === 0) return 60;
+  return 1;
+}
+
+function checkWindow({ from, to }: TimeWindow): void {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to > 0xffffffff || from >= to) {
+    throw new RangeError(`invalid time window [${from}, ${to}): expected integer unix seconds with 0 <= from < to <= 4294967295`);
+  }
+}
+
+const INSERT_COLUMNS = [
+  'ts',
+  ...END_FIELDS.map((f) => `client_${f}`),
+  ...END_FIELDS.map((f) => `server_${f}`),
+  'server_port',
+  ...COUNTERS,
+  'rtt_samples_us',
+];
+
+const WINDOW_FILTER = `ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')`;
+
+/** Weft's edge store: the same SQL over chdb (embedded) or a ClickHouse server (remote). */
+export class EdgeStore {
+  readonly executor: ClickHouseExecutor;
+  readonly #options: EdgeStoreOptions;
+
+  constructor(executor: ClickHouseExecutor, options: EdgeStoreOptions = {}) {
+    resolveRetention(options.retention); // a bad retention setting fails here, with its name
+    this.executor = executor;
+    this.#options = options;
+  }
+
+  /** Applies pending migrations and the configured TTLs; call once at start-up. */
+  migrate(): Promise<MigrateResult> {
+    return migrate(this.executor, { ...(this.#options.retention !== undefined ? { retention: this.#options.retention } : {}) });
+  }
+
+  async writeEdgeRows(rows: readonly EdgeRow[], options: WriteOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    const records = rows.map((row, i) => toRecord(row, i));
+    await this.executor.insertJsonRows('edges_1s', records, {
+      columns: INSERT_COLUMNS,
+      ...(options.dedupToken !== undefined ? { dedupToken: options.dedupToken } : {}),
+    });
+  }
+
+  /**
+   * The service map of [from, to): every (client_service, server_service, server_port) with its
+   * counters summed over all failure domains, from the coarsest table that is exact for the window.
+   */
+  async readServiceMap(window: TimeWindow): Promise<ServiceMap> {
+    const resolution = resolutionForWindow(window);
+    const table = TABLE_BY_RESOLUTION[resolution];
+    const params: QueryParams = { from: window.from, to: window.to };
+    const seconds = window.to - window.from;
+
+    const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(
+      `
+SELECT
+    client_service,
+    server_service,
+    server_port,
+    ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
+    quantilesTDigestMerge(0.5, 0.99)(rtt_us) AS rtt_quantiles_us
+FROM ${table}
+WHERE ${WINDOW_FILTER}
+GROUP BY client_service, server_service, server_port
+ORDER BY client_service, server_service, server_port`,
+      params,
+    );
+
+    const endSelect = (end: 'client' | 'server'): string => `
+    SELECT ts, ${END_FIELDS.map((f) => `${end}_${f} AS ${f}`).join(', ')}
+    FROM ${table}
+    WHERE ${WINDOW_FILTER}`;
+    const serviceRows = await this.executor.queryJsonRows<Record<string, unknown>>(
+      `
+SELECT
+    service,
+    argMax(display, ts) AS display,
+    argMax(namespace, ts) AS namespace,
+    argMax(workload, ts) AS workload,
+    argMax(kind, ts) AS kind,
+    arraySort(groupUniqArrayIf(zone, zone != '')) AS zones,
+    arraySort(groupUniqArrayIf(node, node != '')) AS nodes,
+    arraySort(groupUniqArrayIf(version, version != '')) AS versions,
+    uniqExactIf(instance, instance != '') AS instances
+FROM
+(${endSelect('client')}
+    UNION ALL${endSelect('server')}
+)
+GROUP BY service
+ORDER BY service`,
+      params,
+    );
+
+    const edges = edgeRows.map((r): ServiceEdge => {
+      const [p50, p99] = Array.isArray(r.rtt_quantiles_us) ? (r.rtt_quantiles_us as unknown[]) : [];
+      const edge = {
+        client_service: String(r.client_service),
+        server_service: String(r.server_service),
+        server_port: Number(r.server_port),
+        ...countersOf(r),
+        connections_active: 0,
+        rtt_p50_us: quantileValue(p50),
+        rtt_p99_us: quantileValue(p99),
+      };
+      edge.connections_active = edge.connection_seconds / seconds;
+      return edge;
+    });
+    const services = serviceRows.map(
+      (r): ServiceEnd => ({
+        service: String(r.service),
+        display: String(r.display),
+        namespace: String(r.namespace),
+        workload: String(r.workload),
+        kind: String(r.kind),
+        zones: (r.zones as unknown[]).map(String),
+        nodes: (r.nodes as unknown[]).map(String),
+        versions: (r.versions as unknown[]).map(String),
+        instances: Number(r.instances),
+      }),
+    );
+    return { from: window.from, to: window.to, resolution, services, edges };
+  }
+
+  /**
+   * Counter totals over [from, to) read from one table, whatever the window's alignment (the
+   * caller picks the table; for the rollups a bucket counts when its start is in the window).
+   * `rows` is the number of stored rows, meaningful for edges_1s only (rollup rows merge).
+   */
+  async readEdgeTotals(window: TimeWindow & { resolution: Resolution }): Promise<EdgeTotals> {
+    checkWindow(window);
+    const table = TABLE_BY_RESOLUTION[window.resolution];
+    if (table === undefined) throw new RangeError(`invalid resolution ${String(window.resolution)}`);
+    const [row] = await this.executor.queryJsonRows<Record<string, unknown>>(
+      `SELECT count() AS rows, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${WINDOW_FILTER}`,
+      { from: window.from, to: window.to },
+    );
+    return { rows: Number(row?.rows ?? 0), ...countersOf(row ?? {}) };
+  }
+
+  close(): Promise<void> {
+    return this.executor.close();
+  }
+}
+
+function countersOf(r: Record<string, unknown>): { [C in Counter]: number } {
+  const out = {} as { [C in Counter]: number };
+  // UInt64 arrives as a JSON string or number depending on output_format_json_quote_64bit_integers.
+  for (const c of COUNTERS) out[c] = Number(r[c] ?? 0);
+  return out;
+}
+
+function quantileValue(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? Math.round(n) : null;
+}
+
+const UINT32_MAX = 0xffffffff;
+
+function toRecord(row: EdgeRow, index: number): Record<string, unknown> {
+  const bad = (what: string): never => {
+    throw new TypeError(`edge row ${index}: ${what}`);
+  };
+  if (!Number.isSafeInteger(row.ts) || row.ts < 0 || row.ts > UINT32_MAX) bad(`ts must be unix seconds, got ${String(row.ts)}`);
+  if (!Number.isInteger(row.server_port) || row.server_port < 0 || row.server_port > 65535) bad(`server_port must be 0..65535, got ${String(row.server_port)}`);
+  const record: Record<string, unknown> = { ts: row.ts };
+  for (const end of ['client', 'server'] as const) {
+    for (const f of END_FIELDS) {
+      const key = `${end}_${f}` as const;
+      const value = row[key] ?? '';
+      if (typeof value !== 'string') bad(`${key} must be a string`);
+      if (f === 'service' && value === '') bad(`${key} is required`);
+      record[key] = value;
+    }
+  }
+  record.server_port = row.server_port;
+  for (const c of COUNTERS) {
+    const value = row[c];
+    if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
+    record[c] = value;
+  }
+  const samples = row.rtt_samples_us ?? [];
+  for (const s of samples) {
+    if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`rtt_samples_us must hold UInt32 microseconds, got ${String(s)}`);
+  }
+  record.rtt_samples_us = samples;
+  return record;
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Session, drainPending } from 'chdb';
+import {
+  assertIdentifier,
+  CAPABILITIES_QUERY,
+  capabilitiesOf,
+  insertSettings,
+  type ServerCapabilities,
+  parseJsonEachRow,
+  toJsonEachRow,
+  type ClickHouseExecutor,
+  type InsertOptions,
+  type QueryParams,
+} from './clickhouseExecutor.js';
+
+export interface EmbeddedExecutorOptions {
+  /** Data directory on local disk; created if missing. */
+  dataDir: string;
+}
+
+/**
+ * ClickHouse in process (chdb 3.x, ClickHouse 26.x) on a data directory on local disk.
+ *
+ * Every call goes through chdb's async entry points (queryAsync, queryBindAsync, insert), which
+ * run the engine on a libuv worker thread, so a long query or a large insert does not block the
+ * event loop. Parameters are bound by the engine (`{name:Type}`), never spliced into SQL.
+ *
+ * chdb binds one data directory per process: open one EmbeddedExecutor per process (several
+ * on the same directory coexist); close() it before opening one on another directory.
+ */
+export class EmbeddedExecutor implements ClickHouseExecutor {
+  readonly dataDir: string;
+  #session: Session | undefined;
+
+  private constructor(dataDir: string, session: Session) {
+    this.dataDir = dataDir;
+    this.#session = session;
+  }
+
+  static async open(options: EmbeddedExecutorOptions): Promise<EmbeddedExecutor> {
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    // A previous executor on another directory may still be releasing its connection.
+    await drainPending();
+    const session = new Session(dataDir, {
+      // Load the existing tables before the first query, so migrate() sees them.
+      connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
+    });
+    return new EmbeddedExecutor(dataDir, session);
+  }
+
+  #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
+
+  #capabilities(): Promise<ServerCapabilities> {
+    this.#capabilitiesProbe ??= this.queryJsonRows<{ deduplicate_insert: number | string }>(CAPABILITIES_QUERY).then(capabilitiesOf);
+    this.#capabilitiesProbe.catch(() => {
+      this.#capabilitiesProbe = undefined; // probe again next time
+    });
+    return this.#capabilitiesProbe;
+  }
+
+  #open(): Session {
+    if (this.#session === undefined) throw new Error(`embedded ClickHouse executor on ${this.dataDir} is closed`);
+    return this.#session;
+  }
+
+  async command(sql: string, params?: QueryParams): Promise<void> {
+    const session = this.#open();
+    if (params !== undefined && Object.keys(params).length > 0) {
+      await session.queryBindAsync(sql, params, { format: 'TabSeparated' });
+    } else {
+      await session.queryAsync(sql, { format: 'TabSeparated' });
+    }
+  }
+
+  async insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
+    const session = this.#open();
+    assertIdentifier(table, 'table');
+    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    if (rows.length === 0) return;
+    const settings = insertSettings(options.dedupToken, await this.#capabilities());
+    const columns = options.columns?.map((c) => assertIdentifier(c, 'column'));
+    await session.insert({
+      table,
+      values: Buffer.from(toJsonEachRow(rows), 'utf8'),
+      format: 'JSONEachRow',
+      ...(columns !== undefined ? { columns } : {}),
+      settings,
+    });
+  }
+
+  async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    const session = this.#open();
+    const result = params !== undefined && Object.keys(params).length > 0
+      ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
+      : await session.queryAsync(sql, { format: 'JSONEachRow' });
+    return parseJsonEachRow<T>(result.text());
+  }
+
+  async close(): Promise<void> {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session === undefined) return;
+    session.close();
+    // close() defers the native teardown while an operation is still running; wait for it so
+    // that the process can open another data directory right after.
+    await drainPending();
+  }
+}
