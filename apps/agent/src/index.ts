@@ -6,3 +6,7 @@ export { TerminalSink } from './sinks/terminalSink.js';
 export type { RowSink, IntervalSummary, ListenerRow } from './sinks/rowSink.js';
 export type { ConnectionRow } from './connections/connectionRow.js';
 export { NullSink } from './sinks/nullSink.js';
+export { parseListenAddress } from './config/agentConfig.js';
+export { QueuedBatchSink, type BatchEncoder, type BatchSender, type QueuedBatchSinkOptions } from './transport/queuedBatchSink.js';
+export { KafkaSender } from './transport/kafkaSender.js';
+export { GrpcSender } from './transport/grpcSender.js';

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { agentCommand } from './commands/agentCommand.js';
+import { upCommand } from './commands/upCommand.js';
 
 const program = new Command('weft')
   .description('Weft: a live service-dependency map built from the kernel up')
   .configureOutput({ outputError: (text, write) => write(`weft: ${text.replace(/^error: /, '')}`) });
 
 // Subcommands made with `new Command` copy the parent's settings only when asked.
-for (const command of [agentCommand()]) {
+for (const command of [upCommand(), agentCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 

@@ -1,1 +1,18 @@
 export type { EndpointIdentity } from './naming/endpointIdentity.js';
+export type { ConnectionHalf, ListenerReport } from './halves/connectionHalf.js';
+export { canonicalConnection, type CanonicalConnection, type Endpoint } from './halves/canonicalConnection.js';
+export { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions, type MatchedSample } from './matching/connectionMatcher.js';
+export { PartitionProcessor, type PartitionMessage, type RowBlock } from './matching/partitionProcessor.js';
+export { EdgeAggregator, type EdgeRow } from './aggregation/edgeAggregator.js';
+export { EndpointNamer, type ClusterNamer } from './naming/endpointNamer.js';
+export { ListenerDirectory } from './naming/listenerDirectory.js';
+export { ServiceInventory, InventoryError, type InventoryRule } from './naming/serviceInventory.js';
+export { IngestPipeline, DEFAULT_PIPELINE_OPTIONS, type EdgeWriter, type NodeInterval } from './pipeline/ingestPipeline.js';
+export { IngestMetrics } from './metrics/ingestMetrics.js';
+export { StoreEdgeWriter, toStoreRow } from './store/storeEdgeWriter.js';
+export { intervalFromAgent, halfFromAgentRow, type AgentRowLike, type AgentListenerLike } from './transport/agentRowInterval.js';
+export { startTelemetryGrpcServer, BatchRejection, type TelemetryGrpcServer } from './transport/telemetryGrpcServer.js';
+export { DEFAULT_TOPICS, ensureTopics, partitionOfKey, type TopicLayout } from './kafka/topics.js';
+export { DecodeStage, BatchRejected, type BatchDecoder } from './kafka/decodeStage.js';
+export { MatchStage, type MatchStageOptions } from './kafka/matchStage.js';
+export type { HalvesCodec, HalvesMessage } from './kafka/halvesMessage.js';

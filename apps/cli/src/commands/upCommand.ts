@@ -1,0 +1,117 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { ConfigError, NodeAgent, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
+import { StoreServiceMapReader, startApiServer } from '@weft/api';
+import {
+  ConnectionMatcher,
+  EndpointNamer,
+  IngestMetrics,
+  IngestPipeline,
+  InventoryError,
+  ListenerDirectory,
+  ServiceInventory,
+  StoreEdgeWriter,
+  intervalFromAgent,
+} from '@weft/ingest';
+import { openEdgeStore, type StoreConfig } from '@weft/store';
+
+interface UpOptions {
+  dataDir: string;
+  apiAddr: string;
+  clickhouse?: string;
+  inventory?: string;
+  nodeId: string;
+  netns: string[];
+  trafficPath?: string;
+  duration?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('run Weft on this machine: agent, ingest, store and API in one process (no configuration needed)')
+    .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data', process.env.WEFT_DATA_DIR ?? '.weft/data')
+    .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
+    .option('--clickhouse <url>', 'a ClickHouse server instead of the embedded store (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
+    .option('--inventory <file>', 'JSON file naming services by address, port or process (see README)', process.env.WEFT_INVENTORY)
+    .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
+    .option('--netns <name>', 'only sockets of this network namespace; repeatable', collect, [])
+    .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
+    .option('--duration <seconds>', 'stop after this long')
+    .action(async (options: UpOptions) => {
+      await runUp(options);
+    });
+}
+
+async function runUp(options: UpOptions): Promise<void> {
+  const say = (message: string): void => {
+    process.stderr.write(`weft up: ${message}\n`);
+  };
+  const log = { info: say, warn: (message: string) => say(`warning: ${message}`) };
+  try {
+    const agentConfig = buildAgentConfig({
+      quiet: true,
+      netns: options.netns,
+      ...(options.trafficPath !== undefined ? { trafficPath: options.trafficPath } : {}),
+      ...(options.duration !== undefined ? { duration: options.duration } : {}),
+    });
+    const api = parseListenAddress(options.apiAddr, '--api-addr');
+    const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
+    const storeConfig: StoreConfig = options.clickhouse
+      ? { mode: 'remote', url: options.clickhouse }
+      : { mode: 'embedded', dataDir: resolve(options.dataDir) };
+
+    say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
+    const store = await openEdgeStore(storeConfig);
+    const metrics = new IngestMetrics();
+    const listeners = new ListenerDirectory();
+    const namer = new EndpointNamer(null, inventory, listeners);
+    const pipeline = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
+
+    // The in-process transport: each interval goes straight to the ingest.
+    const nodeId = options.nodeId;
+    const sink: RowSink = {
+      dropped: 0,
+      write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
+        pipeline.accept(intervalFromAgent(nodeId, summary.ts, rows, summary.listeners));
+      },
+      async close(): Promise<void> {},
+    };
+    const agent = await NodeAgent.start(agentConfig, sink, log);
+    const ticker = setInterval(() => pipeline.tick(), 1000);
+    const server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry] });
+    say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
+    say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
+
+    let stopping = false;
+    const stop = async (): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      say('stopping');
+      await agent.stop();
+      clearInterval(ticker);
+      pipeline.tick(Date.now(), true);
+      await pipeline.drain();
+      await server.close();
+      await store.close();
+      process.exit(0);
+    };
+    const stopOrFail = (): void => {
+      stop().catch((err: unknown) => {
+        say(`stopping failed: ${(err as Error).message}`);
+        process.exit(1);
+      });
+    };
+    process.once('SIGINT', stopOrFail);
+    process.once('SIGTERM', stopOrFail);
+    if (agentConfig.durationMs !== null) setTimeout(stopOrFail, agentConfig.durationMs + 500);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof InventoryError) {
+      say(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
