@@ -20,6 +20,8 @@ class ApiModule {
   }
 }
 
+export class ApiListenError extends Error {}
+
 export interface ApiServer {
   app: INestApplication;
   /** http://host:port */
@@ -50,9 +52,22 @@ export async function startApiServer(reader: ServiceMapReader, options: ApiServe
     });
     next();
   });
-  app.enableShutdownHooks();
-  await app.listen(options.port, options.host);
-  const server = app.getHttpServer() as { address(): { port: number } | string | null };
+  await app.init();
+  // Listen on the HTTP server ourselves: a taken port is the caller's error
+  // to report (one line), not a stack trace logged by the framework.
+  const server = app.getHttpServer() as import('node:http').Server;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    await app.close();
+    throw new ApiListenError(`cannot listen on ${options.host}:${options.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, NodeAgent, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
-import { StoreServiceMapReader, startApiServer } from '@weft/api';
+import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
 import {
   ConnectionMatcher,
   EndpointNamer,
@@ -79,9 +79,17 @@ async function runUp(options: UpOptions): Promise<void> {
       },
       async close(): Promise<void> {},
     };
+    // The API first: a taken port fails before the agent loads anything.
+    let server;
+    try {
+      server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry] });
+    } catch (err) {
+      await store.close();
+      if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
+      throw err;
+    }
     const agent = await NodeAgent.start(agentConfig, sink, log);
     const ticker = setInterval(() => pipeline.tick(), 1000);
-    const server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry] });
     say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
     say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
 

@@ -1,0 +1,108 @@
+/**
+ * A new user on a plain host (no Kubernetes): `weft up` with nothing to
+ * configure names a client by its process and a server by its process and
+ * listening port, with bytes and connections exact against curl's own
+ * counters; an inventory file renames both. One `weft up` per case, each
+ * watching a client pod and a server pod (`--netns`) so nothing else on the
+ * machine shows up.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { curlExchange, type CurlExchange } from '../fixtures/curlClient.js';
+import { NodeTopology } from '../fixtures/netnsTopology.js';
+import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { WeftUpProcess, type MapEdge, type ServiceMapResponse } from '../fixtures/weftUpProcess.js';
+
+let topology: NodeTopology;
+let http: TcpPeerProcess;
+const scratch = mkdtempSync(join(tmpdir(), 'weft-up-test-'));
+
+before(async () => {
+  topology = await NodeTopology.create({ pods: 2 });
+  http = await TcpPeerProcess.start(topology, topology.pod(2).netns, 'http-server', { listen: topology.pod(2).ipv4, port: 8080 });
+});
+
+after(async () => {
+  await topology?.teardown();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function exchanges(sizes: number[]): Promise<CurlExchange[]> {
+  const done: CurlExchange[] = [];
+  for (const bytes of sizes) {
+    const exchange = await curlExchange(topology, topology.pod(1).netns, `http://${topology.pod(2).ipv4}:8080/payload?bytes=${bytes}`);
+    assert.equal(exchange.httpCode, 200);
+    done.push(exchange);
+  }
+  return done;
+}
+
+function edgeBetween(map: ServiceMapResponse, source: string, target: string): MapEdge | undefined {
+  return map.edges.find((e) => e.source === source && e.target === target);
+}
+
+function describeMap(map: ServiceMapResponse): string {
+  return JSON.stringify({ nodes: map.nodes.map((n) => n.id), edges: map.edges.map((e) => [e.source, e.target, e.port, e.connections_opened, e.bytes_sent, e.bytes_received]) }, null, 1);
+}
+
+async function expectEdge(up: WeftUpProcess, source: string, target: string, done: CurlExchange[]): Promise<ServiceMapResponse> {
+  const sent = done.reduce((sum, e) => sum + e.bytesSent, 0);
+  const received = done.reduce((sum, e) => sum + e.bytesReceived, 0);
+  const map = await up.waitForMap('from=now-10m', (m) => (edgeBetween(m, source, target)?.connections_opened ?? 0) >= done.length, 30_000);
+  const edge = edgeBetween(map, source, target);
+  assert.ok(edge, `no edge ${source} -> ${target} in\n${describeMap(map)}`);
+  assert.equal(edge.port, 8080);
+  assert.equal(edge.connections_opened, done.length, 'connections: one per curl run');
+  assert.equal(edge.connections_failed, 0);
+  assert.equal(edge.bytes_sent, sent, `bytes client -> server (truth: curl wrote ${sent})`);
+  assert.equal(edge.bytes_received, received, `bytes server -> client (truth: curl read ${received})`);
+  assert.ok(edge.rtt_p50_us !== null && edge.rtt_p50_us > 0);
+  // No phantom edges: the two pods hold only this conversation.
+  assert.equal(map.edges.length, 1, describeMap(map));
+  return map;
+}
+
+test('weft up on a plain host: client named by process, server by process and port, bytes exact', { timeout: 120_000 }, async (t) => {
+  const up = await WeftUpProcess.start(['--netns', topology.pod(1).netns, '--netns', topology.pod(2).netns]);
+  try {
+    t.diagnostic(up.stderr.trim());
+    const done = await exchanges([0, 1_000, 123_457, 2_000_000]);
+    const map = await expectEdge(up, 'host:curl', 'host:node:8080', done);
+    const server = map.nodes.find((n) => n.id === 'host:node:8080');
+    assert.deepEqual(server, { id: 'host:node:8080', name: 'node:8080', namespace: '', kind: 'process' });
+    assert.deepEqual(map.nodes.find((n) => n.id === 'host:curl'), { id: 'host:curl', name: 'curl', namespace: '', kind: 'process' });
+  } finally {
+    assert.equal(await up.stop(), 0, up.stderr);
+    await up.dispose();
+  }
+});
+
+test('an inventory file renames both ends', { timeout: 120_000 }, async () => {
+  const inventory = join(scratch, 'inventory.json');
+  writeFileSync(
+    inventory,
+    JSON.stringify({
+      services: [
+        { name: 'storefront', process: 'node', port: 8080, namespace: 'shop' },
+        { name: 'shopper', process: 'curl' },
+      ],
+    }),
+  );
+  const up = await WeftUpProcess.start(['--netns', topology.pod(1).netns, '--netns', topology.pod(2).netns, '--inventory', inventory]);
+  try {
+    const done = await exchanges([10, 20_000, 300_003]);
+    const map = await expectEdge(up, 'svc:shopper', 'svc:storefront', done);
+    assert.deepEqual(map.nodes.find((n) => n.id === 'svc:storefront'), { id: 'svc:storefront', name: 'storefront', namespace: 'shop', kind: 'inventory' });
+  } finally {
+    await up.dispose();
+  }
+});
+
+test('a bad inventory file stops weft up with one line naming the problem', { timeout: 60_000 }, async () => {
+  const inventory = join(scratch, 'bad.json');
+  writeFileSync(inventory, JSON.stringify({ services: [{ name: 'x', port: 70000 }] }));
+  await assert.rejects(WeftUpProcess.start(['--inventory', inventory], { timeoutMs: 20_000 }), /inventory rule 1 .*"port" must be an integer/);
+});
