@@ -17,9 +17,9 @@ type PushStream = grpc.ClientDuplexStream<{ batch: Buffer }, PushAck>;
 export function telemetryIngestClient(address: string): grpc.Client & { Push(): PushStream } {
   const definition = protoLoader.loadSync(PROTO, { longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    weft: { telemetry: { v1: { TelemetryIngest: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Push(): PushStream } } } };
+    weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Push(): PushStream } } } };
   };
-  return new loaded.weft.telemetry.v1.TelemetryIngest(address, grpc.credentials.createInsecure());
+  return new loaded.weft.telemetry.v1.TelemetryIngestService(address, grpc.credentials.createInsecure());
 }
 
 /**

@@ -31,10 +31,10 @@ export interface TelemetryGrpcServer {
 export async function startTelemetryGrpcServer(host: string, port: number, handle: BatchHandler): Promise<TelemetryGrpcServer> {
   const definition = protoLoader.loadSync(PROTO, { longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    weft: { telemetry: { v1: { TelemetryIngest: { service: grpc.ServiceDefinition } } } };
+    weft: { telemetry: { v1: { TelemetryIngestService: { service: grpc.ServiceDefinition } } } };
   };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  server.addService(loaded.weft.telemetry.v1.TelemetryIngest.service, {
+  server.addService(loaded.weft.telemetry.v1.TelemetryIngestService.service, {
     Push: (call: grpc.ServerDuplexStream<{ batch: Buffer }, { sequence: string; rejected_reason: string }>) => {
       call.on('data', (request: { batch: Buffer }) => {
         try {

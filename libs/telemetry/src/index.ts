@@ -1,0 +1,3 @@
+export type { BatchHeader, ConnectionSample, ListenerSample } from './connectionSample.js';
+export { AgentBatchEncoder, encodeBatch, SCHEMA_VERSION, type AgentListenerInput, type AgentRowInput, type EncodableConnection, type EncodableListener } from './batchEncoder.js';
+export { decodeNodeBatch, TelemetryDecodeError, DEFAULT_DECODE_LIMITS, type DecodeLimits, type DecodedBatch, type DecodeRejection } from './batchDecoder.js';

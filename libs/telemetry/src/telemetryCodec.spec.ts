@@ -1,0 +1,162 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AgentBatchEncoder, encodeBatch, type AgentRowInput, type EncodableConnection } from './batchEncoder.js';
+import { decodeNodeBatch, TelemetryDecodeError } from './batchDecoder.js';
+import { ConnectionsSchema, NodeBatchSchema } from './gen/weft/telemetry/v1/telemetry_pb.js';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function row(overrides: Partial<AgentRowInput> = {}): AgentRowInput {
+  return {
+    socket_id: 'ffff8881-1', netns: 4026531840, pid: 42, comm: 'curl', cmdline: 'curl -s x', container_id: null, cgroup_id: '1234',
+    role: 'client', role_inferred: false, saddr: '10.0.0.1', sport: 40000, daddr: '10.0.0.2', dport: 80,
+    bytes_sent: 100, bytes_received: 2000, srtt_us: 250, retransmits: 0, resets_sent: 0, resets_received: 0,
+    connect_failed: false, opened: true, closed: false, ...overrides,
+  };
+}
+
+/** A deterministic pseudo-random source, so the size figure is the same every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function expectRejected(bytes: Uint8Array, reason: string): void {
+  assert.throws(() => decodeNodeBatch(bytes), (err: unknown) => err instanceof TelemetryDecodeError && err.reason === reason, reason);
+}
+
+function rawBatch(connections: Parameters<typeof create<typeof ConnectionsSchema>>[1], extra: Record<string, unknown> = {}): Uint8Array {
+  return toBinary(
+    NodeBatchSchema,
+    create(NodeBatchSchema, {
+      schemaVersion: 1, nodeId: 'n', agentRun: 'r', sequence: 1n, intervalEndUnixMs: 1_000_000n, intervalMs: 1000,
+      addresses: [Uint8Array.of(10, 0, 0, 1)], processes: [{ pid: 1, comm: 'x' }], netns: [1],
+      connections: create(ConnectionsSchema, connections), ...extra,
+    }),
+  );
+}
+
+describe('telemetry batches', () => {
+  it('round-trip: IPv4, IPv6, v4-mapped, NAT present and absent, big counters', () => {
+    const encoder = new AgentBatchEncoder('node-a', 'run-1');
+    const rows = [
+      row({ nat_daddr: '10.9.0.5', nat_dport: 8080, daddr: '10.96.0.10' }),
+      row({ socket_id: 's2', saddr: 'fd00::1', daddr: 'fd00::2', role: 'server', role_inferred: true, opened: false, closed: true, bytes_sent: Number.MAX_SAFE_INTEGER, bytes_received: 0 }),
+      row({ socket_id: 's3', saddr: '::ffff:192.168.1.2', daddr: '::ffff:192.168.1.3', connect_failed: true, opened: false, comm: 'nginx', pid: 7, container_id: 'abc123', cmdline: null }),
+    ];
+    const bytes = encoder.encode(rows, [{ netns: 4026531840, addr: '0.0.0.0', port: 80, pid: 7, comm: 'nginx' }], 1_795_000_000_500, 1000);
+    const batch = decodeNodeBatch(bytes);
+    assert.equal(batch.nodeId, 'node-a');
+    assert.equal(batch.agentRun, 'run-1');
+    assert.equal(batch.sequence, 1n);
+    const [a, b, c] = batch.connections;
+    assert.ok(a && b && c);
+    assert.equal(a.second, 1_795_000_000);
+    assert.deepEqual([a.role, a.localIp, a.remoteIp, a.natIp, a.natPort, a.bytesSent, a.bytesReceived, a.opened], ['client', '10.0.0.1', '10.96.0.10', '10.9.0.5', 8080, 100, 2000, true]);
+    assert.deepEqual([b.role, b.roleInferred, b.localIp, b.remoteIp, b.natIp, b.bytesSent, b.closed], ['server', true, 'fd00::1', 'fd00::2', undefined, Number.MAX_SAFE_INTEGER, true]);
+    assert.deepEqual([c.localIp, c.remoteIp, c.connectFailed, c.comm, c.pid, c.containerId, c.cmdline], ['192.168.1.2', '192.168.1.3', true, 'nginx', 7, 'abc123', null]);
+    assert.equal(a.cmdline, 'curl -s x');
+    assert.equal(a.netns, 4026531840);
+    assert.notEqual(a.socketId, b.socketId);
+    assert.deepEqual(batch.listeners, [{ nodeId: 'node-a', netns: 4026531840, ip: '0.0.0.0', port: 80, pid: 7, comm: 'nginx' }]);
+    // The same socket keeps its number in the next batch; a closed one's is forgotten.
+    const next = decodeNodeBatch(encoder.encode([row({ opened: false })], [], 1_795_000_001_500, 1000));
+    assert.equal(next.connections[0]?.socketId, a.socketId);
+    assert.equal(next.sequence, 2n);
+    assert.equal(encoder.socketsNumbered, 1);
+  });
+
+  it('rejects every kind of bad batch with its reason', () => {
+    const good: EncodableConnection = {
+      socketNumber: 1, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.0.1', localPort: 1, remoteIp: '10.0.0.1', remotePort: 2,
+      pid: 1, comm: 'x', cmdline: null, containerId: null, bytesSent: 1, bytesReceived: 1, srttUs: 1, retransmits: 0, resetsSent: 0, resetsReceived: 0,
+      opened: false, closed: false, connectFailed: false,
+    };
+    const header = { nodeId: 'n', agentRun: 'r', sequence: 1n, intervalEndMs: 1000, intervalMs: 1000 };
+    assert.equal(decodeNodeBatch(encodeBatch(header, [good], [])).connections.length, 1);
+    assert.throws(() => decodeNodeBatch(encodeBatch(header, [good], []), { maxBytes: 10, maxConnections: 10 }), /oversized|limit 10/);
+    assert.throws(() => decodeNodeBatch(encodeBatch(header, [good, { ...good, socketNumber: 2 }], []), { maxBytes: 1e6, maxConnections: 1 }), (e: unknown) => (e as TelemetryDecodeError).reason === 'too_many_connections');
+    expectRejected(Uint8Array.of(0xff, 0xff, 0xff), 'malformed');
+    expectRejected(encodeBatch({ ...header, nodeId: '' }, [good], []), 'missing_node');
+    expectRejected(rawBatch({ socketId: [1n] }, { schemaVersion: 2 }), 'unsupported_version');
+    const columns = { socketId: [1n], flags: [1], netns: [0], process: [0], localAddress: [0], localPort: [1], remoteAddress: [0], remotePort: [2], bytesSent: [1n], bytesReceived: [1n], srttUs: [1], retransmits: [0], resetsSent: [0], resetsReceived: [0] };
+    assert.equal(decodeNodeBatch(rawBatch(columns)).connections.length, 1);
+    expectRejected(rawBatch({ ...columns, remotePort: [] }), 'column_length_mismatch');
+    expectRejected(rawBatch({ ...columns, process: [5] }), 'bad_index');
+    expectRejected(rawBatch({ ...columns, remoteAddress: [9] }), 'bad_index');
+    expectRejected(rawBatch({ ...columns, netns: [3] }), 'bad_index');
+    expectRejected(rawBatch({ ...columns, localPort: [70000] }), 'bad_value');
+    expectRejected(rawBatch({ ...columns, bytesSent: [2n ** 60n] }), 'bad_value');
+    expectRejected(rawBatch({ ...columns, flags: [32] }), 'column_length_mismatch');
+    expectRejected(rawBatch({ ...columns, natAddress: [0], natPort: [1] }), 'column_length_mismatch');
+    expectRejected(rawBatch(columns, { addresses: [Uint8Array.of(1, 2, 3)] }), 'bad_address');
+  });
+
+  it('random bytes and mutated batches only ever raise TelemetryDecodeError', () => {
+    const next = random(7);
+    const valid = new AgentBatchEncoder('node-a', 'r').encode([row(), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5 })], [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000);
+    let accepted = 0;
+    for (let i = 0; i < 4000; i++) {
+      let bytes: Uint8Array;
+      if (i < 2000) {
+        bytes = Uint8Array.from({ length: Math.floor(next() * 200) }, () => Math.floor(next() * 256));
+      } else {
+        bytes = Uint8Array.from(valid);
+        bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+      }
+      try {
+        decodeNodeBatch(bytes);
+        accepted++;
+      } catch (err) {
+        assert.ok(err instanceof TelemetryDecodeError, `threw ${(err as Error).name}: ${(err as Error).message}`);
+      }
+    }
+    assert.ok(accepted < 4000);
+  });
+
+  it('a node-sized batch is under 40 bytes per connection', (t) => {
+    const next = random(42);
+    const remote = Array.from({ length: 200 }, (_, i) => `10.${(i >> 8) + 1}.${i & 255}.${(i * 7) % 250 + 1}`);
+    const local = Array.from({ length: 20 }, (_, i) => `10.200.0.${i + 1}`);
+    const rows: AgentRowInput[] = [];
+    for (let i = 0; i < 5700; i++) {
+      const client = next() < 0.6;
+      const bytes = () => Math.floor(Math.exp(next() * Math.log(10_000_000)));
+      rows.push(row({
+        socket_id: `s${i}`, pid: 1000 + Math.floor(next() * 60), comm: `svc-${Math.floor(next() * 60)}`, cmdline: null,
+        role: client ? 'client' : 'server', saddr: local[Math.floor(next() * local.length)] as string, sport: client ? 32768 + Math.floor(next() * 28000) : 8000 + Math.floor(next() * 20),
+        daddr: remote[Math.floor(next() * remote.length)] as string, dport: client ? 8000 + Math.floor(next() * 20) : 32768 + Math.floor(next() * 28000),
+        bytes_sent: bytes(), bytes_received: bytes(), srtt_us: Math.floor(50 + next() * 200_000), opened: next() < 0.05, closed: next() < 0.05,
+      }));
+    }
+    const encoder = new AgentBatchEncoder('node-17.cluster.local', 'c0ffee');
+    encoder.encode(rows, [], 1000, 1000); // socket numbers settle after the first interval
+    const bytes = encoder.encode(rows, [], 2000, 1000);
+    const perConnection = bytes.length / rows.length;
+    t.diagnostic(`${rows.length} connections: ${bytes.length} bytes, ${perConnection.toFixed(1)} bytes per connection`);
+    assert.ok(perConnection < 40, `${perConnection} bytes per connection`);
+    assert.equal(decodeNodeBatch(bytes).connections.length, rows.length);
+  });
+
+  it('the generated code is what buf generates from proto/ now', () => {
+    const out = mkdtempSync(join(tmpdir(), 'weft-buf-'));
+    try {
+      execFileSync(join(packageRoot, '../../node_modules/.bin/buf'), ['generate', '-o', out], { cwd: packageRoot, stdio: 'pipe' });
+      const dir = 'src/gen/weft/telemetry/v1';
+      for (const file of readdirSync(join(packageRoot, dir))) {
+        assert.equal(readFileSync(join(out, dir, file), 'utf8'), readFileSync(join(packageRoot, dir, file), 'utf8'), `${file} is stale: run npm run generate -w @weft/telemetry`);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
