@@ -10,3 +10,4 @@ export { parseListenAddress } from './config/agentConfig.js';
 export { QueuedBatchSink, type BatchEncoder, type BatchSender, type QueuedBatchSinkOptions } from './transport/queuedBatchSink.js';
 export { KafkaSender } from './transport/kafkaSender.js';
 export { GrpcSender } from './transport/grpcSender.js';
+export { startMetricsServer } from './metrics/metricsServer.js';

@@ -1,13 +1,15 @@
 import { Command } from 'commander';
 import { agentCommand } from './commands/agentCommand.js';
 import { upCommand } from './commands/upCommand.js';
+import { ingestCommand } from './commands/ingestCommand.js';
+import { apiCommand } from './commands/apiCommand.js';
 
 const program = new Command('weft')
   .description('Weft: a live service-dependency map built from the kernel up')
   .configureOutput({ outputError: (text, write) => write(`weft: ${text.replace(/^error: /, '')}`) });
 
 // Subcommands made with `new Command` copy the parent's settings only when asked.
-for (const command of [upCommand(), agentCommand()]) {
+for (const command of [upCommand(), agentCommand(), ingestCommand(), apiCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 

@@ -16,3 +16,4 @@ export { DEFAULT_TOPICS, ensureTopics, partitionOfKey, type TopicLayout } from '
 export { DecodeStage, BatchRejected, type BatchDecoder } from './kafka/decodeStage.js';
 export { MatchStage, type MatchStageOptions } from './kafka/matchStage.js';
 export type { HalvesCodec, HalvesMessage } from './kafka/halvesMessage.js';
+export { decodeAgentBatch, halvesMessageOf, intervalOf, nodeBatchHalvesCodec } from './transport/telemetryCodecs.js';

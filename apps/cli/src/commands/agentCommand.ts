@@ -1,14 +1,30 @@
+import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import {
   ConfigError,
+  GrpcSender,
   JsonLinesSink,
+  KafkaSender,
   NodeAgent,
   NullSink,
+  QueuedBatchSink,
   TerminalSink,
   buildAgentConfig,
   type AgentConfigInput,
   type RowSink,
 } from '@weft/agent';
+import { DEFAULT_TOPICS } from '@weft/ingest';
+import { agentBatchEncoder, kafkaClient } from './scaleOut.js';
+
+interface AgentCommandOptions extends AgentConfigInput {
+  kafka?: string;
+  grpc?: string;
+  nodeId: string;
+  maxQueuedBytes: string;
+}
+
+/** Telemetry batches held while the transport is down, by default. */
+const DEFAULT_QUEUED_BYTES = 64 * 1024 * 1024;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -37,12 +53,32 @@ export function agentCommand(): Command {
       '\nNeeds root or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, and a kernel with BTF.\n' +
         'Every flag also reads from WEFT_AGENT_<FLAG> (e.g. WEFT_AGENT_METRICS_ADDR); flags win.',
     )
-    .action(async (options: AgentConfigInput) => {
+    .option('--kafka <brokers>', 'send telemetry to Kafka (HOST:PORT[,...]) instead of printing it', process.env.WEFT_KAFKA)
+    .option('--grpc <host:port>', 'send telemetry to an ingest over gRPC instead of printing it', process.env.WEFT_GRPC)
+    .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
+    .option('--max-queued-bytes <n>', 'telemetry held while Kafka or the ingest is unreachable (oldest dropped, counted)', String(DEFAULT_QUEUED_BYTES))
+    .action(async (options: AgentCommandOptions) => {
       await runAgent(options);
     });
 }
 
-async function runAgent(options: AgentConfigInput): Promise<void> {
+/** Where rows go: a transport when one is configured, else the terminal, JSON lines or nothing. */
+function transportSink(options: AgentCommandOptions, intervalMs: number): QueuedBatchSink | null {
+  if (options.kafka && options.grpc) throw new ConfigError('give --kafka or --grpc, not both', '--kafka');
+  const maxQueuedBytes = Number(options.maxQueuedBytes);
+  if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1_000_000) {
+    throw new ConfigError(`--max-queued-bytes must be an integer >= 1000000, got "${options.maxQueuedBytes}"`, '--max-queued-bytes');
+  }
+  const encode = agentBatchEncoder(options.nodeId, intervalMs);
+  if (options.kafka) {
+    const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId);
+    return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000 });
+  }
+  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc), encode, { maxQueuedBytes, retryDelayMs: 1000 });
+  return null;
+}
+
+async function runAgent(options: AgentCommandOptions): Promise<void> {
   const log = {
     info: (message: string) => process.stderr.write(`weft agent: ${message}\n`),
     warn: (message: string) => process.stderr.write(`weft agent: warning: ${message}\n`),
@@ -50,8 +86,11 @@ async function runAgent(options: AgentConfigInput): Promise<void> {
   let agent: NodeAgent;
   try {
     const config = buildAgentConfig(options);
-    const sink: RowSink =
-      config.sink === 'json'
+    const transport = transportSink(options, config.intervalMs);
+    if (transport) await transport.start();
+    const sink: RowSink = transport
+      ? transport
+      : config.sink === 'json'
         ? new JsonLinesSink(process.stdout)
         : config.sink === 'none'
           ? new NullSink()

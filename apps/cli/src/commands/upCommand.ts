@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { ConfigError, NodeAgent, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
+import { ConfigError, KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
 import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
 import {
   ConnectionMatcher,
@@ -14,9 +14,12 @@ import {
   StoreEdgeWriter,
   intervalFromAgent,
 } from '@weft/ingest';
+import { DEFAULT_TOPICS } from '@weft/ingest';
 import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { agentBatchEncoder, kafkaClient, startKafkaIngest } from './scaleOut.js';
 
 interface UpOptions {
+  kafka?: string;
   dataDir: string;
   apiAddr: string;
   clickhouse?: string;
@@ -34,6 +37,7 @@ export function upCommand(): Command {
     .description('run Weft on this machine: agent, ingest, store and API in one process (no configuration needed)')
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data', process.env.WEFT_DATA_DIR ?? '.weft/data')
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
+    .option('--kafka <brokers>', 'carry telemetry through Kafka (HOST:PORT[,...]) instead of in process: the scaled-out shape on one machine', process.env.WEFT_KAFKA)
     .option('--clickhouse <url>', 'a ClickHouse server instead of the embedded store (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
     .option('--inventory <file>', 'JSON file naming services by address, port or process (see README)', process.env.WEFT_INVENTORY)
     .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
@@ -65,20 +69,40 @@ async function runUp(options: UpOptions): Promise<void> {
 
     say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
     const store = await openEdgeStore(storeConfig);
-    const metrics = new IngestMetrics();
-    const listeners = new ListenerDirectory();
-    const namer = new EndpointNamer(null, inventory, listeners);
-    const pipeline = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
-
-    // The in-process transport: each interval goes straight to the ingest.
+    // Ingest: in process (default), or both Kafka stages in this process.
     const nodeId = options.nodeId;
-    const sink: RowSink = {
-      dropped: 0,
-      write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
-        pipeline.accept(intervalFromAgent(nodeId, summary.ts, rows, summary.listeners));
-      },
-      async close(): Promise<void> {},
-    };
+    let sink: RowSink;
+    let metrics: IngestMetrics;
+    let pipeline: IngestPipeline | null = null;
+    let stopIngest = async (): Promise<void> => {};
+    if (options.kafka) {
+      const kafka = kafkaClient(options.kafka, 'up');
+      const ingest = await startKafkaIngest(kafka, store, inventory);
+      metrics = ingest.metrics;
+      stopIngest = () => ingest.stop();
+      const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
+        maxQueuedBytes: 64 * 1024 * 1024,
+        retryDelayMs: 1000,
+      });
+      await transport.start();
+      sink = transport;
+      say(`telemetry through Kafka at ${options.kafka}`);
+    } else {
+      metrics = new IngestMetrics();
+      const listeners = new ListenerDirectory();
+      const namer = new EndpointNamer(null, inventory, listeners);
+      const inProcess = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
+      pipeline = inProcess;
+      // The in-process transport: each interval goes straight to the ingest.
+      sink = {
+        dropped: 0,
+        write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
+          inProcess.accept(intervalFromAgent(nodeId, summary.ts, rows, summary.listeners));
+        },
+        async close(): Promise<void> {},
+      };
+    }
+
     // The API first: a taken port fails before the agent loads anything.
     let server;
     try {
@@ -89,7 +113,7 @@ async function runUp(options: UpOptions): Promise<void> {
       throw err;
     }
     const agent = await NodeAgent.start(agentConfig, sink, log);
-    const ticker = setInterval(() => pipeline.tick(), 1000);
+    const ticker = setInterval(() => pipeline?.tick(), 1000);
     say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
     say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
 
@@ -100,8 +124,11 @@ async function runUp(options: UpOptions): Promise<void> {
       say('stopping');
       await agent.stop();
       clearInterval(ticker);
-      pipeline.tick(Date.now(), true);
-      await pipeline.drain();
+      if (pipeline) {
+        pipeline.tick(Date.now(), true);
+        await pipeline.drain();
+      }
+      await stopIngest();
       await server.close();
       await store.close();
       process.exit(0);

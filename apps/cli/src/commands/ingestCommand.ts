@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/agent';
+import { InventoryError, ServiceInventory } from '@weft/ingest';
+import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { kafkaClient, startKafkaIngest } from './scaleOut.js';
+
+interface IngestOptions {
+  kafka?: string;
+  clickhouse?: string;
+  dataDir: string;
+  inventory?: string;
+  metricsAddr: string;
+}
+
+export function storeConfigOf(options: { clickhouse?: string; dataDir: string }): StoreConfig {
+  return options.clickhouse ? { mode: 'remote', url: options.clickhouse } : { mode: 'embedded', dataDir: resolve(options.dataDir) };
+}
+
+export function ingestCommand(): Command {
+  return new Command('ingest')
+    .description('the ingest tier on Kafka: match both ends of each connection, name them, write ClickHouse (run several: they share the partitions)')
+    .option('--kafka <brokers>', 'Kafka brokers, HOST:PORT[,HOST:PORT...]', process.env.WEFT_KAFKA)
+    .option('--clickhouse <url>', 'ClickHouse server URL (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
+    .option('--data-dir <dir>', 'embedded ClickHouse data directory, when no --clickhouse', process.env.WEFT_DATA_DIR ?? '.weft/data')
+    .option('--inventory <file>', 'JSON file naming services by address, port or process', process.env.WEFT_INVENTORY)
+    .option('--metrics-addr <host:port>', '/metrics and /healthz', process.env.WEFT_INGEST_METRICS_ADDR ?? '127.0.0.1:9465')
+    .action(async (options: IngestOptions) => {
+      const say = (message: string): void => void process.stderr.write(`weft ingest: ${message}\n`);
+      try {
+        if (!options.kafka) throw new ConfigError('--kafka BROKERS is required (the embedded, single-process shape is `weft up`)', '--kafka');
+        const kafka = kafkaClient(options.kafka, 'ingest');
+        const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
+        const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
+        const store = await openEdgeStore(storeConfigOf(options));
+        const ingest = await startKafkaIngest(kafka, store, inventory);
+        const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port);
+        say(`ready: consuming ${options.kafka}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
+        const stop = (): void => {
+          say('stopping');
+          ingest
+            .stop()
+            .then(() => store.close())
+            .then(() => server.close())
+            .then(() => process.exit(0), () => process.exit(1));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof InventoryError) {
+          say(err.message);
+          process.exit(2);
+        }
+        throw err;
+      }
+    });
+}

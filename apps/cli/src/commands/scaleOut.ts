@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { AgentBatchEncoder } from '@weft/telemetry';
+import {
+  DEFAULT_MATCHER_OPTIONS,
+  DEFAULT_TOPICS,
+  DecodeStage,
+  EndpointNamer,
+  IngestMetrics,
+  ListenerDirectory,
+  MatchStage,
+  StoreEdgeWriter,
+  decodeAgentBatch,
+  ensureTopics,
+  nodeBatchHalvesCodec,
+  type ServiceInventory,
+  type TopicLayout,
+} from '@weft/ingest';
+import type { EdgeStore } from '@weft/store';
+import { ConfigError, type BatchEncoder } from '@weft/agent';
+
+/** A kafkajs client that logs only warnings and errors, one line each, to stderr. */
+export function kafkaClient(brokers: string, clientId: string): Kafka {
+  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+    throw new ConfigError(`--kafka must be HOST:PORT[,HOST:PORT...], got "${brokers}"`, '--kafka');
+  }
+  return new Kafka({
+    clientId,
+    brokers: list,
+    logLevel: logLevel.ERROR,
+    retry: { initialRetryTime: 300, retries: 8 },
+    logCreator: () => ({ namespace, log }) => {
+      process.stderr.write(`weft ${clientId}: kafka ${namespace}: ${log.message}\n`);
+    },
+  });
+}
+
+/** The agent's side of the transports: rows to telemetry batches, numbered per run. */
+export function agentBatchEncoder(nodeId: string, intervalMs: number): BatchEncoder {
+  const encoder = new AgentBatchEncoder(nodeId, randomUUID());
+  return (rows, summary) => encoder.encode(rows, summary.listeners, summary.ts, intervalMs);
+}
+
+export interface KafkaIngest {
+  metrics: IngestMetrics;
+  stop(): Promise<void>;
+}
+
+/** Both ingest stages on Kafka in this process, sharing partitions with any other ingest in the group. */
+export async function startKafkaIngest(kafka: Kafka, store: EdgeStore, inventory: ServiceInventory | null, topics: TopicLayout = DEFAULT_TOPICS): Promise<KafkaIngest> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect();
+  }
+  const metrics = new IngestMetrics();
+  const listeners = new ListenerDirectory();
+  const namer = new EndpointNamer(null, inventory, listeners);
+  const decode = new DecodeStage(kafka, (bytes) => decodeAgentBatch(bytes), nodeBatchHalvesCodec, metrics, { groupId: 'weft-ingest-decode', topics });
+  const match = new MatchStage(kafka, nodeBatchHalvesCodec, namer, listeners, new StoreEdgeWriter(store), metrics, {
+    groupId: 'weft-ingest-match',
+    topic: topics.halves,
+    matcher: DEFAULT_MATCHER_OPTIONS,
+    warmUpMessages: 3000,
+  });
+  await decode.start();
+  await match.start();
+  return {
+    metrics,
+    async stop() {
+      await decode.stop();
+      await match.stop();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { decodeNodeBatch, encodeBatch, TelemetryDecodeError, type DecodeLimits, type DecodedBatch } from '@weft/telemetry';
+import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
+import { BatchRejected } from '../kafka/decodeStage.js';
+import type { HalvesCodec, HalvesMessage } from '../kafka/halvesMessage.js';
+import type { NodeInterval } from '../pipeline/ingestPipeline.js';
+
+/** A decoded agent batch as halves (a ConnectionSample is a ConnectionHalf). */
+export function halvesMessageOf(batch: DecodedBatch): HalvesMessage {
+  const halves: ConnectionHalf[] = batch.connections;
+  const listeners: ListenerReport[] = batch.listeners;
+  return { nodeId: batch.nodeId, agentRun: batch.agentRun, sequence: batch.sequence, second: Math.floor(batch.intervalEndMs / 1000), halves, listeners };
+}
+
+export function intervalOf(message: HalvesMessage): NodeInterval {
+  return { nodeId: message.nodeId, second: message.second, halves: message.halves, listeners: message.listeners };
+}
+
+/** Agent batch bytes to halves; a bad batch becomes a BatchRejected with the decoder's reason. */
+export function decodeAgentBatch(bytes: Uint8Array, limits?: DecodeLimits): HalvesMessage {
+  try {
+    return halvesMessageOf(decodeNodeBatch(bytes, limits));
+  } catch (err) {
+    if (err instanceof TelemetryDecodeError) throw new BatchRejected(err.reason, err.message);
+    throw err;
+  }
+}
+
+/**
+ * The halves topic carries the same NodeBatch layout: a subset of one agent
+ * batch's connections (those of one partition) with the batch's header.
+ */
+export const nodeBatchHalvesCodec: HalvesCodec = {
+  encode(message: HalvesMessage): Uint8Array {
+    return encodeBatch(
+      { nodeId: message.nodeId, agentRun: message.agentRun, sequence: message.sequence, intervalEndMs: message.halves[0]?.tsMs ?? message.second * 1000, intervalMs: 1000 },
+      message.halves.map((half) => ({ ...half, socketNumber: Number(half.socketId.slice(half.socketId.lastIndexOf('/') + 1)) })),
+      message.listeners,
+    );
+  },
+  decode(value: Uint8Array): HalvesMessage {
+    return halvesMessageOf(decodeNodeBatch(value));
+  },
+};
