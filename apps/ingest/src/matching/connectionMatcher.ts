@@ -56,7 +56,9 @@ export interface ConnectionMatcherOptions {
 
 export const DEFAULT_MATCHER_OPTIONS: ConnectionMatcherOptions = {
   windowSeconds: 3,
-  nodeSilenceSeconds: 15,
+  // Long enough for a node catching up after a transport outage (its batches
+  // arrive late, all at once) not to be taken for a node that went away.
+  nodeSilenceSeconds: 60,
   maxConnections: 1_000_000,
   maxPending: 2_000_000,
   idleSeconds: 600,
@@ -231,7 +233,9 @@ export class ConnectionMatcher {
   }
 
   private forget(mark: number): void {
-    const closedBefore = mark - 2 * this.options.windowSeconds;
+    // A closed connection is remembered as long as a lagging node's half of it
+    // may still come: forgetting it earlier would count that half again.
+    const closedBefore = mark - this.options.nodeSilenceSeconds - 2 * this.options.windowSeconds;
     const idleBefore = mark - this.options.idleSeconds;
     for (const [key, state] of this.connections) {
       if ((state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore) {

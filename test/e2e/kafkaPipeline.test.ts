@@ -1,0 +1,150 @@
+/**
+ * The scaled-out path on one machine: two agents (`--kafka`, each the agent
+ * of one simulated node: its own pods via --netns, its own --node-id), a real
+ * Kafka broker in KRaft mode, two `weft ingest` processes in one consumer
+ * group, a ClickHouse HTTP endpoint (chdb behind it) for the remote store,
+ * and `weft api` to read the map. Ground truth: the test peers' own byte and
+ * connection counts. While traffic flows, one ingest is SIGKILLed and
+ * restarted at random moments (5 times), and Kafka is stopped for 30 s; the
+ * stored totals must still equal ground truth exactly (no drops are allowed
+ * here: the agents' queues are far larger than 30 s of telemetry).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { AgentProcess } from '../fixtures/agentProcess.js';
+import { ClickHouseHttpServer } from '../fixtures/clickhouseHttpServer.js';
+import { sleep } from '../fixtures/commandRunner.js';
+import { KafkaBroker } from '../fixtures/kafkaBroker.js';
+import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
+import { NodeTopology } from '../fixtures/netnsTopology.js';
+import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { WeftProcess } from '../fixtures/weftProcess.js';
+import type { ServiceMapResponse } from '../fixtures/weftUpProcess.js';
+
+let topology: NodeTopology;
+let broker: KafkaBroker;
+let clickhouse: ClickHouseHttpServer;
+const agents: AgentProcess[] = [];
+const ingests: WeftProcess[] = [];
+let api: WeftProcess;
+const peers: TcpPeerProcess[] = [];
+
+async function ingestProcess(): Promise<WeftProcess> {
+  const metricsPort = await freeLoopbackPort();
+  return WeftProcess.start(['ingest', '--kafka', broker.brokers.join(','), '--clickhouse', clickhouse.url(), '--metrics-addr', `127.0.0.1:${metricsPort}`], /weft ingest: ready/);
+}
+
+before(async () => {
+  topology = await NodeTopology.create({ pods: 4 });
+  [broker, clickhouse] = await Promise.all([KafkaBroker.start(), ClickHouseHttpServer.start()]);
+  for (const pod of [3, 4]) {
+    peers.push(await TcpPeerProcess.start(topology, topology.pod(pod).netns, 'server', { listen: topology.pod(pod).ipv4, port: 9000 }));
+  }
+  ingests.push(await ingestProcess(), await ingestProcess());
+  const apiPort = await freeLoopbackPort();
+  api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${apiPort}`], /API at http/);
+  for (const [node, pods] of [['node-a', [1, 2]], ['node-b', [3, 4]]] as const) {
+    agents.push(
+      await AgentProcess.start({
+        netns: pods.map((p) => topology.pod(p).netns),
+        extraArgs: ['--kafka', broker.brokers.join(','), '--node-id', node],
+      }),
+    );
+  }
+});
+
+after(async () => {
+  for (const agent of agents) await agent.kill();
+  for (const ingest of ingests) await ingest.kill();
+  await api?.kill();
+  await broker?.dispose();
+  await clickhouse?.close();
+  await topology?.teardown();
+});
+
+async function map(): Promise<ServiceMapResponse> {
+  const url = api.printed(/API at (http:\/\/\S+)/);
+  const response = await fetch(`${url}/api/v1/map?from=now-30m`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as ServiceMapResponse;
+}
+
+interface Truth {
+  connections: number;
+  sent: number;
+  received: number;
+}
+
+/** Runs clients (pod 1 -> pod 3, pod 2 -> pod 4) and returns what they measured. */
+async function traffic(plan: { connections: number; exchanges: number; intervalMs: number; request: number; response: number }): Promise<Truth> {
+  const clients = await Promise.all(
+    [[1, 3], [2, 4]].map(([from, to]) =>
+      TcpPeerProcess.start(topology, topology.pod(from as number).netns, 'client', {
+        connect: topology.pod(to as number).ipv4, port: 9000, connections: plan.connections, concurrency: plan.connections,
+        exchanges: plan.exchanges, 'interval-ms': plan.intervalMs, request: plan.request, response: plan.response,
+      }),
+    ),
+  );
+  const truth: Truth = { connections: 0, sent: 0, received: 0 };
+  for (const client of clients) {
+    const done = await client.finished(120_000);
+    assert.equal(done.errors, 0);
+    for (const c of client.connections) {
+      truth.connections += 1;
+      truth.sent += c.bytesWritten;
+      truth.received += c.bytesRead;
+    }
+  }
+  return truth;
+}
+
+function add(a: Truth, b: Truth): Truth {
+  return { connections: a.connections + b.connections, sent: a.sent + b.sent, received: a.received + b.received };
+}
+
+test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact', { timeout: 400_000 }, async (t) => {
+  // Phase 1: long-lived connections while one ingest is killed at random moments.
+  const phase1 = traffic({ connections: 4, exchanges: 24, intervalMs: 500, request: 1_000, response: 3_000 });
+  const random = (() => {
+    let s = 12345;
+    return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  })();
+  for (let kill = 0; kill < 5; kill++) {
+    await sleep(500 + Math.floor(random() * 1500));
+    const victim = ingests[kill % 2] as WeftProcess;
+    await victim.kill();
+    t.diagnostic(`SIGKILL ingest ${kill % 2} (${kill + 1}/5)`);
+    await victim.restart();
+  }
+  let truth = await phase1;
+  t.diagnostic(`phase 1 truth: ${JSON.stringify(truth)}`);
+
+  // Phase 2: Kafka down for 30 s while a second round of traffic runs.
+  const phase2 = traffic({ connections: 3, exchanges: 40, intervalMs: 1000, request: 500, response: 7_000 });
+  await sleep(2_000);
+  await broker.stop();
+  t.diagnostic('Kafka stopped');
+  await sleep(30_000);
+  for (const agent of agents) agent.assertRunning();
+  for (const ingest of ingests) assert.ok(ingest.running, `an ingest died while Kafka was down:\n${ingest.stderr.slice(-2000)}`);
+  await broker.restart();
+  t.diagnostic('Kafka back');
+  truth = add(truth, await phase2);
+  t.diagnostic(`total truth: ${JSON.stringify(truth)}`);
+
+  let last: ServiceMapResponse | undefined;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    last = await map();
+    const edge = last.edges.find((e) => e.source === 'host:node' && e.target === 'host:node:9000');
+    if (edge && edge.bytes_sent >= truth.sent && edge.bytes_received >= truth.received && edge.connections_opened >= truth.connections) break;
+    if (Date.now() > deadline) break;
+    await sleep(1_000);
+  }
+  const edge = last.edges.find((e) => e.source === 'host:node' && e.target === 'host:node:9000');
+  assert.ok(edge, JSON.stringify(last.edges));
+  assert.equal(edge.connections_opened, truth.connections, 'connections');
+  assert.equal(edge.bytes_sent, truth.sent, 'bytes client -> server');
+  assert.equal(edge.bytes_received, truth.received, 'bytes server -> client');
+  assert.equal(last.edges.length, 1, `phantom edges: ${JSON.stringify(last.edges.map((e) => [e.source, e.target]))}`);
+});
