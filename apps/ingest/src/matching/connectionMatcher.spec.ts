@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import type { ConnectionHalf } from '../halves/connectionHalf.js';
 import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from './connectionMatcher.js';
 
+// Window 3 s, and releases from the first second (no start-up hold).
+const TEST_OPTIONS = { ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 3, startupSeconds: 0 };
+
 function half(overrides: Partial<ConnectionHalf>): ConnectionHalf {
   return {
     nodeId: 'node-a', tsMs: 100_000, second: 100, socketId: 's1', netns: 1, role: 'client', roleInferred: false,
@@ -21,7 +24,7 @@ const serverHalf = (overrides: Partial<ConnectionHalf> = {}): ConnectionHalf =>
 
 describe('ConnectionMatcher', () => {
   it('joins the halves from two nodes and counts the client half only', () => {
-    const m = new ConnectionMatcher();
+    const m = new ConnectionMatcher(TEST_OPTIONS);
     m.add('node-b', 100, [serverHalf()]);
     m.add('node-a', 100, [half({})]);
     assert.equal(m.release().length, 0, 'held for the window');
@@ -38,7 +41,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('counts a server half whose client has no agent, and names nothing it does not know', () => {
-    const m = new ConnectionMatcher();
+    const m = new ConnectionMatcher(TEST_OPTIONS);
     m.add('node-b', 100, [serverHalf()]);
     const [s] = m.release(true);
     assert.ok(s);
@@ -49,7 +52,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('matches a client that dialled a VIP with the backend half, through its NAT translation', () => {
-    const m = new ConnectionMatcher();
+    const m = new ConnectionMatcher(TEST_OPTIONS);
     m.add('node-a', 100, [half({ remoteIp: '10.96.0.10', remotePort: 80, natIp: '10.0.2.7', natPort: 8080 })]);
     m.add('node-b', 100, [serverHalf()]);
     const released = m.release(true);
@@ -60,7 +63,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('waits for the slowest node still sending, not the fastest', () => {
-    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 2 });
+    const m = new ConnectionMatcher({ ...TEST_OPTIONS, windowSeconds: 2 });
     m.add('node-a', 100, [half({})]);
     m.add('node-b', 95, []);
     m.add('node-a', 110, []);
@@ -70,8 +73,17 @@ describe('ConnectionMatcher', () => {
     assert.equal(m.release().length, 2);
   });
 
+  it('holds everything back for the first seconds of input (start-up)', () => {
+    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 1, startupSeconds: 5 });
+    m.add('node-a', 100, [half({})]);
+    m.add('node-a', 104, []);
+    assert.equal(m.release().length, 0);
+    m.add('node-a', 105, []);
+    assert.equal(m.release().length, 1);
+  });
+
   it('stops waiting for a node that went quiet, by event time', () => {
-    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, windowSeconds: 2, nodeSilenceSeconds: 10 });
+    const m = new ConnectionMatcher({ ...TEST_OPTIONS, windowSeconds: 2, nodeSilenceSeconds: 10 });
     m.add('node-b', 100, []);
     m.add('node-a', 100, [half({})]);
     m.add('node-a', 105, []);
@@ -81,7 +93,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('keeps loopback connections of two nodes apart', () => {
-    const m = new ConnectionMatcher();
+    const m = new ConnectionMatcher(TEST_OPTIONS);
     const loop = { localIp: '127.0.0.1', remoteIp: '127.0.0.1' };
     m.add('node-a', 100, [half({ ...loop })]);
     m.add('node-b', 100, [half({ ...loop, nodeId: 'node-b' })]);
@@ -90,7 +102,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('bounds what it holds and counts what it drops', () => {
-    const m = new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, maxPending: 2, maxConnections: 2 });
+    const m = new ConnectionMatcher({ ...TEST_OPTIONS, maxPending: 2, maxConnections: 2 });
     m.add('node-a', 100, [1, 2, 3].map((i) => half({ localPort: 40000 + i, socketId: `s${i}` })));
     assert.equal(m.pendingHalves, 2);
     assert.equal(m.counters.pendingDropped, 1);
@@ -103,7 +115,7 @@ describe('ConnectionMatcher', () => {
   });
 
   it('treats a reused 4-tuple after a close as a new connection, but not the late peer half of a short one', () => {
-    const m = new ConnectionMatcher();
+    const m = new ConnectionMatcher(TEST_OPTIONS);
     m.add('node-a', 100, [half({ closed: true })]);
     m.add('node-b', 100, [serverHalf({ closed: true })]);
     const first = m.release(true);

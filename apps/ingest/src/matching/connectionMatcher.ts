@@ -52,16 +52,26 @@ export interface ConnectionMatcherOptions {
   maxPending: number;
   /** An idle connection is forgotten after this long (s of event time). */
   idleSeconds: number;
+  /**
+   * Nothing is released until the input spans this long (s of event time):
+   * at start-up a node that is a little behind has not been heard of yet,
+   * and must not be left out of the first releases.
+   */
+  startupSeconds: number;
 }
 
 export const DEFAULT_MATCHER_OPTIONS: ConnectionMatcherOptions = {
-  windowSeconds: 3,
+  // The peer's half of a connection-second is stamped with its own agent's
+  // second, at most one off; holding one more second is enough, and it is
+  // most of the event-to-queryable latency.
+  windowSeconds: 1,
   // Long enough for a node catching up after a transport outage (its batches
   // arrive late, all at once) not to be taken for a node that went away.
   nodeSilenceSeconds: 60,
   maxConnections: 1_000_000,
   maxPending: 2_000_000,
   idleSeconds: 600,
+  startupSeconds: 5,
 };
 
 interface ConnectionState {
@@ -113,6 +123,7 @@ export class ConnectionMatcher {
   private pendingCount = 0;
   private readonly nodes = new Map<string, NodeClock>();
   private newestSecond = Number.NEGATIVE_INFINITY;
+  private firstSecond = Number.POSITIVE_INFINITY;
   readonly counters: MatcherCounters = { pendingDropped: 0, connectionsEvicted: 0, matched: 0, unmatched: 0 };
 
   constructor(private readonly options: ConnectionMatcherOptions = DEFAULT_MATCHER_OPTIONS) {}
@@ -131,6 +142,7 @@ export class ConnectionMatcher {
     if (clock) clock.latestSecond = Math.max(clock.latestSecond, second);
     else this.nodes.set(nodeId, { latestSecond: second });
     if (second > this.newestSecond) this.newestSecond = second;
+    if (second < this.firstSecond) this.firstSecond = second;
     for (const half of halves) {
       if (this.pendingCount >= this.options.maxPending) {
         this.counters.pendingDropped++;
@@ -159,6 +171,7 @@ export class ConnectionMatcher {
    * null before any node has.
    */
   watermark(): number | null {
+    if (this.newestSecond - this.firstSecond < this.options.startupSeconds) return null;
     let low: number | null = null;
     for (const [nodeId, clock] of this.nodes) {
       if (clock.latestSecond < this.newestSecond - this.options.nodeSilenceSeconds) {

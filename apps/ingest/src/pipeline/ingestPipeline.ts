@@ -39,6 +39,7 @@ export class IngestPipeline {
   private queuedRows = 0;
   private writing: Promise<void> | null = null;
   private newestWritten = 0;
+  private lastMark: number | null = null;
 
   constructor(
     private readonly matcher: ConnectionMatcher,
@@ -59,6 +60,13 @@ export class IngestPipeline {
     const dropped = this.matcher.counters.pendingDropped;
     this.matcher.add(interval.nodeId, interval.second, interval.halves);
     this.metrics.halvesDropped.inc(this.matcher.counters.pendingDropped - dropped);
+    // Release as soon as the slowest node has moved on, not at the next
+    // timer tick: that second is event-to-queryable latency.
+    const mark = this.matcher.watermark();
+    if (mark !== null && (this.lastMark === null || mark > this.lastMark)) {
+      this.lastMark = mark;
+      this.tick(nowMs);
+    }
   }
 
   /** Releases, aggregates and queues a write; `flush` releases everything (shutdown). */

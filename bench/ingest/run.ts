@@ -1,0 +1,271 @@
+/**
+ * Ingest throughput, latency and telemetry size, with synthetic agent batches
+ * shaped like Flowmill's published agent event rates: 50 nodes, about 5,700
+ * connection updates per second each (285,000 per second in all). Every
+ * connection runs between two nodes, so both of its halves are reported and
+ * matched; 5% of connections are replaced each second (opened/closed).
+ *
+ *   bash bench/run.sh ingest
+ *   WEFT_BENCH_NODES=50 WEFT_BENCH_PER_NODE=5700 WEFT_BENCH_SECONDS=10 bash bench/run.sh ingest
+ *
+ * It re-runs itself under `taskset -c 0` so that "on one core" is literal
+ * (chdb's insert threads included). Figures:
+ *  - throughput: updates (connection halves) per second through decode,
+ *    matching, naming, aggregation and the embedded ClickHouse writes, with
+ *    two same-run baselines (decode alone; everything but the store);
+ *  - latency: batches fed in real time at the agents' rate, event (interval
+ *    end) to queryable (the second's rows visible in edges_1s), p50 and p99;
+ *  - telemetry bytes per active connection-second, on the wire.
+ * Targets (DESIGN.md): >= 300k updates/s, p99 < 2 s, < 40 B.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ConnectionMatcher,
+  EndpointNamer,
+  IngestMetrics,
+  IngestPipeline,
+  ListenerDirectory,
+  StoreEdgeWriter,
+  decodeAgentBatch,
+  intervalOf,
+  type EdgeWriter,
+} from '@weft/ingest';
+import { openEdgeStore, type EdgeStore } from '@weft/store';
+import { AgentBatchEncoder, type AgentRowInput } from '@weft/telemetry';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (got ${process.env[name]})`);
+  return value;
+}
+
+const NODES = positive('WEFT_BENCH_NODES', 50);
+const PER_NODE = positive('WEFT_BENCH_PER_NODE', 5700);
+const SECONDS = positive('WEFT_BENCH_SECONDS', 10);
+const LATENCY_SECONDS = positive('WEFT_BENCH_LATENCY_SECONDS', 15);
+const CHURN = 0.05;
+
+function log(line: string): void {
+  process.stderr.write(`ingest bench: ${line}\n`);
+}
+
+if (process.env.WEFT_BENCH_PINNED !== '1' && cpus().length > 1) {
+  const result = spawnSync('taskset', ['-c', '0', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, WEFT_BENCH_PINNED: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+
+/** A deterministic pseudo-random source. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+interface Connection {
+  id: number;
+  clientNode: number;
+  clientPort: number;
+  serverPort: number;
+  clientProcess: number;
+  serverProcess: number;
+}
+
+const nodeIp = (node: number, last: number): string => `10.${(node >> 8) + 1}.${node & 255}.${last}`;
+
+/**
+ * The workload: PER_NODE/2 connections whose client is on each node (the
+ * server on the next node), so each node reports PER_NODE halves a second.
+ */
+class Workload {
+  private readonly connections: Connection[] = [];
+  private nextId = 1;
+  private readonly rand = random(2026);
+  private readonly encoders: AgentBatchEncoder[];
+
+  constructor() {
+    this.encoders = Array.from({ length: NODES }, (_, n) => new AgentBatchEncoder(`node-${n}`, `run-${n}`));
+    for (let n = 0; n < NODES; n++) for (let i = 0; i < PER_NODE / 2; i++) this.connections.push(this.fresh(n));
+  }
+
+  private fresh(clientNode: number): Connection {
+    return {
+      id: this.nextId++,
+      clientNode,
+      clientPort: 20000 + (this.nextId % 40000),
+      serverPort: 8000 + Math.floor(this.rand() * 20),
+      clientProcess: Math.floor(this.rand() * 30),
+      serverProcess: Math.floor(this.rand() * 30),
+    };
+  }
+
+  /** One second of batches (one per node), stamped with `second`. */
+  second(second: number): { batches: Uint8Array[]; halves: number; connections: number } {
+    const rows: AgentRowInput[][] = Array.from({ length: NODES }, () => []);
+    const closing = new Set<number>();
+    for (let i = 0; i < this.connections.length; i++) if (this.rand() < CHURN) closing.add(i);
+    for (let i = 0; i < this.connections.length; i++) {
+      const c = this.connections[i] as Connection;
+      const serverNode = (c.clientNode + 1) % NODES;
+      const up = Math.floor(Math.exp(this.rand() * Math.log(200_000)));
+      const down = Math.floor(Math.exp(this.rand() * Math.log(2_000_000)));
+      const closed = closing.has(i);
+      const common = { netns: 4026531840, cgroup_id: '1', role_inferred: false, srtt_us: 100 + Math.floor(this.rand() * 5000), retransmits: 0, resets_sent: 0, resets_received: 0, connect_failed: false, opened: c.id > NODES * (PER_NODE / 2) && !this.seen.has(c.id), closed, cmdline: null, container_id: null };
+      const clientIp = nodeIp(c.clientNode, 1 + (c.clientProcess % 8));
+      const serverIp = nodeIp(serverNode, 100 + (c.serverPort % 8));
+      rows[c.clientNode]?.push({ ...common, socket_id: `c${c.id}`, pid: 1000 + c.clientProcess, comm: `client-${c.clientProcess}`, role: 'client', saddr: clientIp, sport: c.clientPort, daddr: serverIp, dport: c.serverPort, bytes_sent: up, bytes_received: down });
+      rows[serverNode]?.push({ ...common, socket_id: `s${c.id}`, pid: 2000 + c.serverProcess, comm: `server-${c.serverProcess}`, role: 'server', saddr: serverIp, sport: c.serverPort, daddr: clientIp, dport: c.clientPort, bytes_sent: down, bytes_received: up });
+      this.seen.add(c.id);
+      if (closed) {
+        this.seen.delete(c.id);
+        this.connections[i] = this.fresh(c.clientNode);
+      }
+    }
+    const batches = rows.map((nodeRows, n) => (this.encoders[n] as AgentBatchEncoder).encode(nodeRows, [], second * 1000 + 999, 1000));
+    const halves = rows.reduce((sum, r) => sum + r.length, 0);
+    return { batches, halves, connections: halves };
+  }
+
+  private readonly seen = new Set<number>();
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+const nullWriter: EdgeWriter = { writeEdgeRows: async () => undefined };
+
+function pipelineOver(writer: EdgeWriter): IngestPipeline {
+  const listeners = new ListenerDirectory();
+  return new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(null, null, listeners), listeners, writer, new IngestMetrics());
+}
+
+async function throughput(seconds: Array<{ batches: Uint8Array[]; halves: number }>, mode: 'decode' | 'no-store' | 'full', store: EdgeStore | null): Promise<number> {
+  const pipeline = mode === 'decode' ? null : pipelineOver(mode === 'full' && store ? new StoreEdgeWriter(store) : nullWriter);
+  const halves = seconds.reduce((sum, s) => sum + s.halves, 0);
+  const started = process.hrtime.bigint();
+  for (const second of seconds) {
+    for (const batch of second.batches) {
+      const message = decodeAgentBatch(batch);
+      pipeline?.accept(intervalOf(message));
+    }
+    // Let queued writes run between seconds, as they would between arrivals.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (pipeline) {
+    pipeline.tick(Date.now(), true);
+    await pipeline.drain();
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  return halves / elapsed;
+}
+
+async function latency(workload: Workload, store: EdgeStore): Promise<number[]> {
+  const pipeline = pipelineOver(new StoreEdgeWriter(store));
+  // Encode ahead (that is the agents' work, not the ingest's), stamped with
+  // the wall-clock seconds they will be fed at.
+  const start = Math.floor(Date.now() / 1000) + 2 + Math.ceil((LATENCY_SECONDS * NODES * PER_NODE) / 400_000);
+  const plan: Array<{ second: number; batches: Uint8Array[] }> = [];
+  for (let s = 0; s < LATENCY_SECONDS; s++) plan.push({ second: start + s, batches: workload.second(start + s).batches });
+  const visible = new Map<number, number>();
+  const pending = new Set<number>();
+  let polling = true;
+  const poller = (async () => {
+    while (polling || pending.size > 0) {
+      for (const second of [...pending].sort((a, b) => a - b)) {
+        const totals = await store.readEdgeTotals({ from: second, to: second + 1, resolution: 1 });
+        if (totals.rows > 0) {
+          visible.set(second, Date.now());
+          pending.delete(second);
+        } else {
+          break;
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (!polling && Date.now() > (start + LATENCY_SECONDS + 30) * 1000) break;
+    }
+  })();
+  for (const { second, batches } of plan) {
+    // An agent sends its interval right after the interval ends.
+    const due = (second + 1) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+    for (const batch of batches) pipeline.accept(intervalOf(decodeAgentBatch(batch)));
+    pending.add(second);
+  }
+  // Seconds the matcher still holds at the end are released by later input in
+  // real life; stop measuring there.
+  polling = false;
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  pipeline.tick(Date.now(), true);
+  await pipeline.drain();
+  await poller;
+  const latencies: number[] = [];
+  for (const { second } of plan.slice(0, -2)) {
+    const at = visible.get(second);
+    if (at !== undefined) latencies.push((at - (second + 1) * 1000) / 1000);
+  }
+  return latencies;
+}
+
+async function main(): Promise<void> {
+  log(`${NODES} nodes x ${PER_NODE} updates/s, ${SECONDS} s for throughput, ${LATENCY_SECONDS} s for latency; pinned to CPU 0: ${process.env.WEFT_BENCH_PINNED === '1'}`);
+  const workload = new Workload();
+  const seconds: Array<{ batches: Uint8Array[]; halves: number }> = [];
+  let wireBytes = 0;
+  let connectionSeconds = 0;
+  const t0 = Math.floor(Date.now() / 1000) - 3600;
+  for (let s = 0; s < SECONDS; s++) {
+    const second = workload.second(t0 + s);
+    seconds.push(second);
+    wireBytes += second.batches.reduce((sum, b) => sum + b.length, 0);
+    connectionSeconds += second.connections;
+  }
+  log(`encoded ${seconds.length * NODES} batches`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'weft-bench-ingest-'));
+  const store = await openEdgeStore({ mode: 'embedded', dataDir });
+  try {
+    const decodeOnly = await throughput(seconds, 'decode', null);
+    log(`decode only: ${Math.round(decodeOnly)} updates/s`);
+    const noStore = await throughput(seconds, 'no-store', null);
+    log(`without the store: ${Math.round(noStore)} updates/s`);
+    const full = await throughput(seconds, 'full', store);
+    log(`full pipeline: ${Math.round(full)} updates/s`);
+    const latencies = await latency(workload, store);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    const perConnection = wireBytes / connectionSeconds;
+    const ok = (met: boolean): string => (met ? 'met' : 'MISSED');
+    const lines = [
+      `ingest (${NODES} nodes x ${PER_NODE} updates/s; one core)`,
+      `  updates/s, decode only                 ${Math.round(decodeOnly).toString().padStart(9)}  baseline`,
+      `  updates/s, without the store           ${Math.round(noStore).toString().padStart(9)}  ${(noStore / decodeOnly).toFixed(2)} of baseline`,
+      `  updates/s, full pipeline (sustained)   ${Math.round(full).toString().padStart(9)}  >= 300000  ${ok(full >= 300_000)}`,
+      `  event-to-queryable p50 (s)             ${p50.toFixed(2).padStart(9)}`,
+      `  event-to-queryable p99 (s)             ${p99.toFixed(2).padStart(9)}  < 2  ${ok(p99 < 2)}   (${latencies.length} seconds measured)`,
+      `  telemetry bytes per connection-second  ${perConnection.toFixed(1).padStart(9)}  < 40  ${ok(perConnection < 40)}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
+    writeFileSync(
+      join(repoRoot, 'bench/results/ingest.json'),
+      JSON.stringify({ when: new Date().toISOString(), kernel: release(), nodes: NODES, perNode: PER_NODE, seconds: SECONDS, decodeOnly, noStore, full, latencies, p50, p99, bytesPerConnectionSecond: perConnection }, null, 2),
+    );
+    log('written to bench/results/ingest.json');
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
