@@ -17,3 +17,4 @@ export { DecodeStage, BatchRejected, type BatchDecoder } from './kafka/decodeSta
 export { MatchStage, type MatchStageOptions } from './kafka/matchStage.js';
 export type { HalvesCodec, HalvesMessage } from './kafka/halvesMessage.js';
 export { decodeAgentBatch, halvesMessageOf, intervalOf, nodeBatchHalvesCodec } from './transport/telemetryCodecs.js';
+export * from './naming/kubernetes/index.js';

@@ -3,9 +3,10 @@ import { Command } from 'commander';
 import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/agent';
 import { InventoryError, ServiceInventory } from '@weft/ingest';
 import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
 import { kafkaClient, startKafkaIngest } from './scaleOut.js';
 
-interface IngestOptions {
+interface IngestOptions extends ClusterOptions {
   kafka?: string;
   clickhouse?: string;
   dataDir: string;
@@ -23,6 +24,9 @@ export function ingestCommand(): Command {
     .option('--kafka <brokers>', 'Kafka brokers, HOST:PORT[,HOST:PORT...]', process.env.WEFT_KAFKA)
     .option('--clickhouse <url>', 'ClickHouse server URL (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
     .option('--data-dir <dir>', 'embedded ClickHouse data directory, when no --clickhouse', process.env.WEFT_DATA_DIR ?? '.weft/data')
+    .option('--kubeconfig <file>', 'name services from this Kubernetes cluster', process.env.WEFT_KUBECONFIG)
+    .option('--kube-api <url>', 'name services from a Kubernetes API at this URL (no credentials)', process.env.WEFT_KUBE_API)
+    .option('--in-cluster', 'name services from the cluster this runs in (service account)')
     .option('--inventory <file>', 'JSON file naming services by address, port or process', process.env.WEFT_INVENTORY)
     .option('--metrics-addr <host:port>', '/metrics and /healthz', process.env.WEFT_INGEST_METRICS_ADDR ?? '127.0.0.1:9465')
     .action(async (options: IngestOptions) => {
@@ -32,8 +36,9 @@ export function ingestCommand(): Command {
         const kafka = kafkaClient(options.kafka, 'ingest');
         const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
         const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
+        const cluster = await startClusterNaming(options, say);
         const store = await openEdgeStore(storeConfigOf(options));
-        const ingest = await startKafkaIngest(kafka, store, inventory);
+        const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
         const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port);
         say(`ready: consuming ${options.kafka}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
         const stop = (): void => {
@@ -41,6 +46,7 @@ export function ingestCommand(): Command {
           ingest
             .stop()
             .then(() => store.close())
+            .then(() => cluster?.stop())
             .then(() => server.close())
             .then(() => process.exit(0), () => process.exit(1));
         };

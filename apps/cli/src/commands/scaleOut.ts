@@ -13,6 +13,7 @@ import {
   decodeAgentBatch,
   ensureTopics,
   nodeBatchHalvesCodec,
+  type ClusterNamer,
   type ServiceInventory,
   type TopicLayout,
 } from '@weft/ingest';
@@ -48,7 +49,13 @@ export interface KafkaIngest {
 }
 
 /** Both ingest stages on Kafka in this process, sharing partitions with any other ingest in the group. */
-export async function startKafkaIngest(kafka: Kafka, store: EdgeStore, inventory: ServiceInventory | null, topics: TopicLayout = DEFAULT_TOPICS): Promise<KafkaIngest> {
+export async function startKafkaIngest(
+  kafka: Kafka,
+  store: EdgeStore,
+  inventory: ServiceInventory | null,
+  cluster: ClusterNamer | null,
+  topics: TopicLayout = DEFAULT_TOPICS,
+): Promise<KafkaIngest> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -58,7 +65,7 @@ export async function startKafkaIngest(kafka: Kafka, store: EdgeStore, inventory
   }
   const metrics = new IngestMetrics();
   const listeners = new ListenerDirectory();
-  const namer = new EndpointNamer(null, inventory, listeners);
+  const namer = new EndpointNamer(cluster, inventory, listeners);
   const decode = new DecodeStage(kafka, (bytes) => decodeAgentBatch(bytes), nodeBatchHalvesCodec, metrics, { groupId: 'weft-ingest-decode', topics });
   const match = new MatchStage(kafka, nodeBatchHalvesCodec, namer, listeners, new StoreEdgeWriter(store), metrics, {
     groupId: 'weft-ingest-match',

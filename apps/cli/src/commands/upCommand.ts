@@ -16,9 +16,10 @@ import {
 } from '@weft/ingest';
 import { DEFAULT_TOPICS } from '@weft/ingest';
 import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
 import { agentBatchEncoder, kafkaClient, startKafkaIngest } from './scaleOut.js';
 
-interface UpOptions {
+interface UpOptions extends ClusterOptions {
   kafka?: string;
   dataDir: string;
   apiAddr: string;
@@ -39,6 +40,9 @@ export function upCommand(): Command {
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
     .option('--kafka <brokers>', 'carry telemetry through Kafka (HOST:PORT[,...]) instead of in process: the scaled-out shape on one machine', process.env.WEFT_KAFKA)
     .option('--clickhouse <url>', 'a ClickHouse server instead of the embedded store (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
+    .option('--kubeconfig <file>', 'name services from this Kubernetes cluster', process.env.WEFT_KUBECONFIG)
+    .option('--kube-api <url>', 'name services from a Kubernetes API at this URL (no credentials)', process.env.WEFT_KUBE_API)
+    .option('--in-cluster', 'name services from the cluster this runs in (service account)')
     .option('--inventory <file>', 'JSON file naming services by address, port or process (see README)', process.env.WEFT_INVENTORY)
     .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
     .option('--netns <name>', 'only sockets of this network namespace; repeatable', collect, [])
@@ -68,6 +72,7 @@ async function runUp(options: UpOptions): Promise<void> {
       : { mode: 'embedded', dataDir: resolve(options.dataDir) };
 
     say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
+    const cluster = await startClusterNaming(options, say);
     const store = await openEdgeStore(storeConfig);
     // Ingest: in process (default), or both Kafka stages in this process.
     const nodeId = options.nodeId;
@@ -77,7 +82,7 @@ async function runUp(options: UpOptions): Promise<void> {
     let stopIngest = async (): Promise<void> => {};
     if (options.kafka) {
       const kafka = kafkaClient(options.kafka, 'up');
-      const ingest = await startKafkaIngest(kafka, store, inventory);
+      const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
       metrics = ingest.metrics;
       stopIngest = () => ingest.stop();
       const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
@@ -90,7 +95,7 @@ async function runUp(options: UpOptions): Promise<void> {
     } else {
       metrics = new IngestMetrics();
       const listeners = new ListenerDirectory();
-      const namer = new EndpointNamer(null, inventory, listeners);
+      const namer = new EndpointNamer(cluster?.namer ?? null, inventory, listeners);
       const inProcess = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
       pipeline = inProcess;
       // The in-process transport: each interval goes straight to the ingest.
@@ -129,6 +134,7 @@ async function runUp(options: UpOptions): Promise<void> {
         await pipeline.drain();
       }
       await stopIngest();
+      await cluster?.stop();
       await server.close();
       await store.close();
       process.exit(0);
