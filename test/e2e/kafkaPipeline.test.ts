@@ -7,10 +7,13 @@
  * connection counts. While traffic flows, one ingest is SIGKILLed and
  * restarted at random moments (5 times), and Kafka is stopped for 30 s; the
  * stored totals must still equal ground truth exactly (no drops are allowed
- * here: the agents' queues are far larger than 30 s of telemetry).
+ * here: the agents' queues are far larger than 30 s of telemetry). A
+ * malformed batch put on the telemetry topic is counted as rejected, and the
+ * good batches after it are stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import { ClickHouseHttpServer } from '../fixtures/clickhouseHttpServer.js';
 import { sleep } from '../fixtures/commandRunner.js';
@@ -119,6 +122,13 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
   let truth = await phase1;
   t.diagnostic(`phase 1 truth: ${JSON.stringify(truth)}`);
 
+  // A malformed batch on the telemetry topic, between the two phases.
+  const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'weft.telemetry.v1', messages: [{ key: 'node-x', value: Buffer.from('this is not a NodeBatch') }] });
+  await producer.disconnect();
+
   // Phase 2: Kafka down for 30 s while a second round of traffic runs.
   const phase2 = traffic({ connections: 3, exchanges: 40, intervalMs: 1000, request: 500, response: 7_000 });
   await sleep(2_000);
@@ -147,4 +157,15 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
   assert.equal(edge.bytes_sent, truth.sent, 'bytes client -> server');
   assert.equal(edge.bytes_received, truth.received, 'bytes server -> client');
   assert.equal(last.edges.length, 1, `phantom edges: ${JSON.stringify(last.edges.map((e) => [e.source, e.target]))}`);
+
+  let rejected = 0;
+  for (const ingest of ingests) {
+    const url = ingest.printed(/metrics at (http:\/\/\S+)/);
+    const text = await (await fetch(url as string)).text();
+    for (const match of text.matchAll(/^weft_ingest_batches_rejected_total\{reason="([a-z_]+)"\} (\d+)/gm)) {
+      t.diagnostic(`rejected by an ingest: ${match[1]} ${match[2]}`);
+      rejected += Number(match[2]);
+    }
+  }
+  assert.equal(rejected, 1, 'the malformed batch is counted once');
 });

@@ -4,8 +4,14 @@ import { AgentBatchEncoder } from '@weft/telemetry';
 import {
   DEFAULT_MATCHER_OPTIONS,
   DEFAULT_TOPICS,
+  BatchRejected,
+  BatchRejection,
+  ConnectionMatcher,
   DecodeStage,
   EndpointNamer,
+  IngestPipeline,
+  intervalOf,
+  startTelemetryGrpcServer,
   IngestMetrics,
   ListenerDirectory,
   MatchStage,
@@ -80,6 +86,39 @@ export async function startKafkaIngest(
     async stop() {
       await decode.stop();
       await match.stop();
+    },
+  };
+}
+
+/**
+ * The ingest fed directly by agents over gRPC (no Kafka): one process, the
+ * embedded pipeline, batches decoded and checked exactly as on Kafka.
+ */
+export async function startGrpcIngest(host: string, port: number, store: EdgeStore, inventory: ServiceInventory | null, cluster: ClusterNamer | null): Promise<KafkaIngest & { address: string }> {
+  const metrics = new IngestMetrics();
+  const listeners = new ListenerDirectory();
+  const pipeline = new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(cluster, inventory, listeners), listeners, new StoreEdgeWriter(store), metrics);
+  const server = await startTelemetryGrpcServer(host, port, (bytes) => {
+    let message;
+    try {
+      message = decodeAgentBatch(bytes);
+    } catch (err) {
+      const reason = err instanceof BatchRejected ? err.reason : 'malformed';
+      metrics.batchesRejected.inc({ reason });
+      throw new BatchRejection(reason, (err as Error).message);
+    }
+    pipeline.accept(intervalOf(message));
+    return { sequence: message.sequence };
+  });
+  const ticker = setInterval(() => pipeline.tick(), 1000);
+  return {
+    metrics,
+    address: server.address,
+    async stop() {
+      clearInterval(ticker);
+      await server.close();
+      pipeline.tick(Date.now(), true);
+      await pipeline.drain();
     },
   };
 }

@@ -75,17 +75,21 @@ export class DecodeStage {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const out: Message[] = [];
+    // Counted once the transaction commits: a batch retried after a failed
+    // commit is not counted twice.
+    const rejected = new Map<string, number>();
+    let halves = 0;
     for (const message of batch.messages) {
-      this.metrics.batchesIn.inc();
       let decoded: HalvesMessage;
       try {
         if (!message.value) throw new BatchRejected('empty', 'empty message');
         decoded = this.decodeBatch(message.value);
       } catch (err) {
-        this.metrics.batchesRejected.inc({ reason: err instanceof BatchRejected ? err.reason : 'malformed' });
+        const reason = err instanceof BatchRejected ? err.reason : 'malformed';
+        rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
         continue;
       }
-      this.metrics.halvesIn.inc(decoded.halves.length);
+      halves += decoded.halves.length;
       for (const { partition, message: part } of this.split(decoded)) {
         out.push({ partition, key: decoded.nodeId, value: Buffer.from(this.codec.encode(part)), timestamp: String(decoded.second * 1000) });
       }
@@ -105,6 +109,9 @@ export class DecodeStage {
       await transaction.abort().catch(() => undefined);
       throw err;
     }
+    this.metrics.batchesIn.inc(batch.messages.length);
+    this.metrics.halvesIn.inc(halves);
+    for (const [reason, count] of rejected) this.metrics.batchesRejected.inc({ reason }, count);
     resolveOffset(last.offset);
     await heartbeat();
   }
