@@ -1,41 +1,10 @@
+import type { AgentListenerInput, AgentRowInput } from '@weft/telemetry';
 import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
 import type { NodeInterval } from '../pipeline/ingestPipeline.js';
 
-/** The agent's JSON row (`weft agent --json`), structurally: what a half is made from. */
-export interface AgentRowLike {
-  ts: number;
-  socket_id: string;
-  netns: number;
-  pid: number;
-  comm: string;
-  cmdline: string | null;
-  container_id: string | null;
-  role: 'client' | 'server';
-  role_inferred: boolean;
-  saddr: string;
-  sport: number;
-  daddr: string;
-  dport: number;
-  nat_daddr?: string;
-  nat_dport?: number;
-  bytes_sent: number;
-  bytes_received: number;
-  srtt_us: number;
-  retransmits: number;
-  resets_sent: number;
-  resets_received: number;
-  connect_failed: boolean;
-  opened: boolean;
-  closed: boolean;
-}
-
-export interface AgentListenerLike {
-  netns: number;
-  addr: string;
-  port: number;
-  pid: number;
-  comm: string;
-}
+/** The agent's JSON row and listener, as the telemetry encoder takes them. */
+export type AgentRowLike = AgentRowInput & { ts: number };
+export type AgentListenerLike = AgentListenerInput;
 
 export function halfFromAgentRow(nodeId: string, row: AgentRowLike): ConnectionHalf {
   const half: ConnectionHalf = {
