@@ -105,6 +105,18 @@ function add(a: Truth, b: Truth): Truth {
   return { connections: a.connections + b.connections, sent: a.sent + b.sent, received: a.received + b.received };
 }
 
+/** What each process says about itself, for a failure that is not obvious from the totals. */
+async function explain(t: { diagnostic(message: string): void }, last: ServiceMapResponse): Promise<void> {
+  t.diagnostic(`edges: ${JSON.stringify(last.edges)}`);
+  for (const [i, ingest] of ingests.entries()) {
+    const url = ingest.printed(/metrics at (http:\/\/\S+)/);
+    const text = url ? await (await fetch(url)).text().catch(() => '') : '';
+    for (const line of text.split('\n').filter((l) => l.startsWith('weft_') && !l.includes('_bucket'))) t.diagnostic(`ingest ${i} metric: ${line}`);
+    for (const line of ingest.stderr.slice(-3000).split('\n')) t.diagnostic(`ingest ${i} stderr: ${line}`);
+  }
+  for (const [i, agent] of agents.entries()) for (const line of agent.stderr.slice(-2000).split('\n')) t.diagnostic(`agent ${i} stderr: ${line}`);
+}
+
 test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact', { timeout: 400_000 }, async (t) => {
   // Phase 1: long-lived connections while one ingest is killed at random moments.
   const phase1 = traffic({ connections: 4, exchanges: 24, intervalMs: 500, request: 1_000, response: 3_000 });
@@ -152,12 +164,17 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
     await sleep(1_000);
   }
   const edge = last.edges.find((e) => e.source === 'host:node' && e.target === 'host:node:9000');
+  if (!edge || edge.bytes_sent !== truth.sent || edge.connections_opened !== truth.connections) await explain(t, last);
   assert.ok(edge, JSON.stringify(last.edges));
   assert.equal(edge.connections_opened, truth.connections, 'connections');
   assert.equal(edge.bytes_sent, truth.sent, 'bytes client -> server');
   assert.equal(edge.bytes_received, truth.received, 'bytes server -> client');
   assert.equal(last.edges.length, 1, `phantom edges: ${JSON.stringify(last.edges.map((e) => [e.source, e.target]))}`);
 
+  for (const [i, ingest] of ingests.entries()) {
+    const notable = ingest.stderr.split('\n').filter((l) => /rebuilding|consuming again|Crash/.test(l));
+    for (const line of notable.slice(-20)) t.diagnostic(`ingest ${i}: ${line}`);
+  }
   let rejected = 0;
   for (const ingest of ingests) {
     const url = ingest.printed(/metrics at (http:\/\/\S+)/);

@@ -91,14 +91,11 @@ export async function startKafkaIngest(
 }
 
 /**
- * The ingest fed directly by agents over gRPC (no Kafka): one process, the
- * embedded pipeline, batches decoded and checked exactly as on Kafka.
+ * Agents' batches over gRPC into an in-process pipeline, decoded and checked
+ * exactly as on Kafka; a rejected batch is counted and its sender told why.
  */
-export async function startGrpcIngest(host: string, port: number, store: EdgeStore, inventory: ServiceInventory | null, cluster: ClusterNamer | null): Promise<KafkaIngest & { address: string }> {
-  const metrics = new IngestMetrics();
-  const listeners = new ListenerDirectory();
-  const pipeline = new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(cluster, inventory, listeners), listeners, new StoreEdgeWriter(store), metrics);
-  const server = await startTelemetryGrpcServer(host, port, (bytes) => {
+export function startPipelineGrpcServer(host: string, port: number, pipeline: IngestPipeline, metrics: IngestMetrics): ReturnType<typeof startTelemetryGrpcServer> {
+  return startTelemetryGrpcServer(host, port, (bytes) => {
     let message;
     try {
       message = decodeAgentBatch(bytes);
@@ -110,6 +107,17 @@ export async function startGrpcIngest(host: string, port: number, store: EdgeSto
     pipeline.accept(intervalOf(message));
     return { sequence: message.sequence };
   });
+}
+
+/**
+ * The ingest fed directly by agents over gRPC (no Kafka): one process, the
+ * embedded pipeline, batches decoded and checked exactly as on Kafka.
+ */
+export async function startGrpcIngest(host: string, port: number, store: EdgeStore, inventory: ServiceInventory | null, cluster: ClusterNamer | null): Promise<KafkaIngest & { address: string }> {
+  const metrics = new IngestMetrics();
+  const listeners = new ListenerDirectory();
+  const pipeline = new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(cluster, inventory, listeners), listeners, new StoreEdgeWriter(store), metrics);
+  const server = await startPipelineGrpcServer(host, port, pipeline, metrics);
   const ticker = setInterval(() => pipeline.tick(), 1000);
   return {
     metrics,

@@ -17,10 +17,11 @@ import {
 import { DEFAULT_TOPICS } from '@weft/ingest';
 import { openEdgeStore, type StoreConfig } from '@weft/store';
 import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
-import { agentBatchEncoder, kafkaClient, startKafkaIngest } from './scaleOut.js';
+import { agentBatchEncoder, kafkaClient, startKafkaIngest, startPipelineGrpcServer } from './scaleOut.js';
 
 interface UpOptions extends ClusterOptions {
   kafka?: string;
+  grpcListen?: string;
   dataDir: string;
   apiAddr: string;
   clickhouse?: string;
@@ -39,6 +40,7 @@ export function upCommand(): Command {
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data', process.env.WEFT_DATA_DIR ?? '.weft/data')
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
     .option('--kafka <brokers>', 'carry telemetry through Kafka (HOST:PORT[,...]) instead of in process: the scaled-out shape on one machine', process.env.WEFT_KAFKA)
+    .option('--grpc-listen <host:port>', 'also take batches from agents on other nodes (`weft agent --grpc`) into this process', process.env.WEFT_GRPC_LISTEN)
     .option('--clickhouse <url>', 'a ClickHouse server instead of the embedded store (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
     .option('--kubeconfig <file>', 'name services from this Kubernetes cluster', process.env.WEFT_KUBECONFIG)
     .option('--kube-api <url>', 'name services from a Kubernetes API at this URL (no credentials)', process.env.WEFT_KUBE_API)
@@ -66,6 +68,8 @@ async function runUp(options: UpOptions): Promise<void> {
       ...(options.duration !== undefined ? { duration: options.duration } : {}),
     });
     const api = parseListenAddress(options.apiAddr, '--api-addr');
+    if (options.grpcListen && options.kafka) throw new ConfigError('--grpc-listen is for the in-process shape; with --kafka, agents send to Kafka', '--grpc-listen');
+    const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
     const storeConfig: StoreConfig = options.clickhouse
       ? { mode: 'remote', url: options.clickhouse }
@@ -80,6 +84,7 @@ async function runUp(options: UpOptions): Promise<void> {
     let metrics: IngestMetrics;
     let pipeline: IngestPipeline | null = null;
     let stopIngest = async (): Promise<void> => {};
+    let grpcServer: Awaited<ReturnType<typeof startPipelineGrpcServer>> | null = null;
     if (options.kafka) {
       const kafka = kafkaClient(options.kafka, 'up');
       const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
@@ -106,6 +111,15 @@ async function runUp(options: UpOptions): Promise<void> {
         },
         async close(): Promise<void> {},
       };
+      if (grpcListen) {
+        try {
+          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics);
+        } catch (err) {
+          await store.close();
+          throw new ConfigError(`--grpc-listen: ${(err as Error).message}`, '--grpc-listen');
+        }
+        say(`taking other agents' batches over gRPC at ${grpcServer.address}`);
+      }
     }
 
     // The API first: a taken port fails before the agent loads anything.
@@ -128,6 +142,7 @@ async function runUp(options: UpOptions): Promise<void> {
       stopping = true;
       say('stopping');
       await agent.stop();
+      await grpcServer?.close();
       clearInterval(ticker);
       if (pipeline) {
         pipeline.tick(Date.now(), true);

@@ -4,6 +4,7 @@ import { canonicalConnection } from '../halves/canonicalConnection.js';
 import type { ConnectionHalf } from '../halves/connectionHalf.js';
 import type { IngestMetrics } from '../metrics/ingestMetrics.js';
 import type { HalvesCodec, HalvesMessage } from './halvesMessage.js';
+import { StageRecovery } from './stageRecovery.js';
 import { partitionOfKey, type TopicLayout } from './topics.js';
 
 /** Turns one agent batch (bytes) into its halves; throws a BatchRejected for bad input. */
@@ -32,34 +33,53 @@ export interface DecodeStageOptions {
  * or a rebalance neither loses nor repeats a batch.
  */
 export class DecodeStage {
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly recovery: StageRecovery;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly decodeBatch: BatchDecoder,
     private readonly codec: HalvesCodec,
     private readonly metrics: IngestMetrics,
     private readonly options: DecodeStageOptions,
   ) {
-    this.consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, readUncommitted: false });
-    this.producer = kafka.producer({
-      transactionalId: `${options.groupId}-${hostname()}-${process.pid}`,
+    this.recovery = new StageRecovery({ name: 'decode', open: () => this.open(), close: () => this.close() }, metrics);
+  }
+
+  start(): Promise<void> {
+    return this.recovery.start();
+  }
+
+  stop(): Promise<void> {
+    return this.recovery.stop();
+  }
+
+  private async open(): Promise<Consumer> {
+    const consumer = this.kafka.consumer({ groupId: this.options.groupId, sessionTimeout: 15_000, heartbeatInterval: 1_000, readUncommitted: false });
+    const producer = this.kafka.producer({
+      transactionalId: `${this.options.groupId}-${hostname()}-${process.pid}`,
       idempotent: true,
       maxInFlightRequests: 1,
+      // Ours last milliseconds. One left open by a killed process holds back
+      // every read-committed reader of its partitions until this runs out.
+      transactionTimeout: 10_000,
     });
+    this.consumer = consumer;
+    this.producer = producer;
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topics.telemetry, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload, producer) });
+    return consumer;
   }
 
-  async start(): Promise<void> {
-    await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.topics.telemetry, fromBeginning: true });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer.disconnect();
-    await this.producer.disconnect();
+  private async close(): Promise<void> {
+    const [consumer, producer] = [this.consumer, this.producer];
+    this.consumer = null;
+    this.producer = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
 
   /** The halves messages of one decoded batch, one per partition. */
@@ -72,7 +92,7 @@ export class DecodeStage {
     return byPartition.map((halves, partition) => ({ partition, message: { ...batch, halves } }));
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, producer: Producer): Promise<void> {
     if (batch.messages.length === 0) return;
     const out: Message[] = [];
     // Counted once the transaction commits: a batch retried after a failed
@@ -97,7 +117,7 @@ export class DecodeStage {
     if (!isRunning() || isStale()) return;
     const last = batch.messages[batch.messages.length - 1];
     if (!last) return;
-    const transaction = await this.producer.transaction();
+    const transaction = await producer.transaction();
     try {
       if (out.length > 0) await transaction.send({ topic: this.options.topics.halves, messages: out });
       await transaction.sendOffsets({
@@ -109,6 +129,7 @@ export class DecodeStage {
       await transaction.abort().catch(() => undefined);
       throw err;
     }
+    this.metrics.consumerLag.set({ stage: 'decode', partition: String(batch.partition) }, Number(batch.offsetLag()));
     this.metrics.batchesIn.inc(batch.messages.length);
     this.metrics.halvesIn.inc(halves);
     for (const [reason, count] of rejected) this.metrics.batchesRejected.inc({ reason }, count);

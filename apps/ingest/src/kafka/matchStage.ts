@@ -5,6 +5,7 @@ import type { EndpointNamer } from '../naming/endpointNamer.js';
 import type { ListenerDirectory } from '../naming/listenerDirectory.js';
 import { DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions } from '../matching/connectionMatcher.js';
 import { PartitionProcessor } from '../matching/partitionProcessor.js';
+import { StageRecovery } from './stageRecovery.js';
 import type { HalvesCodec } from './halvesMessage.js';
 
 export interface MatchStageOptions {
@@ -38,14 +39,15 @@ interface PartitionState {
  * exactly where the previous owner left it (see PartitionProcessor).
  */
 export class MatchStage {
-  private readonly consumer: Consumer;
-  private readonly admin: Admin;
+  private consumer: Consumer | null = null;
+  private admin: Admin | null = null;
+  private readonly recovery: StageRecovery;
   private readonly partitions = new Map<number, PartitionState>();
   private assignment: Promise<void> = Promise.resolve();
   private assigned: number[] = [];
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly codec: HalvesCodec,
     private readonly namer: EndpointNamer,
     private readonly listeners: ListenerDirectory,
@@ -53,8 +55,24 @@ export class MatchStage {
     private readonly metrics: IngestMetrics,
     private readonly options: MatchStageOptions,
   ) {
-    this.consumer = kafka.consumer({
-      groupId: options.groupId,
+    this.recovery = new StageRecovery({ name: 'match', open: () => this.open(), close: () => this.close() }, metrics);
+  }
+
+  start(): Promise<void> {
+    return this.recovery.start();
+  }
+
+  stop(): Promise<void> {
+    return this.recovery.stop();
+  }
+
+  private async open(): Promise<Consumer> {
+    // A new consumer starts every partition over from its committed offset.
+    this.partitions.clear();
+    this.assigned = [];
+    this.assignment = Promise.resolve();
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
       // A replayed partition must not wait for the group's initial rebalance delay.
       rebalanceTimeout: 30_000,
       sessionTimeout: 15_000,
@@ -62,38 +80,41 @@ export class MatchStage {
       maxBytesPerPartition: 4 * 1024 * 1024,
       readUncommitted: false,
     });
-    this.admin = kafka.admin();
-  }
-
-  async start(): Promise<void> {
-    await this.admin.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+    const admin = this.kafka.admin();
+    this.consumer = consumer;
+    this.admin = admin;
+    await admin.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = event.payload.memberAssignment[this.options.topic] ?? [];
-      this.assignment = this.assignment.then(() => this.assign(assigned)).catch(() => undefined);
+      this.assignment = this.assignment.then(() => this.assign(consumer, admin, assigned)).catch(() => undefined);
     });
-    await this.consumer.run({
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => this.eachBatch(payload, consumer, admin),
     });
+    return consumer;
   }
 
-  async stop(): Promise<void> {
-    await this.consumer.disconnect();
-    await this.admin.disconnect();
+  private async close(): Promise<void> {
+    const [consumer, admin] = [this.consumer, this.admin];
+    this.consumer = null;
+    this.admin = null;
+    await consumer?.disconnect().catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
   }
 
-  private async assign(assigned: number[]): Promise<void> {
+  private async assign(consumer: Consumer, admin: Admin, assigned: number[]): Promise<void> {
     this.assigned = assigned;
     const keep = new Set(assigned);
     for (const partition of this.partitions.keys()) if (!keep.has(partition)) this.partitions.delete(partition);
     const fresh = assigned.filter((p) => !this.partitions.has(p));
     if (fresh.length === 0) return;
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
-    const low = await this.admin.fetchTopicOffsets(this.options.topic);
+    const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
+    const low = await admin.fetchTopicOffsets(this.options.topic);
     for (const partition of fresh) {
       const lowOffset = BigInt(low.find((p) => p.partition === partition)?.low ?? '0');
       const entry = committed?.partitions.find((p) => p.partition === partition);
@@ -105,15 +126,16 @@ export class MatchStage {
         tokenPrefix: `${this.options.topic}:${partition}:`,
       });
       this.partitions.set(partition, { processor, liveFrom, resumeAt });
-      this.consumer.seek({ topic: this.options.topic, partition, offset: resumeAt.toString() });
+      consumer.seek({ topic: this.options.topic, partition, offset: resumeAt.toString() });
     }
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, consumer: Consumer, admin: Admin): Promise<void> {
     await this.assignment;
     const state = this.partitions.get(batch.partition);
     // Not (yet) ours: leave it unresolved, it is fetched again after the seek.
     if (!state) return;
+    this.metrics.consumerLag.set({ stage: 'match', partition: String(batch.partition) }, Number(batch.offsetLag()));
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       const offset = BigInt(message.offset);
@@ -158,13 +180,13 @@ export class MatchStage {
             this.metrics.writeErrors.inc();
             this.partitions.delete(batch.partition);
             await new Promise((resolve) => setTimeout(resolve, 1000));
-            await this.assign(this.assigned);
+            await this.assign(consumer, admin, this.assigned);
             return;
           }
           stop();
           this.metrics.rowsWritten.inc(block.rows.length);
         }
-        await this.consumer.commitOffsets([
+        await consumer.commitOffsets([
           { topic: this.options.topic, partition: batch.partition, offset: (block.toOffset + 1n).toString() },
         ]);
       }
