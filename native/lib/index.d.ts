@@ -71,6 +71,8 @@ export interface ConntrackWatcherOptions {
   updates?: boolean;
   /** Event socket receive buffer (SO_RCVBUFFORCE); default 8 MiB; 0 keeps the system default. */
   receiveBufferBytes?: number;
+  /** Watch the conntrack table of this network namespace (/run/netns/NAME, /proc/PID/ns/net) instead of the caller's own; entering it needs CAP_SYS_ADMIN. */
+  netnsPath?: string;
 }
 /** Conntrack of the calling process's own network namespace, TCP only, over netlink (libnetfilter_conntrack or libmnl). Needs CAP_NET_ADMIN: throw BpfError op 'conntrack_open' with code EPERM otherwise. */
 export class ConntrackWatcher {

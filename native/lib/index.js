@@ -147,12 +147,15 @@ function validateConntrackOptions(options = {}) {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('ConntrackWatcher: options must be an object');
   }
-  const { updates = false, receiveBufferBytes = DEFAULT_CONNTRACK_RCVBUF } = options;
+  const { updates = false, receiveBufferBytes = DEFAULT_CONNTRACK_RCVBUF, netnsPath } = options;
   if (typeof updates !== 'boolean') throw new TypeError('ConntrackWatcher: updates must be a boolean');
   if (!Number.isInteger(receiveBufferBytes) || receiveBufferBytes < 0 || receiveBufferBytes > 0x7fffffff) {
     throw new RangeError('ConntrackWatcher: receiveBufferBytes must be an integer in 0..2^31-1 (0: system default)');
   }
-  return { updates, receiveBufferBytes };
+  if (netnsPath !== undefined && (typeof netnsPath !== 'string' || !netnsPath.startsWith('/'))) {
+    throw new TypeError('ConntrackWatcher: netnsPath must be an absolute path (/run/netns/NAME, /proc/PID/ns/net)');
+  }
+  return netnsPath === undefined ? { updates, receiveBufferBytes } : { updates, receiveBufferBytes, netnsPath };
 }
 
 export class ConntrackWatcher {

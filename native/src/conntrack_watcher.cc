@@ -1,13 +1,16 @@
-// ConntrackWatcher: the conntrack table of this process's network namespace
-// over ctnetlink, TCP only. libmnl does the socket work (non-blocking, one
+// ConntrackWatcher: the conntrack table of a network namespace (this
+// process's, or one named by path) over ctnetlink, TCP only. libmnl does the socket work (non-blocking, one
 // datagram per recv, explicit ENOBUFS); libnetfilter_conntrack parses the
 // messages. TS decides what to do with overflows (re-dump).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
@@ -109,6 +112,30 @@ int EventCallback(const struct nlmsghdr* nlh, void* data) {
   return MNL_CB_OK;
 }
 
+// A netlink socket belongs to the namespace of the thread that created it.
+// Opens one in the namespace `netns_fd` (-1: the caller's own) by moving
+// this thread there for the socket() call only and straight back; sets errno
+// and returns null on failure. Entering a namespace needs CAP_SYS_ADMIN.
+struct mnl_socket* OpenNetlinkIn(int netns_fd, int flags) {
+  if (netns_fd < 0) return mnl_socket_open2(NETLINK_NETFILTER, flags);
+  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) return nullptr;
+  if (setns(netns_fd, CLONE_NEWNET) != 0) {
+    int err = errno;
+    close(home);
+    errno = err;
+    return nullptr;
+  }
+  struct mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, flags);
+  int err = errno;
+  // Coming back cannot fail for a namespace we were in a moment ago; if it
+  // ever did, this thread would be in the wrong namespace for good.
+  if (setns(home, CLONE_NEWNET) != 0) abort();
+  close(home);
+  errno = err;
+  return nl;
+}
+
 class ConntrackWatcher : public Napi::ObjectWrap<ConntrackWatcher> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -129,6 +156,7 @@ class ConntrackWatcher : public Napi::ObjectWrap<ConntrackWatcher> {
 
   napi_env env_;
   struct mnl_socket* events_ = nullptr;
+  int netns_fd_ = -1;  // the watched namespace, when not our own
   uv_poll_t* poll_ = nullptr;
   bool hook_ = false;
   double overflows_ = 0;
@@ -146,7 +174,7 @@ Napi::Function ConntrackWatcher::Define(Napi::Env env) {
                      });
 }
 
-// new ConntrackWatcher({ updates, receiveBufferBytes })
+// new ConntrackWatcher({ updates, receiveBufferBytes, netnsPath })
 ConntrackWatcher::ConntrackWatcher(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<ConntrackWatcher>(info), env_(info.Env()), buffer_(kReceiveBytes) {
   Napi::Env env = info.Env();
@@ -163,11 +191,22 @@ ConntrackWatcher::ConntrackWatcher(const Napi::CallbackInfo& info)
 bool ConntrackWatcher::Open(Napi::Env env, Napi::Object options) {
   bool updates = options.Get("updates").ToBoolean().Value();
   int rcvbuf = static_cast<int>(options.Get("receiveBufferBytes").ToNumber().Int32Value());
+  Napi::Value netns = options.Get("netnsPath");
   if (env.IsExceptionPending()) return false;
+  if (netns.IsString()) {
+    std::string path = netns.As<Napi::String>().Utf8Value();
+    netns_fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (netns_fd_ < 0) {
+      ThrowBpfError(env, "conntrack_open", errno, "opening the network namespace " + path + " failed");
+      return false;
+    }
+  }
 
-  events_ = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  events_ = OpenNetlinkIn(netns_fd_, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (events_ == nullptr) {
-    ThrowBpfError(env, "conntrack_open", errno, "opening a netfilter netlink socket failed");
+    ThrowBpfError(env, "conntrack_open", errno,
+                  netns_fd_ < 0 ? "opening a netfilter netlink socket failed"
+                                : "opening a netfilter netlink socket in the given network namespace failed");
     return false;
   }
   int fd = mnl_socket_get_fd(events_);
@@ -208,6 +247,10 @@ void ConntrackWatcher::Release() {
     mnl_socket_close(events_);
     events_ = nullptr;
   }
+  if (netns_fd_ >= 0) {
+    close(netns_fd_);
+    netns_fd_ = -1;
+  }
   if (hook_) {
     napi_remove_env_cleanup_hook(env_, CleanupHook, this);
     hook_ = false;
@@ -225,7 +268,7 @@ Napi::Value ConntrackWatcher::Dump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
   std::vector<Flow> flows;
-  struct mnl_socket* nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+  struct mnl_socket* nl = OpenNetlinkIn(netns_fd_, SOCK_CLOEXEC);
   if (nl == nullptr) {
     ThrowBpfError(env, "conntrack_dump", errno, "opening a netfilter netlink socket failed");
     return env.Undefined();

@@ -451,6 +451,54 @@ test('conntrack: DNAT shows the service address and the backend that answered', 
   }
 });
 
+test('conntrack: a watcher given netnsPath sees that namespace\'s DNAT, and only its own', { timeout: 20_000 }, async () => {
+  // A node's host namespace where kube-proxy's DNAT runs, watched by an agent outside it.
+  const ns = `wtnative${process.pid}`;
+  const inNs = (...argv) => execFileSync('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    inNs('ip', 'link', 'set', 'lo', 'up');
+    // An address of its own (not loopback: the source must survive the DNAT) and a route for the VIP.
+    inNs('ip', 'addr', 'add', '10.99.0.1/32', 'dev', 'lo');
+    inNs('ip', 'route', 'add', 'default', 'dev', 'lo', 'src', '10.99.0.1');
+    inNs('iptables', '-w', '-t', 'nat', '-A', 'OUTPUT', '-d', '198.18.0.11/32', '-p', 'tcp', '--dport', '80', '-j', 'DNAT', '--to-destination', '10.99.0.1:7070');
+    const there = new ConntrackWatcher({ netnsPath: `/run/netns/${ns}` });
+    const here = new ConntrackWatcher();
+    try {
+      const thereEvents = [];
+      const hereEvents = [];
+      there.onEvents((batch) => thereEvents.push(...batch));
+      here.onEvents((batch) => hereEvents.push(...batch));
+      // A server and a client inside the namespace: the client dials the "VIP".
+      const script = `
+        const net = require('node:net');
+        const server = net.createServer((s) => s.on('data', () => s.end('pong'))).listen(7070, '10.99.0.1', () => {
+          const c = net.connect(80, '198.18.0.11', () => { console.log(c.localPort); c.end('ping'); });
+          c.on('data', () => {}); c.on('close', () => server.close());
+        });`;
+      const clientPort = Number(execFileSync('ip', ['netns', 'exec', ns, process.execPath, '-e', script], { timeout: 10_000 }).toString().trim());
+      assert.ok(clientPort > 0);
+      const created = await waitFor(() => thereEvents.find((e) => e.type === 'new' && e.origSrcPort === clientPort), { what: 'new event in the other namespace' });
+      assert.equal(created.origDst, '198.18.0.11');
+      assert.equal(created.origDstPort, 80);
+      assert.equal(created.replySrc, '10.99.0.1');
+      assert.equal(created.replySrcPort, 7070);
+      const [flow] = there.dump().filter((f) => f.origSrcPort === clientPort);
+      assert.ok(flow, 'the dump reads the other namespace too');
+      assert.equal(flow.replySrcPort, 7070);
+      assert.ok(!hereEvents.some((e) => e.origSrcPort === clientPort && e.origDst === '198.18.0.11'), 'our own namespace saw none of it');
+      assert.ok(!here.dump().some((f) => f.origDst === '198.18.0.11'));
+    } finally {
+      there.close();
+      here.close();
+    }
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+  assert.throws(() => new ConntrackWatcher({ netnsPath: 'relative' }), /absolute path/);
+  assert.throws(() => new ConntrackWatcher({ netnsPath: '/run/netns/does-not-exist' }), (e) => e.op === 'conntrack_open' && e.code === 'ENOENT');
+});
+
 test('conntrack without CAP_NET_ADMIN: BpfError conntrack_open EPERM', { timeout: 20_000 }, (t) => {
   const index = fileURLToPath(new URL('../lib/index.js', import.meta.url));
   const script = `

@@ -46,7 +46,7 @@ export class NodeAgent {
   private lastLostCloses = 0;
   private lastRowsDropped = 0;
   private lastEventsDropped = 0;
-  private lastConntrackOverflows = 0;
+  private readonly lastConntrackOverflows: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -55,7 +55,7 @@ export class NodeAgent {
     private readonly sink: RowSink,
     private readonly log: AgentLog,
     private readonly tracer: SocketTracer,
-    private readonly conntrack: ConntrackWatcher | null,
+    private readonly conntrack: readonly ConntrackWatcher[],
     private readonly metrics: AgentMetrics,
     private readonly metricsServer: Server | null,
     readonly path: PathChoice,
@@ -64,6 +64,7 @@ export class NodeAgent {
   static async start(config: AgentConfig, sink: RowSink, log: AgentLog): Promise<NodeAgent> {
     assertCapabilities();
     const netns = config.netns.map((given) => resolveNetns(given));
+    const conntrackNetns = config.conntrackNetns.map((given) => resolveNetns(given, undefined, '--conntrack-netns'));
     const path = selectTrafficPath(measureKernelFeatures(), config.trafficPath);
 
     let tracer: SocketTracer;
@@ -81,12 +82,14 @@ export class NodeAgent {
       throw err;
     }
 
-    let conntrack: ConntrackWatcher | null = null;
-    try {
-      conntrack = new ConntrackWatcher();
-    } catch (err) {
-      // NAT resolution is an enrichment: without it rows keep the dialled address.
-      log.warn(`conntrack unavailable, NAT will not be undone: ${(err as Error).message}`);
+    const conntrack: ConntrackWatcher[] = [];
+    for (const ns of conntrackNetns.length > 0 ? conntrackNetns : [null]) {
+      try {
+        conntrack.push(ns ? new ConntrackWatcher({ netnsPath: ns.path }) : new ConntrackWatcher());
+      } catch (err) {
+        // NAT resolution is an enrichment: without it rows keep the dialled address.
+        log.warn(`conntrack${ns ? ` of ${ns.given}` : ''} unavailable, NAT will not be undone there: ${(err as Error).message}`);
+      }
     }
 
     const metrics = new AgentMetrics();
@@ -96,7 +99,7 @@ export class NodeAgent {
         metricsServer = await startMetricsServer(metrics.registry, config.metricsAddr.host, config.metricsAddr.port);
       } catch (err) {
         tracer.close();
-        conntrack?.close();
+        for (const watcher of conntrack) watcher.close();
         throw new ConfigError(
           `--metrics-addr ${config.metricsAddr.host}:${config.metricsAddr.port}: ${(err as Error).message}`,
           '--metrics-addr',
@@ -114,9 +117,9 @@ export class NodeAgent {
     // Counters path: sockets that predate the agent are tracked from now on
     // (the hook paths find them at their next send or receive instead).
     if (this.path.path === 'counters') this.metrics.socketsAdopted.inc(this.tracer.adoptSockets());
-    if (this.conntrack) {
-      this.nat.load(this.conntrack.dump());
-      this.conntrack.onEvents((events) => this.nat.apply(events));
+    for (const watcher of this.conntrack) {
+      this.nat.load(watcher.dump());
+      watcher.onEvents((events) => this.nat.apply(events));
     }
     this.timer = setInterval(() => this.interval(), this.config.intervalMs);
   }
@@ -254,15 +257,16 @@ export class NodeAgent {
     this.lastEventsDropped = this.droppedEvents;
 
     m.conntrackFlows.set(this.nat.size);
-    if (this.conntrack) {
-      const overflows = this.conntrack.overflows;
-      if (overflows > this.lastConntrackOverflows) {
-        m.conntrackOverflows.inc(overflows - this.lastConntrackOverflows);
+    this.conntrack.forEach((watcher, i) => {
+      const overflows = watcher.overflows;
+      const last = this.lastConntrackOverflows[i] ?? 0;
+      if (overflows > last) {
+        m.conntrackOverflows.inc(overflows - last);
         // Events were lost: the table is only right again after a full read.
-        this.nat.load(this.conntrack.dump());
-        this.lastConntrackOverflows = overflows;
+        this.nat.load(watcher.dump());
+        this.lastConntrackOverflows[i] = overflows;
       }
-    }
+    });
   }
 
   /** Flushes the partial interval, then detaches everything. Safe to call twice. */
@@ -275,7 +279,7 @@ export class NodeAgent {
         this.log.warn(`last interval failed: ${(err as Error).message}`);
       }
       this.tracer.close();
-      this.conntrack?.close();
+      for (const watcher of this.conntrack) watcher.close();
       await this.sink.close();
       if (this.metricsServer) {
         const server = this.metricsServer;

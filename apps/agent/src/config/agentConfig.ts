@@ -11,6 +11,12 @@ export interface AgentConfig {
   durationMs: number | null;
   /** Network namespaces to watch, as given (names or paths); empty: all. */
   netns: string[];
+  /**
+   * Network namespaces whose conntrack table undoes NAT, as given; empty: the
+   * agent's own (a node agent runs in the host namespace, where kube-proxy's
+   * DNAT happens).
+   */
+  conntrackNetns: string[];
   metricsAddr: { host: string; port: number } | null;
   maxSockets: number;
   ringBufferBytes: number;
@@ -26,6 +32,7 @@ export interface AgentConfigInput {
   interval?: string;
   duration?: string;
   netns?: string[];
+  conntrackNetns?: string[];
   metricsAddr?: string;
   maxSockets?: string;
   ringBufferBytes?: string;
@@ -96,6 +103,7 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     intervalMs: Math.round(intervalSeconds * 1000),
     durationMs,
     netns,
+    conntrackNetns: input.conntrackNetns && input.conntrackNetns.length > 0 ? input.conntrackNetns : env.WEFT_AGENT_CONNTRACK_NETNS?.split(',').filter(Boolean) ?? [],
     metricsAddr: metricsRaw === undefined ? null : parseListenAddress(metricsRaw, '--metrics-addr'),
     maxSockets,
     ringBufferBytes,

@@ -11,9 +11,9 @@ export interface ResolvedNetns {
 }
 
 /** Turns `ip netns` names or paths (/proc/PID/ns/net, /run/netns/x) into namespace inodes. */
-export function resolveNetns(given: string, namedDir = NAMED_NETNS_DIR): ResolvedNetns {
+export function resolveNetns(given: string, namedDir = NAMED_NETNS_DIR, flag = '--netns'): ResolvedNetns {
   if (given.length === 0 || (!isAbsolute(given) && given.includes('/'))) {
-    throw new ConfigError(`--netns "${given}" is neither a name from "ip netns" nor an absolute path`, '--netns');
+    throw new ConfigError(`${flag} "${given}" is neither a name from "ip netns" nor an absolute path`, flag);
   }
   const path = isAbsolute(given) ? given : join(namedDir, given);
   try {
@@ -21,8 +21,8 @@ export function resolveNetns(given: string, namedDir = NAMED_NETNS_DIR): Resolve
     return { given, path, inode: statSync(path).ino };
   } catch {
     throw new ConfigError(
-      `--netns "${given}": no such network namespace (${path} not found; see "ip netns list")`,
-      '--netns',
+      `${flag} "${given}": no such network namespace (${path} not found; see "ip netns list")`,
+      flag,
     );
   }
 }

@@ -35,6 +35,7 @@ export function agentCommand(): Command {
     .option('--quiet', 'no output (use with --metrics-addr)')
     .option('--duration <seconds>', 'exit after this long, flushing the last partial interval')
     .option('--netns <name>', 'only sockets of this network namespace (an `ip netns` name or a path); repeatable', collect, [])
+    .option('--conntrack-netns <name>', 'undo NAT from the conntrack table of this network namespace instead of the agent\'s own (the node\'s host namespace when the agent runs elsewhere); repeatable', collect, [])
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)')
     .option('--interval <seconds>', 'reporting interval', undefined)
     .option('--max-sockets <n>', 'bound of the kernel socket map (a full map is counted, never fatal)')

@@ -28,6 +28,7 @@ interface UpOptions extends ClusterOptions {
   inventory?: string;
   nodeId: string;
   netns: string[];
+  conntrackNetns: string[];
   trafficPath?: string;
   duration?: string;
 }
@@ -48,6 +49,7 @@ export function upCommand(): Command {
     .option('--inventory <file>', 'JSON file naming services by address, port or process (see README)', process.env.WEFT_INVENTORY)
     .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
     .option('--netns <name>', 'only sockets of this network namespace; repeatable', collect, [])
+    .option('--conntrack-netns <name>', 'undo NAT from the conntrack table of this network namespace instead of this process\'s own; repeatable', collect, [])
     .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
     .option('--duration <seconds>', 'stop after this long')
     .action(async (options: UpOptions) => {
@@ -64,6 +66,7 @@ async function runUp(options: UpOptions): Promise<void> {
     const agentConfig = buildAgentConfig({
       quiet: true,
       netns: options.netns,
+      conntrackNetns: options.conntrackNetns,
       ...(options.trafficPath !== undefined ? { trafficPath: options.trafficPath } : {}),
       ...(options.duration !== undefined ? { duration: options.duration } : {}),
     });
