@@ -106,3 +106,7 @@ test('a bad inventory file stops weft up with one line naming the problem', { ti
   writeFileSync(inventory, JSON.stringify({ services: [{ name: 'x', port: 70000 }] }));
   await assert.rejects(WeftUpProcess.start(['--inventory', inventory], { timeoutMs: 20_000 }), /inventory rule 1 .*"port" must be an integer/);
 });
+
+test('a bad retention stops weft up with one line naming the flag', { timeout: 60_000 }, async () => {
+  await assert.rejects(WeftUpProcess.start(['--retention-1m', 'forever'], { timeoutMs: 20_000 }), /invalid retention --retention-1m="forever"/);
+});

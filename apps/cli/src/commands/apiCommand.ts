@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, parseListenAddress } from '@weft/agent';
 import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
 import { openEdgeStore } from '@weft/store';
-import { storeConfigOf } from './ingestCommand.js';
+import { storeConfigOf } from './storeOptions.js';
 
 export function apiCommand(): Command {
   return new Command('api')

@@ -1,12 +1,12 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/agent';
 import { InventoryError, ServiceInventory } from '@weft/ingest';
-import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { openEdgeStore } from '@weft/store';
 import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
 import { kafkaClient, startGrpcIngest, startKafkaIngest } from './scaleOut.js';
+import { storeConfigOf, withRetentionOptions, type StoreOptions } from './storeOptions.js';
 
-interface IngestOptions extends ClusterOptions {
+interface IngestOptions extends ClusterOptions, StoreOptions {
   kafka?: string;
   grpcListen?: string;
   clickhouse?: string;
@@ -15,12 +15,8 @@ interface IngestOptions extends ClusterOptions {
   metricsAddr: string;
 }
 
-export function storeConfigOf(options: { clickhouse?: string; dataDir: string }): StoreConfig {
-  return options.clickhouse ? { mode: 'remote', url: options.clickhouse } : { mode: 'embedded', dataDir: resolve(options.dataDir) };
-}
-
 export function ingestCommand(): Command {
-  return new Command('ingest')
+  return withRetentionOptions(new Command('ingest')
     .description('the ingest tier on Kafka: match both ends of each connection, name them, write ClickHouse (run several: they share the partitions)')
     .option('--kafka <brokers>', 'Kafka brokers, HOST:PORT[,HOST:PORT...]', process.env.WEFT_KAFKA)
     .option('--grpc-listen <host:port>', 'take agents\' batches over gRPC instead of Kafka (one ingest process)', process.env.WEFT_GRPC_LISTEN)
@@ -66,5 +62,5 @@ export function ingestCommand(): Command {
         }
         throw err;
       }
-    });
+    }));
 }

@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
 import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
@@ -15,11 +14,12 @@ import {
   intervalFromAgent,
 } from '@weft/ingest';
 import { DEFAULT_TOPICS } from '@weft/ingest';
-import { openEdgeStore, type StoreConfig } from '@weft/store';
+import { openEdgeStore } from '@weft/store';
+import { storeConfigOf, withRetentionOptions, type StoreOptions } from './storeOptions.js';
 import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
 import { agentBatchEncoder, kafkaClient, startKafkaIngest, startPipelineGrpcServer } from './scaleOut.js';
 
-interface UpOptions extends ClusterOptions {
+interface UpOptions extends ClusterOptions, StoreOptions {
   kafka?: string;
   grpcListen?: string;
   dataDir: string;
@@ -36,7 +36,7 @@ interface UpOptions extends ClusterOptions {
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function upCommand(): Command {
-  return new Command('up')
+  return withRetentionOptions(new Command('up')
     .description('run Weft on this machine: agent, ingest, store and API in one process (no configuration needed)')
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data', process.env.WEFT_DATA_DIR ?? '.weft/data')
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
@@ -54,7 +54,7 @@ export function upCommand(): Command {
     .option('--duration <seconds>', 'stop after this long')
     .action(async (options: UpOptions) => {
       await runUp(options);
-    });
+    }));
 }
 
 async function runUp(options: UpOptions): Promise<void> {
@@ -74,9 +74,7 @@ async function runUp(options: UpOptions): Promise<void> {
     if (options.grpcListen && options.kafka) throw new ConfigError('--grpc-listen is for the in-process shape; with --kafka, agents send to Kafka', '--grpc-listen');
     const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
-    const storeConfig: StoreConfig = options.clickhouse
-      ? { mode: 'remote', url: options.clickhouse }
-      : { mode: 'embedded', dataDir: resolve(options.dataDir) };
+    const storeConfig = storeConfigOf(options);
 
     say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
     const cluster = await startClusterNaming(options, say);
