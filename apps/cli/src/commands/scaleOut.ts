@@ -36,7 +36,10 @@ export function kafkaClient(brokers: string, clientId: string): Kafka {
     clientId,
     brokers: list,
     logLevel: logLevel.ERROR,
-    retry: { initialRetryTime: 300, retries: 8 },
+    // At most 5 s between attempts: a broker that comes back is used within
+    // seconds (kafkajs' default grows to 30 s, and a stage sleeping that long
+    // lets its nodes fall behind the others).
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 12 },
     logCreator: () => ({ namespace, log }) => {
       process.stderr.write(`weft ${clientId}: kafka ${namespace}: ${log.message}\n`);
     },

@@ -27,6 +27,8 @@ interface PartitionState {
   liveFrom: bigint;
   /** Skip anything before this (a fetch that raced our seek). */
   resumeAt: bigint;
+  /** The partition's committed offset as of our last commit (or our assignment). */
+  committed: bigint;
 }
 
 /**
@@ -86,6 +88,9 @@ export class MatchStage {
     await admin.connect();
     await consumer.connect();
     await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    // Whatever happens next, kafkajs restarting this consumer or a rebuild,
+    // the group may hand our partitions to someone else first: start over.
+    consumer.on(consumer.events.CRASH, () => this.partitions.clear());
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = event.payload.memberAssignment[this.options.topic] ?? [];
       this.assignment = this.assignment.then(() => this.assign(consumer, admin, assigned)).catch(() => undefined);
@@ -107,25 +112,42 @@ export class MatchStage {
     await admin?.disconnect().catch(() => undefined);
   }
 
+  /**
+   * Takes a new assignment. A partition is replayed from its committed
+   * offset (warm-up first) when it is new to us, and also when we kept it
+   * but someone else committed it meanwhile: after our consumer was out of
+   * the group for a while (a crash kafkajs restarted, a session that timed
+   * out during a slow write) another member may have owned it, and the
+   * state we hold no longer follows the committed offset.
+   */
   private async assign(consumer: Consumer, admin: Admin, assigned: number[]): Promise<void> {
     this.assigned = assigned;
     const keep = new Set(assigned);
     for (const partition of this.partitions.keys()) if (!keep.has(partition)) this.partitions.delete(partition);
-    const fresh = assigned.filter((p) => !this.partitions.has(p));
-    if (fresh.length === 0) return;
+    if (assigned.length === 0) return;
     const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [this.options.topic] });
     const low = await admin.fetchTopicOffsets(this.options.topic);
-    for (const partition of fresh) {
-      const lowOffset = BigInt(low.find((p) => p.partition === partition)?.low ?? '0');
+    const lowOf = (partition: number): bigint => BigInt(low.find((p) => p.partition === partition)?.low ?? '0');
+    const committedOf = (partition: number): bigint => {
       const entry = committed?.partitions.find((p) => p.partition === partition);
-      const liveFrom = entry && entry.offset !== '-1' ? BigInt(entry.offset) : lowOffset;
+      return entry && entry.offset !== '-1' ? BigInt(entry.offset) : lowOf(partition);
+    };
+    for (const [partition, state] of this.partitions) {
+      if (committedOf(partition) !== state.committed) {
+        this.metrics.partitionsReplayed.inc({ reason: 'committed_elsewhere' });
+        this.partitions.delete(partition);
+      }
+    }
+    for (const partition of assigned.filter((p) => !this.partitions.has(p))) {
+      const lowOffset = lowOf(partition);
+      const liveFrom = committedOf(partition);
       const back = liveFrom - BigInt(this.options.warmUpMessages);
       const resumeAt = back > lowOffset ? back : lowOffset;
       const processor = new PartitionProcessor(this.namer, {
         matcher: this.options.matcher ?? DEFAULT_MATCHER_OPTIONS,
         tokenPrefix: `${this.options.topic}:${partition}:`,
       });
-      this.partitions.set(partition, { processor, liveFrom, resumeAt });
+      this.partitions.set(partition, { processor, liveFrom, resumeAt, committed: liveFrom });
       consumer.seek({ topic: this.options.topic, partition, offset: resumeAt.toString() });
     }
   }
@@ -189,6 +211,7 @@ export class MatchStage {
         await consumer.commitOffsets([
           { topic: this.options.topic, partition: batch.partition, offset: (block.toOffset + 1n).toString() },
         ]);
+        state.committed = block.toOffset + 1n;
       }
       resolveOffset(message.offset);
       await heartbeat();

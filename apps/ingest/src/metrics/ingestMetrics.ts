@@ -17,6 +17,7 @@ export class IngestMetrics {
   readonly writeErrors = new Counter({ name: 'weft_ingest_write_errors_total', help: 'Failed store writes (retried)', registers: [this.registry] });
   readonly writeSeconds = new Histogram({ name: 'weft_ingest_write_seconds', help: 'Latency of one store write', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
   readonly stageRestarts = new Counter({ name: 'weft_ingest_stage_restarts_total', help: 'Kafka stages rebuilt after their consumer stopped on an error kafkajs does not retry', labelNames: ['stage'] as const, registers: [this.registry] });
+  readonly partitionsReplayed = new Counter({ name: 'weft_ingest_partitions_replayed_total', help: 'Partitions whose matching state was dropped and rebuilt from the committed offset although this process kept them', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly consumerLag = new Gauge({ name: 'weft_ingest_consumer_lag_messages', help: 'Messages behind the end of the partition after the last batch consumed, by stage and partition', labelNames: ['stage', 'partition'] as const, registers: [this.registry] });
   readonly lagSeconds = new Gauge({ name: 'weft_ingest_lag_seconds', help: 'Age of the newest second written, against the wall clock', registers: [this.registry] });
 
