@@ -92,6 +92,33 @@ describe('ConnectionMatcher', () => {
     assert.equal(m.release().length, 1, 'node-b is 11 s behind: quiet');
   });
 
+  it('counts a connection once when its client node is taken for quiet and its halves come late', () => {
+    // node-a (client) falls more than the node silence behind: node-b's
+    // server halves are released alone and count the connection. When
+    // node-a catches up, its client halves must not count it a second time.
+    const m = new ConnectionMatcher({ ...TEST_OPTIONS, windowSeconds: 1, nodeSilenceSeconds: 10 });
+    m.add('node-a', 99, []);
+    for (let second = 100; second <= 112; second++) {
+      m.add('node-b', second, second <= 102 ? [serverHalf({ second, opened: second === 100, bytesSent: 7_000, bytesReceived: 516 })] : []);
+    }
+    const early = m.release();
+    assert.deepEqual(early.map((s) => [s.half.role, s.half.second, s.primary]), [['server', 100, true], ['server', 101, true], ['server', 102, true]]);
+    // node-a's backlog: the same three seconds from the client's side, then more of both.
+    for (let second = 100; second <= 102; second++) {
+      m.add('node-a', second, [half({ second, opened: second === 100, bytesSent: 516, bytesReceived: 7_000 })]);
+    }
+    m.add('node-a', 103, [half({ second: 103, opened: false, bytesSent: 516, bytesReceived: 7_000 })]);
+    m.add('node-b', 113, [serverHalf({ second: 103, opened: false, bytesSent: 7_000, bytesReceived: 516 })]);
+    for (let second = 104; second <= 113; second++) m.add('node-a', second, []);
+    const late = m.release(true);
+    const counted = [...early, ...late].filter((s) => s.primary);
+    // Ground truth: 4 seconds of one exchange each (516 up, 7,000 down), opened once.
+    assert.equal(counted.filter((s) => s.half.opened).length, 1, 'opened once');
+    assert.equal(counted.reduce((sum, s) => sum + (s.half.role === 'server' ? s.half.bytesReceived : s.half.bytesSent), 0), 4 * 516);
+    assert.equal(counted.reduce((sum, s) => sum + (s.half.role === 'server' ? s.half.bytesSent : s.half.bytesReceived), 0), 4 * 7_000);
+    assert.ok(late.filter((s) => s.half.role === 'client').every((s) => !s.primary && s.client?.comm === 'curl'), 'late client halves name the client but do not count');
+  });
+
   it('keeps loopback connections of two nodes apart', () => {
     const m = new ConnectionMatcher(TEST_OPTIONS);
     const loop = { localIp: '127.0.0.1', remoteIp: '127.0.0.1' };

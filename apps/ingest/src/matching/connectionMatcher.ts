@@ -21,7 +21,8 @@ export interface MatchedSample {
   /**
    * Whether this half's counters are the connection's counters. Each
    * connection is counted from one half only: the client's when the client
-   * has an agent (it also knows about failed connects), else the server's.
+   * has an agent (it also knows about failed connects), else the server's,
+   * decided when its first half is released and kept for its lifetime.
    * The other half still contributes what only it sees (its retransmits).
    */
   primary: boolean;
@@ -80,6 +81,13 @@ interface ConnectionState {
   server: HalfOrigin | null;
   lastSecond: number;
   closed: boolean;
+  /**
+   * Which end's halves count this connection, fixed at its first release:
+   * a server half released before any client half was known (the client's
+   * node lagging more than the node silence, or no agent there) makes it the
+   * server's for good, so a client half arriving later cannot count it again.
+   */
+  countedFrom: 'client' | 'server' | null;
   memo: ConnectionMemo;
 }
 
@@ -203,7 +211,13 @@ export class ConnectionMatcher {
         const connection = state?.connection ?? canonicalConnection(half);
         const client = state?.client ?? (half.role === 'client' ? originOf(half) : null);
         const server = state?.server ?? (half.role === 'server' ? originOf(half) : null);
-        const primary = half.role === 'client' || client === null;
+        let primary: boolean;
+        if (state) {
+          state.countedFrom ??= half.role === 'client' || state.client !== null ? 'client' : 'server';
+          primary = half.role === state.countedFrom;
+        } else {
+          primary = half.role === 'client' || client === null;
+        }
         if (client !== null && server !== null) this.counters.matched++;
         else this.counters.unmatched++;
         released.push({ half, connection, client, server, primary, memo: state?.memo ?? {} });
@@ -217,14 +231,14 @@ export class ConnectionMatcher {
     let state = this.connections.get(connection.key);
     if (!state) {
       if (this.connections.size >= this.options.maxConnections) this.evictLeastRecent();
-      state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
+      state = { connection, client: null, server: null, lastSecond: half.second, closed: false, countedFrom: null, memo: {} };
       this.connections.set(connection.key, state);
     } else if (state.closed) {
       // A 4-tuple reused after a close, by another socket, is a new connection
       // (the peer's half of a short connection arrives after the close: same socket).
       const known = half.role === 'client' ? state.client : state.server;
       if (known !== null && (known.socketId !== half.socketId || known.nodeId !== half.nodeId)) {
-        state = { connection, client: null, server: null, lastSecond: half.second, closed: false, memo: {} };
+        state = { connection, client: null, server: null, lastSecond: half.second, closed: false, countedFrom: null, memo: {} };
         this.connections.set(connection.key, state);
       }
     }
