@@ -89,6 +89,8 @@ interface Connection {
   serverPort: number;
   clientProcess: number;
   serverProcess: number;
+  /** Reported in an earlier second (an opened flag only on the first). */
+  reported: boolean;
 }
 
 const nodeIp = (node: number, last: number): string => `10.${(node >> 8) + 1}.${node & 255}.${last}`;
@@ -123,37 +125,45 @@ class Workload {
       serverPort: 8000 + serverProcess,
       clientProcess,
       serverProcess,
+      reported: false,
     };
   }
 
   /** One second of batches (one per node), stamped with `second`. */
   second(second: number): { batches: Uint8Array[]; halves: number; connections: number } {
     const rows: AgentRowInput[][] = Array.from({ length: this.nodes }, () => []);
-    const closing = new Set<number>();
-    for (let i = 0; i < this.connections.length; i++) if (this.rand() < CHURN) closing.add(i);
+    const initial = this.nodes * (PER_NODE / 2);
     for (let i = 0; i < this.connections.length; i++) {
       const c = this.connections[i] as Connection;
+      const closed = this.rand() < CHURN;
       const serverNode = (c.clientNode + 1) % this.nodes;
       const up = Math.floor(Math.exp(this.rand() * Math.log(200_000)));
       const down = Math.floor(Math.exp(this.rand() * Math.log(2_000_000)));
-      const closed = closing.has(i);
-      const common = { netns: 4026531840, cgroup_id: '1', role_inferred: false, srtt_us: 100 + Math.floor(this.rand() * 5000), retransmits: 0, resets_sent: 0, resets_received: 0, connect_failed: false, opened: c.id > this.nodes * (PER_NODE / 2) && !this.seen.has(c.id), closed, cmdline: null, container_id: null };
+      const srtt = 100 + Math.floor(this.rand() * 5000);
+      const opened = c.id > initial && !c.reported;
       const clientIp = nodeIp(c.clientNode, 1 + c.clientProcess);
       const serverIp = nodeIp(serverNode, 100 + c.serverProcess);
-      rows[c.clientNode]?.push({ ...common, socket_id: `c${c.id}`, pid: 1000 + c.clientProcess, comm: `client-${c.clientProcess}`, role: 'client', saddr: clientIp, sport: c.clientPort, daddr: serverIp, dport: c.serverPort, bytes_sent: up, bytes_received: down });
-      rows[serverNode]?.push({ ...common, socket_id: `s${c.id}`, pid: 2000 + c.serverProcess, comm: `server-${c.serverProcess}`, role: 'server', saddr: serverIp, sport: c.serverPort, daddr: clientIp, dport: c.clientPort, bytes_sent: down, bytes_received: up });
-      this.seen.add(c.id);
-      if (closed) {
-        this.seen.delete(c.id);
-        this.connections[i] = this.fresh(c.clientNode);
-      }
+      rows[c.clientNode]?.push(row(`c${c.id}`, 1000 + c.clientProcess, `client-${c.clientProcess}`, 'client', clientIp, c.clientPort, serverIp, c.serverPort, up, down, srtt, opened, closed));
+      rows[serverNode]?.push(row(`s${c.id}`, 2000 + c.serverProcess, `server-${c.serverProcess}`, 'server', serverIp, c.serverPort, clientIp, c.clientPort, down, up, srtt, opened, closed));
+      c.reported = true;
+      if (closed) this.connections[i] = this.fresh(c.clientNode);
     }
     const batches = rows.map((nodeRows, n) => (this.encoders[n] as AgentBatchEncoder).encode(nodeRows, [], second * 1000 + 999, 1000));
     const halves = rows.reduce((sum, r) => sum + r.length, 0);
     return { batches, halves, connections: halves };
   }
+}
 
-  private readonly seen = new Set<number>();
+/** One agent row, built with one fixed shape (a spread per row made generating the workload slow). */
+function row(
+  socketId: string, pid: number, comm: string, role: 'client' | 'server', saddr: string, sport: number, daddr: string, dport: number,
+  bytesSent: number, bytesReceived: number, srttUs: number, opened: boolean, closed: boolean,
+): AgentRowInput {
+  return {
+    socket_id: socketId, netns: 4026531840, pid, comm, cmdline: null, container_id: null, cgroup_id: '1', role, role_inferred: false,
+    saddr, sport, daddr, dport, bytes_sent: bytesSent, bytes_received: bytesReceived, srtt_us: srttUs, retransmits: 0, resets_sent: 0,
+    resets_received: 0, connect_failed: false, opened, closed,
+  };
 }
 
 function percentile(values: number[], p: number): number {

@@ -1,8 +1,8 @@
-import { fromBinary } from '@bufbuild/protobuf';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import ipaddr from 'ipaddr.js';
 import { SCHEMA_VERSION } from './batchEncoder.js';
 import type { BatchHeader, ConnectionSample, ListenerSample } from './connectionSample.js';
-import { ConnectionFlag, NodeBatchSchema, type NodeBatch } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { ConnectionFlag } from './gen/weft/telemetry/v1/telemetry_pb.js';
 
 export type DecodeRejection =
   | 'oversized'
@@ -49,14 +49,205 @@ function addressText(bytes: Uint8Array, index: number): string {
   throw new TelemetryDecodeError('bad_address', `address ${index} has ${bytes.length} bytes (4 or 16 expected)`);
 }
 
-function counter(value: bigint | undefined, what: string, i: number): number {
-  if (value === undefined || value > MAX_SAFE) throw new TelemetryDecodeError('bad_value', `${what}[${i}] is missing or above 2^53`);
-  return Number(value);
+/** A uint64 column entry: the value when it is at most 2^53 - 1, else ABOVE_SAFE. */
+const ABOVE_SAFE = -1;
+
+function counter(value: number | undefined, what: string, i: number): number {
+  if (value === undefined || value === ABOVE_SAFE) throw new TelemetryDecodeError('bad_value', `${what}[${i}] is missing or above 2^53`);
+  return value;
 }
 
 function port(value: number | undefined, what: string, i: number): number {
   if (value === undefined || value > 65535) throw new TelemetryDecodeError('bad_value', `${what}[${i}] is not a port`);
   return value;
+}
+
+/*
+ * The NodeBatch message read field by field with protobuf-es's own wire reader
+ * (BinaryReader), in the same way its reflective fromBinary reads it: a known
+ * field is read as its declared type whatever its wire type, repeated scalars
+ * packed or not, a repeated singular message merged, unknown fields skipped.
+ * What differs is the result: plain columns of numbers (uint64 counters as
+ * numbers, no BigInt per value) instead of reflected messages, which made the
+ * generic decode most of the cost of a batch.
+ */
+
+export interface RawProcess {
+  pid: number;
+  comm: string;
+  cmdline: string;
+  containerId: string;
+}
+
+export interface RawListener {
+  address: number;
+  port: number;
+  process: number;
+  netns: number;
+}
+
+export interface RawConnections {
+  /** Socket numbers; ABOVE_SAFE entries have their decimal text in socketIdText. */
+  socketId: number[];
+  socketIdText: Map<number, string>;
+  flags: number[];
+  netns: number[];
+  process: number[];
+  localAddress: number[];
+  localPort: number[];
+  remoteAddress: number[];
+  remotePort: number[];
+  natAddress: number[];
+  natPort: number[];
+  bytesSent: number[];
+  bytesReceived: number[];
+  srttUs: number[];
+  retransmits: number[];
+  resetsSent: number[];
+  resetsReceived: number[];
+}
+
+export interface RawBatch {
+  schemaVersion: number;
+  nodeId: string;
+  agentRun: string;
+  sequence: bigint;
+  intervalEndUnixMs: bigint;
+  intervalMs: number;
+  addresses: Uint8Array[];
+  processes: RawProcess[];
+  netns: number[];
+  connections: RawConnections | undefined;
+  listeners: RawListener[];
+}
+
+/** protobuf-es's reader, with uint64 varints as numbers (its varint64 is protected). */
+class NodeBatchReader extends BinaryReader {
+  /**
+   * A uint64 varint as a number when it is at most 2^53 - 1; else ABOVE_SAFE,
+   * and its exact decimal text goes to `above` under `index`, if given.
+   */
+  uint64Number(above?: Map<number, string>, index = 0): number {
+    const [lo, hi] = this.varint64();
+    const high = hi >>> 0;
+    if (high <= 0x1fffff) return high * 4294967296 + (lo >>> 0);
+    above?.set(index, ((BigInt(high) << 32n) | BigInt(lo >>> 0)).toString());
+    return ABOVE_SAFE;
+  }
+}
+
+function readUint32List(reader: BinaryReader, wireType: WireType, into: number[]): void {
+  if (wireType !== WireType.LengthDelimited) {
+    into.push(reader.uint32());
+    return;
+  }
+  const end = reader.uint32() + reader.pos;
+  while (reader.pos < end) into.push(reader.uint32());
+}
+
+/** `above`: where the decimal text of values above 2^53 - 1 goes, by index (socket ids are only ever text). */
+function readUint64List(reader: NodeBatchReader, wireType: WireType, into: number[], above?: Map<number, string>): void {
+  if (wireType !== WireType.LengthDelimited) {
+    into.push(reader.uint64Number(above, into.length));
+    return;
+  }
+  const end = reader.uint32() + reader.pos;
+  while (reader.pos < end) into.push(reader.uint64Number(above, into.length));
+}
+
+function readProcess(reader: BinaryReader, length: number): RawProcess {
+  const process: RawProcess = { pid: 0, comm: '', cmdline: '', containerId: '' };
+  const end = reader.pos + length;
+  while (reader.pos < end) {
+    const [field, wireType] = reader.tag();
+    switch (field) {
+      case 1: process.pid = reader.uint32(); break;
+      case 2: process.comm = reader.string(); break;
+      case 3: process.cmdline = reader.string(); break;
+      case 4: process.containerId = reader.string(); break;
+      case 5: reader.uint64(); break; // cgroup_id: not used by the ingest
+      default: reader.skip(wireType, field);
+    }
+  }
+  return process;
+}
+
+function readListener(reader: BinaryReader, length: number): RawListener {
+  const listener: RawListener = { address: 0, port: 0, process: 0, netns: 0 };
+  const end = reader.pos + length;
+  while (reader.pos < end) {
+    const [field, wireType] = reader.tag();
+    switch (field) {
+      case 1: listener.address = reader.uint32(); break;
+      case 2: listener.port = reader.uint32(); break;
+      case 3: listener.process = reader.uint32(); break;
+      case 4: listener.netns = reader.uint32(); break;
+      default: reader.skip(wireType, field);
+    }
+  }
+  return listener;
+}
+
+function emptyConnections(): RawConnections {
+  return {
+    socketId: [], socketIdText: new Map(), flags: [], netns: [], process: [], localAddress: [], localPort: [], remoteAddress: [], remotePort: [],
+    natAddress: [], natPort: [], bytesSent: [], bytesReceived: [], srttUs: [], retransmits: [], resetsSent: [], resetsReceived: [],
+  };
+}
+
+function readConnections(reader: NodeBatchReader, length: number, c: RawConnections): RawConnections {
+  const end = reader.pos + length;
+  while (reader.pos < end) {
+    const [field, wireType] = reader.tag();
+    switch (field) {
+      case 1: readUint64List(reader, wireType, c.socketId, c.socketIdText); break;
+      case 2: readUint32List(reader, wireType, c.flags); break;
+      case 3: readUint32List(reader, wireType, c.netns); break;
+      case 4: readUint32List(reader, wireType, c.process); break;
+      case 5: readUint32List(reader, wireType, c.localAddress); break;
+      case 6: readUint32List(reader, wireType, c.localPort); break;
+      case 7: readUint32List(reader, wireType, c.remoteAddress); break;
+      case 8: readUint32List(reader, wireType, c.remotePort); break;
+      case 9: readUint32List(reader, wireType, c.natAddress); break;
+      case 10: readUint32List(reader, wireType, c.natPort); break;
+      case 11: readUint64List(reader, wireType, c.bytesSent); break;
+      case 12: readUint64List(reader, wireType, c.bytesReceived); break;
+      case 13: readUint32List(reader, wireType, c.srttUs); break;
+      case 14: readUint32List(reader, wireType, c.retransmits); break;
+      case 15: readUint32List(reader, wireType, c.resetsSent); break;
+      case 16: readUint32List(reader, wireType, c.resetsReceived); break;
+      default: reader.skip(wireType, field);
+    }
+  }
+  return c;
+}
+
+/** The message as read, before any check (exported for the differential test against fromBinary). */
+export function readNodeBatch(bytes: Uint8Array): RawBatch {
+  const reader = new NodeBatchReader(bytes);
+  const batch: RawBatch = {
+    schemaVersion: 0, nodeId: '', agentRun: '', sequence: 0n, intervalEndUnixMs: 0n, intervalMs: 0,
+    addresses: [], processes: [], netns: [], connections: undefined, listeners: [],
+  };
+  const end = bytes.byteLength;
+  while (reader.pos < end) {
+    const [field, wireType] = reader.tag();
+    switch (field) {
+      case 1: batch.schemaVersion = reader.uint32(); break;
+      case 2: batch.nodeId = reader.string(); break;
+      case 3: batch.agentRun = reader.string(); break;
+      case 4: batch.sequence = BigInt(reader.uint64()); break;
+      case 5: batch.intervalEndUnixMs = BigInt(reader.int64()); break;
+      case 6: batch.intervalMs = reader.uint32(); break;
+      case 7: batch.addresses.push(reader.bytes()); break;
+      case 8: batch.processes.push(readProcess(reader, reader.uint32())); break;
+      case 9: readUint32List(reader, wireType, batch.netns); break;
+      case 10: batch.connections = readConnections(reader, reader.uint32(), batch.connections ?? emptyConnections()); break;
+      case 11: batch.listeners.push(readListener(reader, reader.uint32())); break;
+      default: reader.skip(wireType, field);
+    }
+  }
+  return batch;
 }
 
 /**
@@ -67,9 +258,9 @@ function port(value: number | undefined, what: string, i: number): number {
  */
 export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch {
   if (bytes.length > limits.maxBytes) throw new TelemetryDecodeError('oversized', `batch of ${bytes.length} bytes (limit ${limits.maxBytes})`);
-  let batch: NodeBatch;
+  let batch: RawBatch;
   try {
-    batch = fromBinary(NodeBatchSchema, bytes);
+    batch = readNodeBatch(bytes);
   } catch (err) {
     throw new TelemetryDecodeError('malformed', `not a NodeBatch: ${(err as Error).message}`);
   }
@@ -83,15 +274,18 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
   const addresses = batch.addresses.map((a, i) => addressText(a, i));
   const processes = batch.processes;
   const netns = batch.netns;
+  if (batch.intervalEndUnixMs < 0n || batch.intervalEndUnixMs > MAX_SAFE) throw new TelemetryDecodeError('bad_value', 'interval_end_unix_ms[0] is missing or above 2^53');
   const header: BatchHeader = {
     nodeId: batch.nodeId,
     agentRun: batch.agentRun,
     sequence: batch.sequence,
-    intervalEndMs: counter(batch.intervalEndUnixMs < 0n ? undefined : batch.intervalEndUnixMs, 'interval_end_unix_ms', 0),
+    intervalEndMs: Number(batch.intervalEndUnixMs),
     intervalMs: batch.intervalMs,
   };
   const tsMs = header.intervalEndMs;
   const second = Math.floor(tsMs / 1000);
+  const nodeId = batch.nodeId;
+  const socketPrefix = `${batch.agentRun}/`;
 
   const at = <T>(table: readonly T[], index: number | undefined, what: string, i: number): T => {
     const value = index === undefined ? undefined : table[index];
@@ -113,11 +307,12 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
     for (let i = 0; i < n; i++) {
       const flags = c.flags[i] as number;
       const process = at(processes, c.process[i], 'process', i);
+      const socketNumber = c.socketId[i] as number;
       const sample: ConnectionSample = {
-        nodeId: batch.nodeId,
+        nodeId,
         tsMs,
         second,
-        socketId: `${batch.agentRun}/${c.socketId[i]}`,
+        socketId: socketPrefix + (socketNumber === ABOVE_SAFE ? (c.socketIdText.get(i) as string) : socketNumber),
         netns: at(netns, c.netns[i], 'netns', i),
         role: flags & ConnectionFlag.CLIENT ? 'client' : 'server',
         roleInferred: (flags & ConnectionFlag.ROLE_INFERRED) !== 0,
@@ -154,7 +349,7 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
 
   const listeners: ListenerSample[] = batch.listeners.map((l, i) => {
     const process = at(processes, l.process, 'listener.process', i);
-    return { nodeId: batch.nodeId, netns: at(netns, l.netns, 'listener.netns', i), ip: at(addresses, l.address, 'listener.address', i), port: port(l.port, 'listener.port', i), pid: process.pid, comm: process.comm };
+    return { nodeId, netns: at(netns, l.netns, 'listener.netns', i), ip: at(addresses, l.address, 'listener.address', i), port: port(l.port, 'listener.port', i), pid: process.pid, comm: process.comm };
   });
   return { ...header, connections, listeners };
 }

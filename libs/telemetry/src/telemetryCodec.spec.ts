@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { AgentBatchEncoder, encodeBatch, type AgentRowInput, type EncodableConnection } from './batchEncoder.js';
-import { decodeNodeBatch, TelemetryDecodeError } from './batchDecoder.js';
+import { decodeNodeBatch, readNodeBatch, TelemetryDecodeError } from './batchDecoder.js';
 import { ConnectionsSchema, NodeBatchSchema } from './gen/weft/telemetry/v1/telemetry_pb.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,6 +122,63 @@ describe('telemetry batches', () => {
       }
     }
     assert.ok(accepted < 4000);
+  });
+
+  it('reads every field as protobuf-es fromBinary does: packed or not, unknown fields, merged messages, mutated bytes', () => {
+    // The reference: the generic reflective decoder, projected onto the same plain columns.
+    const reference = (bytes: Uint8Array): unknown => {
+      const m = fromBinary(NodeBatchSchema, bytes);
+      const n = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : -1);
+      const c = m.connections;
+      return {
+        schemaVersion: m.schemaVersion, nodeId: m.nodeId, agentRun: m.agentRun, sequence: m.sequence, intervalEndUnixMs: m.intervalEndUnixMs, intervalMs: m.intervalMs,
+        addresses: m.addresses.map((a) => [...a]), processes: m.processes.map((p) => ({ pid: p.pid, comm: p.comm, cmdline: p.cmdline, containerId: p.containerId })),
+        netns: [...m.netns], listeners: m.listeners.map((l) => ({ address: l.address, port: l.port, process: l.process, netns: l.netns })),
+        connections: c && {
+          socketId: c.socketId.map(n), socketIdText: Object.fromEntries(c.socketId.flatMap((v, i) => (n(v) === -1 ? [[i, v.toString()]] : []))),
+          flags: [...c.flags], netns: [...c.netns], process: [...c.process], localAddress: [...c.localAddress], localPort: [...c.localPort],
+          remoteAddress: [...c.remoteAddress], remotePort: [...c.remotePort], natAddress: [...c.natAddress], natPort: [...c.natPort],
+          bytesSent: c.bytesSent.map(n), bytesReceived: c.bytesReceived.map(n), srttUs: [...c.srttUs], retransmits: [...c.retransmits],
+          resetsSent: [...c.resetsSent], resetsReceived: [...c.resetsReceived],
+        },
+      };
+    };
+    const ours = (bytes: Uint8Array): unknown => {
+      const m = readNodeBatch(bytes);
+      return { ...m, addresses: m.addresses.map((a) => [...a]), connections: m.connections && { ...m.connections, socketIdText: Object.fromEntries(m.connections.socketIdText) } };
+    };
+    const same = (bytes: Uint8Array): boolean => {
+      let expected: unknown;
+      try {
+        expected = reference(bytes);
+      } catch {
+        assert.throws(() => readNodeBatch(bytes), Error, 'fromBinary rejected bytes that readNodeBatch accepted');
+        return false;
+      }
+      assert.deepEqual(ours(bytes), expected);
+      return true;
+    };
+    const valid = new AgentBatchEncoder('node-a', 'r').encode(
+      [row(), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5, saddr: 'fd00::1', daddr: 'fd00::2', bytes_sent: Number.MAX_SAFE_INTEGER })],
+      [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000,
+    );
+    assert.ok(same(valid));
+    // Unpacked repeated scalars, a Connections message sent in two parts (merged), an unknown field of each wire type, a socket id above 2^53.
+    const w = new BinaryWriter();
+    w.tag(1, WireType.Varint).uint32(1).tag(2, WireType.LengthDelimited).string('n').tag(99, WireType.Bit64).fixed64(7n);
+    w.tag(10, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint64(2n ** 60n + 3n).tag(1, WireType.Varint).uint64(5n).tag(2, WireType.Varint).uint32(1).tag(2, WireType.Varint).uint32(4).join();
+    w.tag(50, WireType.LengthDelimited).bytes(Uint8Array.of(1, 2, 3)).tag(51, WireType.Bit32).fixed32(9);
+    w.tag(10, WireType.LengthDelimited).fork().tag(11, WireType.LengthDelimited).fork().uint64(1n).uint64(2n ** 53n).join().tag(77, WireType.Varint).uint32(3).join();
+    w.tag(8, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint32(9).tag(5, WireType.Varint).uint64(11n).tag(2, WireType.LengthDelimited).string('comm').join();
+    assert.ok(same(w.finish()));
+    const next = random(11);
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Uint8Array.from(valid);
+      for (let k = 1 + Math.floor(next() * 3); k > 0; k--) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+      if (same(bytes)) accepted++;
+    }
+    assert.ok(accepted > 100, `only ${accepted} mutated batches were valid protobuf`);
   });
 
   it('a node-sized batch is under 40 bytes per connection', (t) => {
