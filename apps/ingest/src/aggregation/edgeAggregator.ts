@@ -28,8 +28,12 @@ export interface EdgeRow {
 interface NamedEnds {
   client: EndpointIdentity;
   server: EndpointIdentity;
-  key: string;
+  /** The same number for the same two identities (see pairIds). */
+  pairId: number;
 }
+
+/** Distinct client/server identity pairs numbered; beyond this the numbering starts over (rows stay correct, see pairIdOf). */
+const MAX_PAIR_IDS = 1_000_000;
 
 function identityKey(identity: EndpointIdentity): string {
   return [identity.service, identity.instance, identity.node, identity.zone, identity.version, identity.process].join('\u0001');
@@ -41,12 +45,16 @@ function identityKey(identity: EndpointIdentity): string {
  * its own retransmits, which only it sees.
  */
 export class EdgeAggregator {
-  private readonly rows = new Map<string, EdgeRow>();
+  /** second -> pairId * 65536 + server port -> row: number keys, no string built per half. */
+  private readonly rows = new Map<number, Map<number, EdgeRow>>();
+  private rowCount = 0;
+  private readonly pairIds = new Map<string, number>();
+  private nextPairId = 0;
 
   constructor(private readonly namer: EndpointNamer) {}
 
   get size(): number {
-    return this.rows.size;
+    return this.rowCount;
   }
 
   add(samples: readonly MatchedSample[]): void {
@@ -55,8 +63,13 @@ export class EdgeAggregator {
       if (!sample.primary && half.retransmits === 0) continue;
       const ends = this.namesOf(sample);
       const serverPort = sample.connection.server.port;
-      const rowKey = `${half.second}\u0002${serverPort}\u0002${ends.key}`;
-      let row = this.rows.get(rowKey);
+      let rowsOfSecond = this.rows.get(half.second);
+      if (!rowsOfSecond) {
+        rowsOfSecond = new Map();
+        this.rows.set(half.second, rowsOfSecond);
+      }
+      const rowKey = ends.pairId * 65536 + serverPort;
+      let row = rowsOfSecond.get(rowKey);
       if (!row) {
         row = {
           ts: half.second,
@@ -73,7 +86,8 @@ export class EdgeAggregator {
           resets: 0,
           rtt_us: [],
         };
-        this.rows.set(rowKey, row);
+        rowsOfSecond.set(rowKey, row);
+        this.rowCount++;
       }
       row.retransmits += half.retransmits;
       if (!sample.primary) continue;
@@ -94,8 +108,10 @@ export class EdgeAggregator {
 
   /** Hands over every row summed so far. */
   take(): EdgeRow[] {
-    const rows = [...this.rows.values()];
+    const rows: EdgeRow[] = [];
+    for (const rowsOfSecond of this.rows.values()) for (const row of rowsOfSecond.values()) rows.push(row);
     this.rows.clear();
+    this.rowCount = 0;
     return rows;
   }
 
@@ -111,10 +127,26 @@ export class EdgeAggregator {
       ...(sample.connection.dialled ? { dialled: sample.connection.dialled } : {}),
       atMs,
     });
-    const named = { client, server, key: `${identityKey(client)}\u0003${identityKey(server)}` };
+    const named = { client, server, pairId: this.pairIdOf(`${identityKey(client)}\u0003${identityKey(server)}`) };
     // An end named only by its address may be named better once its agent or
     // the cluster knows it: keep the memo only when both ends are settled.
     if (client.kind !== 'external' && server.kind !== 'external') sample.memo.value = named;
     return named;
+  }
+
+  /**
+   * Numbers a pair of identities, once per connection (the memo keeps it).
+   * When the numbering starts over, a pair may get a second number while
+   * rows under its first are still being summed: two rows for the same key,
+   * which the store sums like any two rows.
+   */
+  private pairIdOf(key: string): number {
+    let id = this.pairIds.get(key);
+    if (id === undefined) {
+      if (this.pairIds.size >= MAX_PAIR_IDS) this.pairIds.clear();
+      id = this.nextPairId++;
+      this.pairIds.set(key, id);
+    }
+    return id;
   }
 }

@@ -20,7 +20,7 @@ export interface CanonicalConnection {
  * connections with the same loopback 4-tuple on two nodes are different
  * connections, so their key carries the node and namespace.
  */
-function isHostLocal(ip: string): boolean {
+export function isHostLocal(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
 

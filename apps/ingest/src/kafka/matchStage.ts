@@ -179,7 +179,7 @@ export class MatchStage {
         this.metrics.halvesIn.inc(decoded.halves.length);
       }
       for (const listener of decoded.listeners) this.listeners.noteListener(listener, Date.now());
-      for (const half of decoded.halves) this.listeners.noteLocalAddress(half.localIp, half.nodeId, half.netns);
+      this.listeners.noteLocalAddresses(decoded.halves);
       if (offset === state.liveFrom) state.processor.startBlockAt(offset);
       const before = { ...state.processor.counters };
       const block = state.processor.handle(

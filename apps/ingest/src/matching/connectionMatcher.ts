@@ -1,5 +1,6 @@
 import { canonicalConnection, type CanonicalConnection } from '../halves/canonicalConnection.js';
 import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import { ConnectionTable } from './connectionTable.js';
 
 /** What one end's own agent told us about its socket (present only when that end has an agent). */
 export interface HalfOrigin {
@@ -12,9 +13,37 @@ export interface HalfOrigin {
   containerId: string | null;
 }
 
+/**
+ * What a half carries from its arrival to its release: its interval's
+ * counters. The rest of it (addresses, process, socket) went into its
+ * connection's state when it arrived; holding whole halves for the window
+ * kept ~2 s of decoded samples alive, and copying them was most of the GC.
+ */
+export type HalfCounters = Pick<
+  ConnectionHalf,
+  'second' | 'tsMs' | 'role' | 'opened' | 'closed' | 'connectFailed' | 'bytesSent' | 'bytesReceived' | 'srttUs' | 'retransmits' | 'resetsSent' | 'resetsReceived'
+>;
+
+function countersOf(half: ConnectionHalf): HalfCounters {
+  return {
+    second: half.second,
+    tsMs: half.tsMs,
+    role: half.role,
+    opened: half.opened,
+    closed: half.closed,
+    connectFailed: half.connectFailed,
+    bytesSent: half.bytesSent,
+    bytesReceived: half.bytesReceived,
+    srttUs: half.srttUs,
+    retransmits: half.retransmits,
+    resetsSent: half.resetsSent,
+    resetsReceived: half.resetsReceived,
+  };
+}
+
 /** One half's interval, with everything known about its connection when it was released. */
 export interface MatchedSample {
-  half: ConnectionHalf;
+  half: HalfCounters;
   connection: CanonicalConnection;
   client: HalfOrigin | null;
   server: HalfOrigin | null;
@@ -91,6 +120,12 @@ interface ConnectionState {
   memo: ConnectionMemo;
 }
 
+/** The halves of one event second waiting for release, each with its connection's state (two columns, no object per half). */
+interface PendingSecond {
+  halves: HalfCounters[];
+  states: ConnectionState[];
+}
+
 interface NodeClock {
   latestSecond: number;
 }
@@ -102,6 +137,10 @@ export interface MatcherCounters {
   matched: number;
   /** Halves released without a peer half (external peer, or a node without an agent). */
   unmatched: number;
+}
+
+function newState(connection: CanonicalConnection, second: number): ConnectionState {
+  return { connection, client: null, server: null, lastSecond: second, closed: false, countedFrom: null, memo: {} };
 }
 
 function originOf(half: ConnectionHalf): HalfOrigin {
@@ -126,8 +165,8 @@ function originOf(half: ConnectionHalf): HalfOrigin {
  * once stays matched even in seconds where only one end was active.
  */
 export class ConnectionMatcher {
-  private readonly connections = new Map<string, ConnectionState>();
-  private readonly pending = new Map<number, Array<{ half: ConnectionHalf; key: string }>>();
+  private readonly connections = new ConnectionTable<ConnectionState>();
+  private readonly pending = new Map<number, PendingSecond>();
   private pendingCount = 0;
   private readonly nodes = new Map<string, NodeClock>();
   private newestSecond = Number.NEGATIVE_INFINITY;
@@ -156,8 +195,7 @@ export class ConnectionMatcher {
         this.counters.pendingDropped++;
         continue;
       }
-      const connection = canonicalConnection(half);
-      const state = this.remember(connection, half);
+      const state = this.remember(half);
       const known = half.role === 'client' ? state.client : state.server;
       if (known === null || known.pid !== half.pid || known.comm !== half.comm) {
         if (half.role === 'client') state.client = originOf(half);
@@ -166,10 +204,11 @@ export class ConnectionMatcher {
       }
       let bucket = this.pending.get(half.second);
       if (!bucket) {
-        bucket = [];
+        bucket = { halves: [], states: [] };
         this.pending.set(half.second, bucket);
       }
-      bucket.push({ half, key: connection.key });
+      bucket.halves.push(countersOf(half));
+      bucket.states.push(state);
       this.pendingCount++;
     }
   }
@@ -202,44 +241,39 @@ export class ConnectionMatcher {
     const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
     const released: MatchedSample[] = [];
     for (const second of seconds) {
-      const bucket = this.pending.get(second) ?? [];
+      const bucket = this.pending.get(second);
+      if (!bucket) continue;
       this.pending.delete(second);
-      this.pendingCount -= bucket.length;
-      for (const { half, key } of bucket) {
-        const state = this.connections.get(key);
-        // Evicted meanwhile: what the half itself says is all there is.
-        const connection = state?.connection ?? canonicalConnection(half);
-        const client = state?.client ?? (half.role === 'client' ? originOf(half) : null);
-        const server = state?.server ?? (half.role === 'server' ? originOf(half) : null);
-        let primary: boolean;
-        if (state) {
-          state.countedFrom ??= half.role === 'client' || state.client !== null ? 'client' : 'server';
-          primary = half.role === state.countedFrom;
-        } else {
-          primary = half.role === 'client' || client === null;
-        }
+      this.pendingCount -= bucket.halves.length;
+      for (let i = 0; i < bucket.halves.length; i++) {
+        const half = bucket.halves[i] as HalfCounters;
+        // The state the half was added to: its own connection's, even if it
+        // was forgotten (evicted) or its 4-tuple reused since.
+        const state = bucket.states[i] as ConnectionState;
+        const { client, server } = state;
+        state.countedFrom ??= half.role === 'client' || client !== null ? 'client' : 'server';
         if (client !== null && server !== null) this.counters.matched++;
         else this.counters.unmatched++;
-        released.push({ half, connection, client, server, primary, memo: state?.memo ?? {} });
+        released.push({ half, connection: state.connection, client, server, primary: half.role === state.countedFrom, memo: state.memo });
       }
     }
     if (mark !== null) this.forget(mark);
     return released;
   }
 
-  private remember(connection: CanonicalConnection, half: ConnectionHalf): ConnectionState {
-    let state = this.connections.get(connection.key);
+  private remember(half: ConnectionHalf): ConnectionState {
+    let state = this.connections.get(half);
     if (!state) {
       if (this.connections.size >= this.options.maxConnections) this.evictLeastRecent();
-      state = { connection, client: null, server: null, lastSecond: half.second, closed: false, countedFrom: null, memo: {} };
-      this.connections.set(connection.key, state);
+      state = newState(canonicalConnection(half), half.second);
+      this.connections.set(state);
     } else if (state.closed) {
       // A 4-tuple reused after a close, by another socket, is a new connection
       // (the peer's half of a short connection arrives after the close: same socket).
       const known = half.role === 'client' ? state.client : state.server;
       if (known !== null && (known.socketId !== half.socketId || known.nodeId !== half.nodeId)) {
-        state = { connection, client: null, server: null, lastSecond: half.second, closed: false, countedFrom: null, memo: {} };
-        this.connections.set(connection.key, state);
+        state = newState(canonicalConnection(half), half.second);
+        this.connections.set(state);
       }
     }
     if (half.second > state.lastSecond) state.lastSecond = half.second;
@@ -249,14 +283,9 @@ export class ConnectionMatcher {
 
   /** Full: forget the tenth of connections least recently active (one scan, not one per insert). */
   private evictLeastRecent(): void {
-    const seconds = [...this.connections.values()].map((s) => s.lastSecond).sort((a, b) => a - b);
+    const seconds = Float64Array.from(this.connections.values(), (s) => s.lastSecond).sort();
     const cutoff = seconds[Math.max(0, Math.floor(seconds.length / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
-    for (const [key, state] of this.connections) {
-      if (state.lastSecond <= cutoff) {
-        this.connections.delete(key);
-        this.counters.connectionsEvicted++;
-      }
-    }
+    this.counters.connectionsEvicted += this.connections.deleteWhere((state) => state.lastSecond <= cutoff);
   }
 
   private forget(mark: number): void {
@@ -264,10 +293,6 @@ export class ConnectionMatcher {
     // may still come: forgetting it earlier would count that half again.
     const closedBefore = mark - this.options.nodeSilenceSeconds - 2 * this.options.windowSeconds;
     const idleBefore = mark - this.options.idleSeconds;
-    for (const [key, state] of this.connections) {
-      if ((state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore) {
-        this.connections.delete(key);
-      }
-    }
+    this.connections.deleteWhere((state) => (state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore);
   }
 }

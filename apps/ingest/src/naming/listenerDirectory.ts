@@ -1,5 +1,12 @@
 import type { ListenerReport } from '../halves/connectionHalf.js';
 
+/** What noteLocalAddresses reads of a half. */
+interface ListenerPlaceOf {
+  localIp: string;
+  nodeId: string;
+  netns: number;
+}
+
 interface Listener {
   nodeId: string;
   pid: number;
@@ -33,9 +40,23 @@ export class ListenerDirectory {
     }
   }
 
+  /** The local addresses of an interval's halves (see notePlace); the place string is built once per namespace, not per half. */
+  noteLocalAddresses(halves: readonly ListenerPlaceOf[]): void {
+    let nodeId: string | null = null;
+    let netns = 0;
+    let place = '';
+    for (const half of halves) {
+      if (half.nodeId !== nodeId || half.netns !== netns) {
+        nodeId = half.nodeId;
+        netns = half.netns;
+        place = `${nodeId}|${netns}`;
+      }
+      this.notePlace(half.localIp, place);
+    }
+  }
+
   /** An address some agent's socket used locally: it belongs to that node's namespace. */
-  noteLocalAddress(ip: string, nodeId: string, netns: number): void {
-    const place = `${nodeId}|${netns}`;
+  private notePlace(ip: string, place: string): void {
     if (this.placeOfAddress.get(ip) === place) return;
     if (this.placeOfAddress.size >= this.maxEntries) {
       const oldest = this.placeOfAddress.keys().next().value;

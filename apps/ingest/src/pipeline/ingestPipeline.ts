@@ -56,7 +56,7 @@ export class IngestPipeline {
     this.metrics.batchesIn.inc();
     this.metrics.halvesIn.inc(interval.halves.length);
     for (const listener of interval.listeners) this.listeners.noteListener(listener, nowMs);
-    for (const half of interval.halves) this.listeners.noteLocalAddress(half.localIp, half.nodeId, half.netns);
+    this.listeners.noteLocalAddresses(interval.halves);
     const dropped = this.matcher.counters.pendingDropped;
     this.matcher.add(interval.nodeId, interval.second, interval.halves);
     this.metrics.halvesDropped.inc(this.matcher.counters.pendingDropped - dropped);
