@@ -30,6 +30,11 @@ export interface ClickHouseExecutor {
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Inserts rows as JSONEachRow into one table. */
   insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows given as value arrays in `columns` order (JSONCompactEachRow): the hot path,
+   * without a field name per value to build, send and parse.
+   */
+  insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: Omit<InsertOptions, 'columns'>): Promise<void>;
   /** Runs a SELECT (without a FORMAT clause) and returns its rows as objects (JSONEachRow). */
   queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]>;
   close(): Promise<void>;
@@ -82,8 +87,8 @@ export function assertIdentifier(name: string, what: string): string {
   return name;
 }
 
-/** JSONEachRow text: one object per line, newline-terminated. */
-export function toJsonEachRow(rows: readonly Record<string, unknown>[]): string {
+/** JSONEachRow text: one object (or, for JSONCompactEachRow, one array) per line, newline-terminated. */
+export function toJsonEachRow(rows: readonly (Record<string, unknown> | readonly unknown[])[]): string {
   let out = '';
   for (const row of rows) out += JSON.stringify(row) + '\n';
   return out;

@@ -140,11 +140,8 @@ export class EdgeStore {
 
   async writeEdgeRows(rows: readonly EdgeRow[], options: WriteOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const records = rows.map((row, i) => toRecord(row, i));
-    await this.executor.insertJsonRows('edges_1s', records, {
-      columns: INSERT_COLUMNS,
-      ...(options.dedupToken !== undefined ? { dedupToken: options.dedupToken } : {}),
-    });
+    const records = rows.map((row, i) => toRecordValues(row, i));
+    await this.executor.insertRowArrays('edges_1s', INSERT_COLUMNS, records, options.dedupToken !== undefined ? { dedupToken: options.dedupToken } : {});
   }
 
   /**
@@ -263,32 +260,33 @@ function quantileValue(v: unknown): number | null {
 
 const UINT32_MAX = 0xffffffff;
 
-function toRecord(row: EdgeRow, index: number): Record<string, unknown> {
+/** The end columns in INSERT_COLUMNS order, named once (not a template string per row and field). */
+const END_KEYS = (['client', 'server'] as const).flatMap((end) => END_FIELDS.map((f) => ({ key: `${end}_${f}` as const, required: f === 'service' })));
+
+/** One row checked and laid out as INSERT_COLUMNS values. */
+function toRecordValues(row: EdgeRow, index: number): unknown[] {
   const bad = (what: string): never => {
     throw new TypeError(`edge row ${index}: ${what}`);
   };
   if (!Number.isSafeInteger(row.ts) || row.ts < 0 || row.ts > UINT32_MAX) bad(`ts must be unix seconds, got ${String(row.ts)}`);
   if (!Number.isInteger(row.server_port) || row.server_port < 0 || row.server_port > 65535) bad(`server_port must be 0..65535, got ${String(row.server_port)}`);
-  const record: Record<string, unknown> = { ts: row.ts };
-  for (const end of ['client', 'server'] as const) {
-    for (const f of END_FIELDS) {
-      const key = `${end}_${f}` as const;
-      const value = row[key] ?? '';
-      if (typeof value !== 'string') bad(`${key} must be a string`);
-      if (f === 'service' && value === '') bad(`${key} is required`);
-      record[key] = value;
-    }
+  const values: unknown[] = [row.ts];
+  for (const { key, required } of END_KEYS) {
+    const value = row[key] ?? '';
+    if (typeof value !== 'string') bad(`${key} must be a string`);
+    if (required && value === '') bad(`${key} is required`);
+    values.push(value);
   }
-  record.server_port = row.server_port;
+  values.push(row.server_port);
   for (const c of COUNTERS) {
     const value = row[c];
     if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
-    record[c] = value;
+    values.push(value);
   }
   const samples = row.rtt_samples_us ?? [];
   for (const s of samples) {
     if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`rtt_samples_us must hold UInt32 microseconds, got ${String(s)}`);
   }
-  record.rtt_samples_us = samples;
-  return record;
+  values.push(samples);
+  return values;
 }

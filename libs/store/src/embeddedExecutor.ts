@@ -90,6 +90,21 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     });
   }
 
+  async insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+    const session = this.#open();
+    assertIdentifier(table, 'table');
+    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    if (rows.length === 0) return;
+    const settings = insertSettings(options.dedupToken, await this.#capabilities());
+    await session.insert({
+      table,
+      values: Buffer.from(toJsonEachRow(rows), 'utf8'),
+      format: 'JSONCompactEachRow',
+      columns: columns.map((c) => assertIdentifier(c, 'column')),
+      settings,
+    });
+  }
+
   async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
     const session = this.#open();
     const result = params !== undefined && Object.keys(params).length > 0

@@ -131,6 +131,21 @@ export class RemoteExecutor implements ClickHouseExecutor {
     });
   }
 
+  async insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+    const client = this.#open();
+    assertIdentifier(table, 'table');
+    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    if (rows.length === 0) return;
+    const settings = insertSettings(options.dedupToken, await this.#capabilities());
+    await client.insert({
+      table,
+      values: rows as unknown[][],
+      format: 'JSONCompactEachRow',
+      columns: columns.map((c) => assertIdentifier(c, 'column')) as [string, ...string[]],
+      clickhouse_settings: settings,
+    });
+  }
+
   async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
     const result = await this.#open().query({
       query: sql,
