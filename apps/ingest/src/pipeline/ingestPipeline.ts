@@ -21,12 +21,18 @@ export interface EdgeWriter {
 export interface IngestPipelineOptions {
   /** Rows waiting for the store; beyond this the oldest batch is dropped (counted). */
   maxQueuedRows: number;
+  /**
+   * When writes fall behind, queued batches are written together, up to this
+   * many rows per write: each insert has a fixed cost (new parts in edges_1s
+   * and both rollups), so a backlog drains in fewer, larger inserts.
+   */
+  maxRowsPerWrite: number;
   /** Retries of a failed write before its rows are dropped (counted). */
   writeAttempts: number;
   retryDelayMs: number;
 }
 
-export const DEFAULT_PIPELINE_OPTIONS: IngestPipelineOptions = { maxQueuedRows: 500_000, writeAttempts: 5, retryDelayMs: 500 };
+export const DEFAULT_PIPELINE_OPTIONS: IngestPipelineOptions = { maxQueuedRows: 500_000, maxRowsPerWrite: 100_000, writeAttempts: 5, retryDelayMs: 500 };
 
 /**
  * The embedded ingest: agent intervals in, edge rows out. `tick` (once a
@@ -101,9 +107,19 @@ export class IngestPipeline {
     if (!this.writing) this.writing = this.writeQueued().finally(() => (this.writing = null));
   }
 
+  /** The oldest queued batch, with the ones behind it while the total stays within maxRowsPerWrite. */
+  private takeQueued(): EdgeRow[] {
+    const rows = this.queue.shift() ?? [];
+    for (let next = this.queue[0]; next && rows.length + next.length <= this.options.maxRowsPerWrite; next = this.queue[0]) {
+      this.queue.shift();
+      for (const row of next) rows.push(row);
+    }
+    this.queuedRows -= rows.length;
+    return rows;
+  }
+
   private async writeQueued(): Promise<void> {
-    for (let rows = this.queue.shift(); rows; rows = this.queue.shift()) {
-      this.queuedRows -= rows.length;
+    for (let rows = this.takeQueued(); rows.length > 0; rows = this.takeQueued()) {
       for (let attempt = 1; ; attempt++) {
         const stop = this.metrics.writeSeconds.startTimer();
         try {
