@@ -58,52 +58,55 @@ export class EdgeAggregator {
   }
 
   add(samples: readonly MatchedSample[]): void {
-    for (const sample of samples) {
-      const { half } = sample;
-      if (!sample.primary && half.retransmits === 0) continue;
-      const ends = this.namesOf(sample);
-      const serverPort = sample.connection.server.port;
-      let rowsOfSecond = this.rows.get(half.second);
-      if (!rowsOfSecond) {
-        rowsOfSecond = new Map();
-        this.rows.set(half.second, rowsOfSecond);
-      }
-      const rowKey = ends.pairId * 65536 + serverPort;
-      let row = rowsOfSecond.get(rowKey);
-      if (!row) {
-        row = {
-          ts: half.second,
-          client: ends.client,
-          server: ends.server,
-          server_port: serverPort,
-          connections_opened: 0,
-          connections_closed: 0,
-          connections_failed: 0,
-          connection_seconds: 0,
-          bytes_sent: 0,
-          bytes_received: 0,
-          retransmits: 0,
-          resets: 0,
-          rtt_us: [],
-        };
-        rowsOfSecond.set(rowKey, row);
-        this.rowCount++;
-      }
-      row.retransmits += half.retransmits;
-      if (!sample.primary) continue;
-      const fromClient = half.role === 'client';
-      if (half.connectFailed) {
-        row.connections_failed += 1;
-      } else {
-        if (half.opened) row.connections_opened += 1;
-        if (half.closed) row.connections_closed += 1;
-        row.connection_seconds += 1;
-        if (half.srttUs > 0) row.rtt_us.push(half.srttUs);
-      }
-      row.bytes_sent += fromClient ? half.bytesSent : half.bytesReceived;
-      row.bytes_received += fromClient ? half.bytesReceived : half.bytesSent;
-      row.resets += half.resetsSent + half.resetsReceived;
+    for (const sample of samples) this.addSample(sample);
+  }
+
+  /** One released half; nothing of `sample` itself is kept (the matcher reuses it). */
+  addSample(sample: Readonly<MatchedSample>): void {
+    const { half } = sample;
+    if (!sample.primary && half.retransmits === 0) return;
+    const ends = this.namesOf(sample);
+    const serverPort = sample.connection.server.port;
+    let rowsOfSecond = this.rows.get(half.second);
+    if (!rowsOfSecond) {
+      rowsOfSecond = new Map();
+      this.rows.set(half.second, rowsOfSecond);
     }
+    const rowKey = ends.pairId * 65536 + serverPort;
+    let row = rowsOfSecond.get(rowKey);
+    if (!row) {
+      row = {
+        ts: half.second,
+        client: ends.client,
+        server: ends.server,
+        server_port: serverPort,
+        connections_opened: 0,
+        connections_closed: 0,
+        connections_failed: 0,
+        connection_seconds: 0,
+        bytes_sent: 0,
+        bytes_received: 0,
+        retransmits: 0,
+        resets: 0,
+        rtt_us: [],
+      };
+      rowsOfSecond.set(rowKey, row);
+      this.rowCount++;
+    }
+    row.retransmits += half.retransmits;
+    if (!sample.primary) return;
+    const fromClient = half.role === 'client';
+    if (half.connectFailed) {
+      row.connections_failed += 1;
+    } else {
+      if (half.opened) row.connections_opened += 1;
+      if (half.closed) row.connections_closed += 1;
+      row.connection_seconds += 1;
+      if (half.srttUs > 0) row.rtt_us.push(half.srttUs);
+    }
+    row.bytes_sent += fromClient ? half.bytesSent : half.bytesReceived;
+    row.bytes_received += fromClient ? half.bytesReceived : half.bytesSent;
+    row.resets += half.resetsSent + half.resetsReceived;
   }
 
   /** Hands over every row summed so far. */

@@ -139,6 +139,13 @@ export interface MatcherCounters {
   unmatched: number;
 }
 
+/** Placeholders of the reused sample before its first half. */
+const NO_HALF: HalfCounters = {
+  second: 0, tsMs: 0, role: 'client', opened: false, closed: false, connectFailed: false,
+  bytesSent: 0, bytesReceived: 0, srttUs: 0, retransmits: 0, resetsSent: 0, resetsReceived: 0,
+};
+const NO_CONNECTION: CanonicalConnection = { key: '', client: { ip: '', port: 0 }, server: { ip: '', port: 0 } };
+
 function newState(connection: CanonicalConnection, second: number): ConnectionState {
   return { connection, client: null, server: null, lastSecond: second, closed: false, countedFrom: null, memo: {} };
 }
@@ -236,10 +243,22 @@ export class ConnectionMatcher {
    * in event-time order, and forgets finished or idle connections.
    */
   release(flush = false): MatchedSample[] {
+    const released: MatchedSample[] = [];
+    this.releaseEach((sample) => released.push({ ...sample }), flush);
+    return released;
+  }
+
+  /**
+   * release(), one half at a time: `visit` gets one sample object, reused for
+   * every half (valid during the call only). A second's worth of samples
+   * built at once lived through several young-generation collections, and
+   * the collector copied every one of them.
+   */
+  releaseEach(visit: (sample: Readonly<MatchedSample>) => void, flush = false): void {
     const mark = this.watermark();
     const upTo = flush ? Number.POSITIVE_INFINITY : mark === null ? Number.NEGATIVE_INFINITY : mark - this.options.windowSeconds;
     const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
-    const released: MatchedSample[] = [];
+    const sample: MatchedSample = { half: NO_HALF, connection: NO_CONNECTION, client: null, server: null, primary: false, memo: {} };
     for (const second of seconds) {
       const bucket = this.pending.get(second);
       if (!bucket) continue;
@@ -254,11 +273,16 @@ export class ConnectionMatcher {
         state.countedFrom ??= half.role === 'client' || client !== null ? 'client' : 'server';
         if (client !== null && server !== null) this.counters.matched++;
         else this.counters.unmatched++;
-        released.push({ half, connection: state.connection, client, server, primary: half.role === state.countedFrom, memo: state.memo });
+        sample.half = half;
+        sample.connection = state.connection;
+        sample.client = client;
+        sample.server = server;
+        sample.primary = half.role === state.countedFrom;
+        sample.memo = state.memo;
+        visit(sample);
       }
     }
     if (mark !== null) this.forget(mark);
-    return released;
   }
 
   private remember(half: ConnectionHalf): ConnectionState {

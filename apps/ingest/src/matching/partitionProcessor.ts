@@ -84,7 +84,7 @@ export class PartitionProcessor {
     const mark = this.matcher.watermark();
     if (mark === null || (this.lastMark !== null && mark <= this.lastMark)) return null;
     this.lastMark = mark;
-    this.aggregator.add(this.matcher.release());
+    this.matcher.releaseEach((sample) => this.aggregator.addSample(sample));
     const rows = this.aggregator.take();
     const block: RowBlock = {
       fromOffset: this.blockStart,

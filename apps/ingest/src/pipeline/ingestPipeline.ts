@@ -78,7 +78,7 @@ export class IngestPipeline {
   /** Releases, aggregates and queues a write; `flush` releases everything (shutdown). */
   tick(nowMs = Date.now(), flush = false): void {
     const before = { ...this.matcher.counters };
-    this.aggregator.add(this.matcher.release(flush));
+    this.matcher.releaseEach((sample) => this.aggregator.addSample(sample), flush);
     const after = this.matcher.counters;
     this.metrics.matched.inc(after.matched - before.matched);
     this.metrics.unmatched.inc(after.unmatched - before.unmatched);
