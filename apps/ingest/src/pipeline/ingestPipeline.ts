@@ -32,7 +32,7 @@ export interface IngestPipelineOptions {
   retryDelayMs: number;
 }
 
-export const DEFAULT_PIPELINE_OPTIONS: IngestPipelineOptions = { maxQueuedRows: 500_000, maxRowsPerWrite: 100_000, writeAttempts: 5, retryDelayMs: 500 };
+export const DEFAULT_PIPELINE_OPTIONS: IngestPipelineOptions = { maxQueuedRows: 500_000, maxRowsPerWrite: 25_000, writeAttempts: 5, retryDelayMs: 500 };
 
 /**
  * The embedded ingest: agent intervals in, edge rows out. `tick` (once a
