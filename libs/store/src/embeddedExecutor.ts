@@ -74,33 +74,31 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     }
   }
 
-  async insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
-    const session = this.#open();
-    assertIdentifier(table, 'table');
-    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
-    if (rows.length === 0) return;
-    const settings = insertSettings(options.dedupToken, await this.#capabilities());
-    const columns = options.columns?.map((c) => assertIdentifier(c, 'column'));
-    await session.insert({
-      table,
-      values: Buffer.from(toJsonEachRow(rows), 'utf8'),
-      format: 'JSONEachRow',
-      ...(columns !== undefined ? { columns } : {}),
-      settings,
-    });
+  insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
+    return this.#insert(table, 'JSONEachRow', rows, options.columns, options.dedupToken);
   }
 
-  async insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+  insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+    return this.#insert(table, 'JSONCompactEachRow', rows, columns, options.dedupToken);
+  }
+
+  async #insert(
+    table: string,
+    format: 'JSONEachRow' | 'JSONCompactEachRow',
+    rows: readonly (Record<string, unknown> | readonly unknown[])[],
+    columns: readonly string[] | undefined,
+    dedupToken: string | undefined,
+  ): Promise<void> {
     const session = this.#open();
     assertIdentifier(table, 'table');
-    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
     if (rows.length === 0) return;
-    const settings = insertSettings(options.dedupToken, await this.#capabilities());
+    const settings = insertSettings(dedupToken, await this.#capabilities());
     await session.insert({
       table,
       values: Buffer.from(toJsonEachRow(rows), 'utf8'),
-      format: 'JSONCompactEachRow',
-      columns: columns.map((c) => assertIdentifier(c, 'column')),
+      format,
+      ...(columns !== undefined ? { columns: columns.map((c) => assertIdentifier(c, 'column')) } : {}),
       settings,
     });
   }

@@ -115,33 +115,32 @@ export class RemoteExecutor implements ClickHouseExecutor {
     await this.#open().command({ query: sql, ...(params !== undefined ? { query_params: { ...params } } : {}) });
   }
 
-  async insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
-    const client = this.#open();
-    assertIdentifier(table, 'table');
-    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
-    if (rows.length === 0) return;
-    const settings = insertSettings(options.dedupToken, await this.#capabilities());
-    const columns = options.columns?.map((c) => assertIdentifier(c, 'column'));
-    await client.insert({
-      table,
-      values: [...rows],
-      format: 'JSONEachRow',
-      ...(columns !== undefined && columns.length > 0 ? { columns: columns as [string, ...string[]] } : {}),
-      clickhouse_settings: settings,
-    });
+  insertJsonRows(table: string, rows: readonly Record<string, unknown>[], options: InsertOptions = {}): Promise<void> {
+    return this.#insert(table, 'JSONEachRow', rows, options.columns, options.dedupToken);
   }
 
-  async insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+  insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: Omit<InsertOptions, 'columns'> = {}): Promise<void> {
+    return this.#insert(table, 'JSONCompactEachRow', rows, columns, options.dedupToken);
+  }
+
+  async #insert(
+    table: string,
+    format: 'JSONEachRow' | 'JSONCompactEachRow',
+    rows: readonly (Record<string, unknown> | readonly unknown[])[],
+    columns: readonly string[] | undefined,
+    dedupToken: string | undefined,
+  ): Promise<void> {
     const client = this.#open();
     assertIdentifier(table, 'table');
-    if (options.dedupToken !== undefined && options.dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
     if (rows.length === 0) return;
-    const settings = insertSettings(options.dedupToken, await this.#capabilities());
+    const settings = insertSettings(dedupToken, await this.#capabilities());
+    const named = columns?.map((c) => assertIdentifier(c, 'column'));
     await client.insert({
       table,
-      values: rows as unknown[][],
-      format: 'JSONCompactEachRow',
-      columns: columns.map((c) => assertIdentifier(c, 'column')) as [string, ...string[]],
+      values: rows as unknown[],
+      format,
+      ...(named !== undefined && named.length > 0 ? { columns: named as [string, ...string[]] } : {}),
       clickhouse_settings: settings,
     });
   }
