@@ -87,6 +87,16 @@ export function assertIdentifier(name: string, what: string): string {
   return name;
 }
 
+/**
+ * What both executors check before an insert, rows or not: a plain table name, plain column
+ * names (returned for the INSERT's column list) and a non-empty token when one is given.
+ */
+export function checkInsert(table: string, columns: readonly string[] | undefined, dedupToken: string | undefined): string[] | undefined {
+  assertIdentifier(table, 'table');
+  if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+  return columns?.map((c) => assertIdentifier(c, 'column'));
+}
+
 /** JSONEachRow text: one object (or, for JSONCompactEachRow, one array) per line, newline-terminated. */
 export function toJsonEachRow(rows: readonly (Record<string, unknown> | readonly unknown[])[]): string {
   let out = '';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session, drainPending } from 'chdb';
 import {
-  assertIdentifier,
+  checkInsert,
   CAPABILITIES_QUERY,
   capabilitiesOf,
   insertSettings,
@@ -90,15 +90,14 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     dedupToken: string | undefined,
   ): Promise<void> {
     const session = this.#open();
-    assertIdentifier(table, 'table');
-    if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    const named = checkInsert(table, columns, dedupToken);
     if (rows.length === 0) return;
     const settings = insertSettings(dedupToken, await this.#capabilities());
     await session.insert({
       table,
       values: Buffer.from(toJsonEachRow(rows), 'utf8'),
       format,
-      ...(columns !== undefined ? { columns: columns.map((c) => assertIdentifier(c, 'column')) } : {}),
+      ...(named !== undefined ? { columns: named } : {}),
       settings,
     });
   }

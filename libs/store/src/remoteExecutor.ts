@@ -1,6 +1,6 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import {
-  assertIdentifier,
+  checkInsert,
   CAPABILITIES_QUERY,
   capabilitiesOf,
   insertSettings,
@@ -131,11 +131,9 @@ export class RemoteExecutor implements ClickHouseExecutor {
     dedupToken: string | undefined,
   ): Promise<void> {
     const client = this.#open();
-    assertIdentifier(table, 'table');
-    if (dedupToken !== undefined && dedupToken.length === 0) throw new RangeError('dedupToken must be a non-empty string');
+    const named = checkInsert(table, columns, dedupToken);
     if (rows.length === 0) return;
     const settings = insertSettings(dedupToken, await this.#capabilities());
-    const named = columns?.map((c) => assertIdentifier(c, 'column'));
     await client.insert({
       table,
       values: rows as unknown[],

@@ -57,10 +57,6 @@ export class EdgeAggregator {
     return this.rowCount;
   }
 
-  add(samples: readonly MatchedSample[]): void {
-    for (const sample of samples) this.addSample(sample);
-  }
-
   /** One released half; nothing of `sample` itself is kept (the matcher reuses it). */
   addSample(sample: Readonly<MatchedSample>): void {
     const { half } = sample;

@@ -20,33 +20,36 @@ export interface CanonicalConnection {
  * connections with the same loopback 4-tuple on two nodes are different
  * connections, so their key carries the node and namespace.
  */
-export function isHostLocal(ip: string): boolean {
+function isHostLocal(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1';
 }
+
+/** A half's translated end: the backend conntrack saw answer a client half's dialled address. */
+function isTranslated(half: ConnectionHalf): half is ConnectionHalf & { natIp: string; natPort: number } {
+  return half.role === 'client' && half.natIp !== undefined && half.natPort !== undefined;
+}
+
+/*
+ * Both ends of a half's connection, NAT undone, one field at a time: the
+ * matcher looks connections up by them for every half without building the
+ * CanonicalConnection (see ConnectionTable).
+ */
+export const clientIpOf = (half: ConnectionHalf): string => (half.role === 'client' ? half.localIp : half.remoteIp);
+export const clientPortOf = (half: ConnectionHalf): number => (half.role === 'client' ? half.localPort : half.remotePort);
+export const serverIpOf = (half: ConnectionHalf): string => (isTranslated(half) ? half.natIp : half.role === 'client' ? half.remoteIp : half.localIp);
+export const serverPortOf = (half: ConnectionHalf): number => (isTranslated(half) ? half.natPort : half.role === 'client' ? half.remotePort : half.localPort);
+
+/** Whether a connection's key must carry the node and namespace (see isHostLocal). */
+export const isHostLocalConnection = (clientIp: string, serverIp: string): boolean => isHostLocal(clientIp) || isHostLocal(serverIp);
 
 /**
  * The client half carries the dialled address; conntrack told its agent which
  * backend answered (`nat*`), and that is the server the other half reports.
  */
 export function canonicalConnection(half: ConnectionHalf): CanonicalConnection {
-  const local = { ip: half.localIp, port: half.localPort };
-  const remote = { ip: half.remoteIp, port: half.remotePort };
-  let client: Endpoint;
-  let server: Endpoint;
-  let dialled: Endpoint | undefined;
-  if (half.role === 'client') {
-    client = local;
-    if (half.natIp !== undefined && half.natPort !== undefined) {
-      server = { ip: half.natIp, port: half.natPort };
-      dialled = remote;
-    } else {
-      server = remote;
-    }
-  } else {
-    client = remote;
-    server = local;
-  }
-  const scope = isHostLocal(client.ip) || isHostLocal(server.ip) ? `${half.nodeId}/${half.netns}|` : '';
+  const client = { ip: clientIpOf(half), port: clientPortOf(half) };
+  const server = { ip: serverIpOf(half), port: serverPortOf(half) };
+  const scope = isHostLocalConnection(client.ip, server.ip) ? `${half.nodeId}/${half.netns}|` : '';
   const key = `${scope}${client.ip}:${client.port}>${server.ip}:${server.port}`;
-  return dialled ? { key, client, server, dialled } : { key, client, server };
+  return isTranslated(half) ? { key, client, server, dialled: { ip: half.remoteIp, port: half.remotePort } } : { key, client, server };
 }

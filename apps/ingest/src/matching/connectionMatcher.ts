@@ -139,13 +139,6 @@ export interface MatcherCounters {
   unmatched: number;
 }
 
-/** Placeholders of the reused sample before its first half. */
-const NO_HALF: HalfCounters = {
-  second: 0, tsMs: 0, role: 'client', opened: false, closed: false, connectFailed: false,
-  bytesSent: 0, bytesReceived: 0, srttUs: 0, retransmits: 0, resetsSent: 0, resetsReceived: 0,
-};
-const NO_CONNECTION: CanonicalConnection = { key: '', client: { ip: '', port: 0 }, server: { ip: '', port: 0 } };
-
 function newState(connection: CanonicalConnection, second: number): ConnectionState {
   return { connection, client: null, server: null, lastSecond: second, closed: false, countedFrom: null, memo: {} };
 }
@@ -258,7 +251,7 @@ export class ConnectionMatcher {
     const mark = this.watermark();
     const upTo = flush ? Number.POSITIVE_INFINITY : mark === null ? Number.NEGATIVE_INFINITY : mark - this.options.windowSeconds;
     const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
-    const sample: MatchedSample = { half: NO_HALF, connection: NO_CONNECTION, client: null, server: null, primary: false, memo: {} };
+    let sample: MatchedSample | undefined;
     for (const second of seconds) {
       const bucket = this.pending.get(second);
       if (!bucket) continue;
@@ -273,12 +266,17 @@ export class ConnectionMatcher {
         state.countedFrom ??= half.role === 'client' || client !== null ? 'client' : 'server';
         if (client !== null && server !== null) this.counters.matched++;
         else this.counters.unmatched++;
-        sample.half = half;
-        sample.connection = state.connection;
-        sample.client = client;
-        sample.server = server;
-        sample.primary = half.role === state.countedFrom;
-        sample.memo = state.memo;
+        const primary = half.role === state.countedFrom;
+        if (sample) {
+          sample.half = half;
+          sample.connection = state.connection;
+          sample.client = client;
+          sample.server = server;
+          sample.primary = primary;
+          sample.memo = state.memo;
+        } else {
+          sample = { half, connection: state.connection, client, server, primary, memo: state.memo };
+        }
         visit(sample);
       }
     }

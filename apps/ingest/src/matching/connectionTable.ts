@@ -1,4 +1,12 @@
-import { canonicalConnection, isHostLocal, type CanonicalConnection } from '../halves/canonicalConnection.js';
+import {
+  canonicalConnection,
+  clientIpOf,
+  clientPortOf,
+  isHostLocalConnection,
+  serverIpOf,
+  serverPortOf,
+  type CanonicalConnection,
+} from '../halves/canonicalConnection.js';
 import type { ConnectionHalf } from '../halves/connectionHalf.js';
 
 /** A port pair as one number: server port in the high half (below 2^32, exact). */
@@ -28,30 +36,16 @@ export class ConnectionTable<S extends { connection: CanonicalConnection }> {
 
   /** The state of the connection this half belongs to (NAT undone), if known. */
   get(half: ConnectionHalf): S | undefined {
-    let clientIp: string;
-    let clientPort: number;
-    let serverIp: string;
-    let serverPort: number;
-    if (half.role === 'client') {
-      clientIp = half.localIp;
-      clientPort = half.localPort;
-      const nat = half.natIp !== undefined && half.natPort !== undefined;
-      serverIp = nat ? (half.natIp as string) : half.remoteIp;
-      serverPort = nat ? (half.natPort as number) : half.remotePort;
-    } else {
-      clientIp = half.remoteIp;
-      clientPort = half.remotePort;
-      serverIp = half.localIp;
-      serverPort = half.localPort;
-    }
-    if (isHostLocal(clientIp) || isHostLocal(serverIp)) return this.hostLocal.get(canonicalConnection(half).key);
-    return this.byServer.get(serverIp)?.get(clientIp)?.get(portPair(serverPort, clientPort));
+    const clientIp = clientIpOf(half);
+    const serverIp = serverIpOf(half);
+    if (isHostLocalConnection(clientIp, serverIp)) return this.hostLocal.get(canonicalConnection(half).key);
+    return this.byServer.get(serverIp)?.get(clientIp)?.get(portPair(serverPortOf(half), clientPortOf(half)));
   }
 
   /** Sets (or replaces) the state of `state.connection`. */
   set(state: S): void {
     const { key, client, server } = state.connection;
-    if (isHostLocal(client.ip) || isHostLocal(server.ip)) {
+    if (isHostLocalConnection(client.ip, server.ip)) {
       if (!this.hostLocal.has(key)) this.count++;
       this.hostLocal.set(key, state);
       return;

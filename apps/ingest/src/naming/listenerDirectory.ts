@@ -1,11 +1,4 @@
-import type { ListenerReport } from '../halves/connectionHalf.js';
-
-/** What noteLocalAddresses reads of a half. */
-interface ListenerPlaceOf {
-  localIp: string;
-  nodeId: string;
-  netns: number;
-}
+import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
 
 interface Listener {
   nodeId: string;
@@ -41,7 +34,7 @@ export class ListenerDirectory {
   }
 
   /** The local addresses of an interval's halves (see notePlace); the place string is built once per namespace, not per half. */
-  noteLocalAddresses(halves: readonly ListenerPlaceOf[]): void {
+  noteLocalAddresses(halves: readonly Pick<ConnectionHalf, 'localIp' | 'nodeId' | 'netns'>[]): void {
     let nodeId: string | null = null;
     let netns = 0;
     let place = '';
