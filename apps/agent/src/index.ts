@@ -1,13 +1,13 @@
 export { NodeAgent, type AgentLog } from './nodeAgent.js';
 export { buildAgentConfig, type AgentConfig, type AgentConfigInput } from './config/agentConfig.js';
-export { ConfigError } from './config/configError.js';
 export { JsonLinesSink } from './sinks/jsonLinesSink.js';
 export { TerminalSink } from './sinks/terminalSink.js';
 export type { RowSink, IntervalSummary, ListenerRow } from './sinks/rowSink.js';
 export type { ConnectionRow } from './connections/connectionRow.js';
 export { NullSink } from './sinks/nullSink.js';
-export { parseListenAddress } from './config/agentConfig.js';
 export { QueuedBatchSink, type BatchEncoder, type BatchSender, type QueuedBatchSinkOptions } from './transport/queuedBatchSink.js';
 export { KafkaSender } from './transport/kafkaSender.js';
 export { GrpcSender } from './transport/grpcSender.js';
-export { startMetricsServer } from './metrics/metricsServer.js';
+// The shared pieces live in @weft/runtime (the CLI's ingest and api commands use them
+// without loading the agent and its BPF addon); re-exported for the agent's users.
+export { ConfigError, parseListenAddress, startMetricsServer } from '@weft/runtime';

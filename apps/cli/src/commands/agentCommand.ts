@@ -1,22 +1,8 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import {
-  ConfigError,
-  GrpcSender,
-  JsonLinesSink,
-  KafkaSender,
-  NodeAgent,
-  NullSink,
-  QueuedBatchSink,
-  TerminalSink,
-  buildAgentConfig,
-  type AgentConfigInput,
-  type RowSink,
-} from '@weft/agent';
-import { DEFAULT_TOPICS } from '@weft/ingest';
-import { agentBatchEncoder, kafkaClient } from './scaleOut.js';
+import type { AgentConfigInput } from '@weft/agent';
 
-interface AgentCommandOptions extends AgentConfigInput {
+export interface AgentCommandOptions extends AgentConfigInput {
   kafka?: string;
   grpc?: string;
   nodeId: string;
@@ -59,62 +45,8 @@ export function agentCommand(): Command {
     .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
     .option('--max-queued-bytes <n>', 'telemetry held while Kafka or the ingest is unreachable (oldest dropped, counted)', String(DEFAULT_QUEUED_BYTES))
     .action(async (options: AgentCommandOptions) => {
+      // Loaded only now: the agent and its BPF addon stay out of other commands and of --help.
+      const { runAgent } = await import('./runAgent.js');
       await runAgent(options);
     });
-}
-
-/** Where rows go: a transport when one is configured, else the terminal, JSON lines or nothing. */
-function transportSink(options: AgentCommandOptions, intervalMs: number): QueuedBatchSink | null {
-  if (options.kafka && options.grpc) throw new ConfigError('give --kafka or --grpc, not both', '--kafka');
-  const maxQueuedBytes = Number(options.maxQueuedBytes);
-  if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1_000_000) {
-    throw new ConfigError(`--max-queued-bytes must be an integer >= 1000000, got "${options.maxQueuedBytes}"`, '--max-queued-bytes');
-  }
-  const encode = agentBatchEncoder(options.nodeId, intervalMs);
-  if (options.kafka) {
-    const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId);
-    return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000 });
-  }
-  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc), encode, { maxQueuedBytes, retryDelayMs: 1000 });
-  return null;
-}
-
-async function runAgent(options: AgentCommandOptions): Promise<void> {
-  const log = {
-    info: (message: string) => process.stderr.write(`weft agent: ${message}\n`),
-    warn: (message: string) => process.stderr.write(`weft agent: warning: ${message}\n`),
-  };
-  let agent: NodeAgent;
-  try {
-    const config = buildAgentConfig(options);
-    const transport = transportSink(options, config.intervalMs);
-    if (transport) await transport.start();
-    const sink: RowSink = transport
-      ? transport
-      : config.sink === 'json'
-        ? new JsonLinesSink(process.stdout)
-        : config.sink === 'none'
-          ? new NullSink()
-          : new TerminalSink(process.stdout, config.intervalMs);
-    agent = await NodeAgent.start(config, sink, log);
-    log.info(`ready (traffic path: ${agent.path.path} — ${agent.path.reason})`);
-    const stop = (): void => {
-      agent.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.warn(`stopping failed: ${(err as Error).message}`);
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (config.durationMs !== null) setTimeout(stop, config.durationMs);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`weft agent: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
 }

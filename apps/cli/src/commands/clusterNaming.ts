@@ -1,4 +1,4 @@
-import { ConfigError } from '@weft/agent';
+import { ConfigError } from '@weft/runtime';
 import { KubernetesInventory, KubernetesNamer, type ClusterNamer, type KubernetesConnection } from '@weft/ingest';
 
 export interface ClusterOptions {

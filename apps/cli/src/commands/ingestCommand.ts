@@ -1,12 +1,8 @@
 import { Command } from 'commander';
-import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/agent';
-import { InventoryError, ServiceInventory } from '@weft/ingest';
-import { openEdgeStore } from '@weft/store';
-import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
-import { kafkaClient, startGrpcIngest, startKafkaIngest } from './scaleOut.js';
-import { storeConfigOf, withRetentionOptions, type StoreOptions } from './storeOptions.js';
+import type { ClusterOptions } from './clusterNaming.js';
+import { withRetentionOptions, type StoreOptions } from './retentionOptions.js';
 
-interface IngestOptions extends ClusterOptions, StoreOptions {
+export interface IngestOptions extends ClusterOptions, StoreOptions {
   kafka?: string;
   grpcListen?: string;
   clickhouse?: string;
@@ -28,39 +24,8 @@ export function ingestCommand(): Command {
     .option('--inventory <file>', 'JSON file naming services by address, port or process', process.env.WEFT_INVENTORY)
     .option('--metrics-addr <host:port>', '/metrics and /healthz', process.env.WEFT_INGEST_METRICS_ADDR ?? '127.0.0.1:9465')
     .action(async (options: IngestOptions) => {
-      const say = (message: string): void => void process.stderr.write(`weft ingest: ${message}\n`);
-      try {
-        if (!options.kafka === !options.grpcListen) {
-          throw new ConfigError('give --kafka BROKERS or --grpc-listen HOST:PORT (the embedded, single-process shape is `weft up`)', '--kafka');
-        }
-        const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
-        const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
-        const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
-        const cluster = await startClusterNaming(options, say);
-        const store = await openEdgeStore(storeConfigOf(options));
-        const ingest = grpcListen
-          ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null)
-          : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null);
-        const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port);
-        const source = 'address' in ingest ? `gRPC at ${String(ingest.address)}` : `consuming ${options.kafka}`;
-        say(`ready: ${source}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
-        const stop = (): void => {
-          say('stopping');
-          ingest
-            .stop()
-            .then(() => store.close())
-            .then(() => cluster?.stop())
-            .then(() => server.close())
-            .then(() => process.exit(0), () => process.exit(1));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof InventoryError) {
-          say(err.message);
-          process.exit(2);
-        }
-        throw err;
-      }
+      // Loaded only now: Kafka, the store and the Kubernetes client stay out of other commands and of --help.
+      const { runIngest } = await import('./runIngest.js');
+      await runIngest(options);
     }));
 }

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { AgentBatchEncoder } from '@weft/telemetry';
+import type { Kafka } from 'kafkajs';
 import {
   DEFAULT_MATCHER_OPTIONS,
   DEFAULT_TOPICS,
@@ -24,33 +22,6 @@ import {
   type TopicLayout,
 } from '@weft/ingest';
 import type { EdgeStore } from '@weft/store';
-import { ConfigError, type BatchEncoder } from '@weft/agent';
-
-/** A kafkajs client that logs only warnings and errors, one line each, to stderr. */
-export function kafkaClient(brokers: string, clientId: string): Kafka {
-  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
-  if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
-    throw new ConfigError(`--kafka must be HOST:PORT[,HOST:PORT...], got "${brokers}"`, '--kafka');
-  }
-  return new Kafka({
-    clientId,
-    brokers: list,
-    logLevel: logLevel.ERROR,
-    // At most 5 s between attempts: a broker that comes back is used within
-    // seconds (kafkajs' default grows to 30 s, and a stage sleeping that long
-    // lets its nodes fall behind the others).
-    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 12 },
-    logCreator: () => ({ namespace, log }) => {
-      process.stderr.write(`weft ${clientId}: kafka ${namespace}: ${log.message}\n`);
-    },
-  });
-}
-
-/** The agent's side of the transports: rows to telemetry batches, numbered per run. */
-export function agentBatchEncoder(nodeId: string, intervalMs: number): BatchEncoder {
-  const encoder = new AgentBatchEncoder(nodeId, randomUUID());
-  return (rows, summary) => encoder.encode(rows, summary.listeners, summary.ts, intervalMs);
-}
 
 export interface KafkaIngest {
   metrics: IngestMetrics;

@@ -1,25 +1,9 @@
 import { hostname } from 'node:os';
 import { Command } from 'commander';
-import { ConfigError, KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, parseListenAddress, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
-import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
-import {
-  ConnectionMatcher,
-  EndpointNamer,
-  IngestMetrics,
-  IngestPipeline,
-  InventoryError,
-  ListenerDirectory,
-  ServiceInventory,
-  StoreEdgeWriter,
-  intervalFromAgent,
-} from '@weft/ingest';
-import { DEFAULT_TOPICS } from '@weft/ingest';
-import { openEdgeStore } from '@weft/store';
-import { storeConfigOf, withRetentionOptions, type StoreOptions } from './storeOptions.js';
-import { startClusterNaming, type ClusterOptions } from './clusterNaming.js';
-import { agentBatchEncoder, kafkaClient, startKafkaIngest, startPipelineGrpcServer } from './scaleOut.js';
+import type { ClusterOptions } from './clusterNaming.js';
+import { withRetentionOptions, type StoreOptions } from './retentionOptions.js';
 
-interface UpOptions extends ClusterOptions, StoreOptions {
+export interface UpOptions extends ClusterOptions, StoreOptions {
   kafka?: string;
   grpcListen?: string;
   dataDir: string;
@@ -53,122 +37,8 @@ export function upCommand(): Command {
     .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
     .option('--duration <seconds>', 'stop after this long')
     .action(async (options: UpOptions) => {
+      // Loaded only now: the store, ingest, API and agent stay out of other commands and of --help.
+      const { runUp } = await import('./runUp.js');
       await runUp(options);
     }));
-}
-
-async function runUp(options: UpOptions): Promise<void> {
-  const say = (message: string): void => {
-    process.stderr.write(`weft up: ${message}\n`);
-  };
-  const log = { info: say, warn: (message: string) => say(`warning: ${message}`) };
-  try {
-    const agentConfig = buildAgentConfig({
-      quiet: true,
-      netns: options.netns,
-      conntrackNetns: options.conntrackNetns,
-      ...(options.trafficPath !== undefined ? { trafficPath: options.trafficPath } : {}),
-      ...(options.duration !== undefined ? { duration: options.duration } : {}),
-    });
-    const api = parseListenAddress(options.apiAddr, '--api-addr');
-    if (options.grpcListen && options.kafka) throw new ConfigError('--grpc-listen is for the in-process shape; with --kafka, agents send to Kafka', '--grpc-listen');
-    const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
-    const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
-    const storeConfig = storeConfigOf(options);
-
-    say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
-    const cluster = await startClusterNaming(options, say);
-    const store = await openEdgeStore(storeConfig);
-    // Ingest: in process (default), or both Kafka stages in this process.
-    const nodeId = options.nodeId;
-    let sink: RowSink;
-    let metrics: IngestMetrics;
-    let pipeline: IngestPipeline | null = null;
-    let stopIngest = async (): Promise<void> => {};
-    let grpcServer: Awaited<ReturnType<typeof startPipelineGrpcServer>> | null = null;
-    if (options.kafka) {
-      const kafka = kafkaClient(options.kafka, 'up');
-      const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
-      metrics = ingest.metrics;
-      stopIngest = () => ingest.stop();
-      const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
-        maxQueuedBytes: 64 * 1024 * 1024,
-        retryDelayMs: 1000,
-      });
-      await transport.start();
-      sink = transport;
-      say(`telemetry through Kafka at ${options.kafka}`);
-    } else {
-      metrics = new IngestMetrics();
-      const listeners = new ListenerDirectory();
-      const namer = new EndpointNamer(cluster?.namer ?? null, inventory, listeners);
-      const inProcess = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
-      pipeline = inProcess;
-      // The in-process transport: each interval goes straight to the ingest.
-      sink = {
-        dropped: 0,
-        write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
-          inProcess.accept(intervalFromAgent(nodeId, summary.ts, rows, summary.listeners));
-        },
-        async close(): Promise<void> {},
-      };
-      if (grpcListen) {
-        try {
-          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics);
-        } catch (err) {
-          await store.close();
-          throw new ConfigError(`--grpc-listen: ${(err as Error).message}`, '--grpc-listen');
-        }
-        say(`taking other agents' batches over gRPC at ${grpcServer.address}`);
-      }
-    }
-
-    // The API first: a taken port fails before the agent loads anything.
-    let server;
-    try {
-      server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry] });
-    } catch (err) {
-      await store.close();
-      if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
-      throw err;
-    }
-    const agent = await NodeAgent.start(agentConfig, sink, log);
-    const ticker = setInterval(() => pipeline?.tick(), 1000);
-    say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
-    say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
-
-    let stopping = false;
-    const stop = async (): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      say('stopping');
-      await agent.stop();
-      await grpcServer?.close();
-      clearInterval(ticker);
-      if (pipeline) {
-        pipeline.tick(Date.now(), true);
-        await pipeline.drain();
-      }
-      await stopIngest();
-      await cluster?.stop();
-      await server.close();
-      await store.close();
-      process.exit(0);
-    };
-    const stopOrFail = (): void => {
-      stop().catch((err: unknown) => {
-        say(`stopping failed: ${(err as Error).message}`);
-        process.exit(1);
-      });
-    };
-    process.once('SIGINT', stopOrFail);
-    process.once('SIGTERM', stopOrFail);
-    if (agentConfig.durationMs !== null) setTimeout(stopOrFail, agentConfig.durationMs + 500);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof InventoryError) {
-      say(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
 }

@@ -1,7 +1,4 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '@weft/agent';
-import { parseInterval, type RetentionConfig, type StoreConfig } from '@weft/store';
 
 export interface StoreOptions {
   clickhouse?: string;
@@ -11,7 +8,7 @@ export interface StoreOptions {
   retention1h?: string;
 }
 
-const RETENTION_FLAGS = [
+export const RETENTION_FLAGS = [
   { flag: '--retention-1s', key: 'retention1s', setting: 'rawSeconds', table: 'one-second rows (edges_1s)', fallback: '7 DAY', env: 'WEFT_RETENTION_1S' },
   { flag: '--retention-1m', key: 'retention1m', setting: 'minute', table: 'one-minute rollups (edges_1m)', fallback: '30 DAY', env: 'WEFT_RETENTION_1M' },
   { flag: '--retention-1h', key: 'retention1h', setting: 'hour', table: 'one-hour rollups (edges_1h)', fallback: '395 DAY', env: 'WEFT_RETENTION_1H' },
@@ -23,22 +20,4 @@ export function withRetentionOptions(command: Command): Command {
     command.option(`${flag} <interval>`, `how long ${table} are kept, e.g. '${fallback}' (default)`, process.env[env]);
   }
   return command;
-}
-
-/** Embedded (chdb under --data-dir) unless --clickhouse; retention checked here so a bad value names its flag. */
-export function storeConfigOf(options: StoreOptions): StoreConfig {
-  const retention: RetentionConfig = {};
-  for (const { flag, key, setting } of RETENTION_FLAGS) {
-    const value = options[key];
-    if (value === undefined) continue;
-    try {
-      parseInterval(value, flag);
-    } catch (err) {
-      throw new ConfigError((err as Error).message, flag);
-    }
-    retention[setting] = value;
-  }
-  return options.clickhouse
-    ? { mode: 'remote', url: options.clickhouse, retention }
-    : { mode: 'embedded', dataDir: resolve(options.dataDir), retention };
 }

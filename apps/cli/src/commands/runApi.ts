@@ -1,0 +1,34 @@
+import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
+import { ConfigError, parseListenAddress } from '@weft/runtime';
+import { openEdgeStore } from '@weft/store';
+import type { ApiOptions } from './apiCommand.js';
+import { storeConfigOf } from './storeConfig.js';
+
+/** The REST API over the store. */
+export async function runApi(options: ApiOptions): Promise<void> {
+  const say = (message: string): void => void process.stderr.write(`weft api: ${message}\n`);
+  try {
+    const addr = parseListenAddress(options.apiAddr, '--api-addr');
+    const store = await openEdgeStore(storeConfigOf(options));
+    let server;
+    try {
+      server = await startApiServer(new StoreServiceMapReader(store), { host: addr.host, port: addr.port });
+    } catch (err) {
+      await store.close();
+      if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
+      throw err;
+    }
+    say(`API at ${server.url}`);
+    const stop = (): void => {
+      server.close().then(() => store.close()).then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      say(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

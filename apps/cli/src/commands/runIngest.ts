@@ -1,0 +1,46 @@
+import { InventoryError, ServiceInventory } from '@weft/ingest';
+import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/runtime';
+import { openEdgeStore } from '@weft/store';
+import { startClusterNaming } from './clusterNaming.js';
+import type { IngestOptions } from './ingestCommand.js';
+import { kafkaClient } from './kafkaClient.js';
+import { startGrpcIngest, startKafkaIngest } from './scaleOut.js';
+import { storeConfigOf } from './storeConfig.js';
+
+/** The ingest tier: agents' batches from Kafka or gRPC, matched, named and written to the store. */
+export async function runIngest(options: IngestOptions): Promise<void> {
+  const say = (message: string): void => void process.stderr.write(`weft ingest: ${message}\n`);
+  try {
+    if (!options.kafka === !options.grpcListen) {
+      throw new ConfigError('give --kafka BROKERS or --grpc-listen HOST:PORT (the embedded, single-process shape is `weft up`)', '--kafka');
+    }
+    const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
+    const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
+    const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
+    const cluster = await startClusterNaming(options, say);
+    const store = await openEdgeStore(storeConfigOf(options));
+    const ingest = grpcListen
+      ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null)
+      : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null);
+    const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port);
+    const source = 'address' in ingest ? `gRPC at ${String(ingest.address)}` : `consuming ${options.kafka}`;
+    say(`ready: ${source}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
+    const stop = (): void => {
+      say('stopping');
+      ingest
+        .stop()
+        .then(() => store.close())
+        .then(() => cluster?.stop())
+        .then(() => server.close())
+        .then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof InventoryError) {
+      say(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
