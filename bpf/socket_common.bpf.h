@@ -29,7 +29,6 @@
 #define WEFT_TCP_LAST_ACK 9
 #define WEFT_TCP_LISTEN 10
 #define WEFT_TCP_CLOSING 11
-#define WEFT_RCV_SHUTDOWN 1
 
 extern struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -140,23 +139,53 @@ static __always_inline void weft_read_task(struct weft_socket *s)
 	bpf_get_current_comm(s->comm, sizeof(s->comm));
 }
 
+/* Flag changes are atomic RMWs (fetch variants, which the BPF memory model
+ * makes fully ordered): the same entry is written from softirq (state
+ * changes) and from the iterators on another CPU, and a plain |= could undo
+ * the other's bit. The full order also publishes the fields written before a
+ * flag that says they are valid. */
+static __always_inline void weft_set_flags(struct weft_socket *s, __u32 flags)
+{
+	__sync_fetch_and_or(&s->flags, flags);
+}
+
+static __always_inline void weft_clear_flags(struct weft_socket *s, __u32 flags)
+{
+	__sync_fetch_and_and(&s->flags, ~flags);
+}
+
 /* Counters path. A TCP socket already counts what the application moved:
  * write_seq grows by every byte sendmsg queues, copied_seq by every byte
  * recvmsg consumes, and each by one more for a FIN. So instead of a program
- * on every send and receive (about 200 ns each, measured), we note both at
- * the handshake and turn their growth into bytes once per interval, at state
- * changes and at destroy. Sequence numbers are 32 bits: counting at least
- * once a second keeps a socket below 2 GiB/s exact. */
-static __always_inline void weft_start_counting(struct weft_socket *s, const struct sock *sk)
+ * on every send and receive (about 200 ns each, measured), we note where
+ * both streams start at the handshake and turn their growth into bytes once
+ * per interval, at state changes and at destroy. Sequence numbers are 32
+ * bits: counting at least once a second keeps a socket below 2 GiB/s exact.
+ *
+ * Where a stream starts is not always where the socket's counters are at
+ * the handshake: with TCP Fast Open the client's SYN already carried data
+ * (write_seq is past it), and a server may have written and read data before
+ * the handshake completed (write_seq and copied_seq past it). So the start of
+ * our stream is derived: snd_una - bytes_acked is its first sequence number
+ * (the ISN for a client, whose SYN bytes_acked counts; ISN + 1 for a
+ * listener's child, made with snd_una past its SYN-ACK); and for a server,
+ * rcv_nxt - bytes_received is the peer's first data byte (bytes_received
+ * does not count the SYN). A client cannot have read before it is
+ * established, so its copied_seq is the start as it stands. */
+static __always_inline void weft_start_counting(struct weft_socket *s, const struct sock *sk, bool client)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+	__u32 send_start = BPF_CORE_READ(tp, snd_una) - (__u32)BPF_CORE_READ(tp, bytes_acked);
 
-	s->sent_seq = BPF_CORE_READ(tp, write_seq);
-	s->copied_seq = BPF_CORE_READ(tp, copied_seq);
-	s->flags &= ~(WEFT_F_FIN_SENT | WEFT_F_FIN_RECEIVED);
-	/* The positions must be visible before the flag that says they are valid. */
-	asm volatile("" ::: "memory");
-	s->flags |= WEFT_F_COUNTING;
+	if (client) {
+		s->sent_seq = send_start + 1;
+		s->copied_seq = BPF_CORE_READ(tp, copied_seq);
+	} else {
+		s->sent_seq = send_start;
+		s->copied_seq = BPF_CORE_READ(tp, rcv_nxt) - (__u32)BPF_CORE_READ(tp, bytes_received);
+	}
+	weft_clear_flags(s, WEFT_F_FIN_SENT | WEFT_F_FIN_RECEIVED);
+	weft_set_flags(s, WEFT_F_COUNTING);
 }
 
 /* Advances *position to target and adds the distance to *total, once even
@@ -175,7 +204,7 @@ static __always_inline void weft_count_advance(__u32 *position, __u64 *total, __
 static __always_inline void weft_count_sequences(struct weft_socket *s, const struct sock *sk)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-	__u8 flags = s->flags;
+	__u32 flags = *(volatile __u32 *)&s->flags;
 	__u32 target;
 
 	if (!(flags & WEFT_F_COUNTING))
@@ -203,20 +232,21 @@ static __always_inline void weft_note_fins(struct weft_socket *s, const struct s
 	if (!(s->flags & WEFT_F_FIN_SENT) &&
 	    (newstate == WEFT_TCP_FIN_WAIT1 || newstate == WEFT_TCP_LAST_ACK)) {
 		s->fin_write_seq = BPF_CORE_READ(tp, write_seq);
-		asm volatile("" ::: "memory");
-		s->flags |= WEFT_F_FIN_SENT;
+		weft_set_flags(s, WEFT_F_FIN_SENT);
 	}
 	/* tcp_fin: ESTABLISHED -> CLOSE_WAIT, FIN_WAIT1 -> CLOSING, and
-	 * FIN_WAIT2 -> (time-wait) CLOSE, with RCV_SHUTDOWN already set, which a
-	 * reset or a timeout sets only after the state change. */
+	 * FIN_WAIT2 -> (time-wait) CLOSE with SOCK_DONE already set. Not
+	 * RCV_SHUTDOWN: close() sets it too, and an orphan whose FIN is acked
+	 * goes FIN_WAIT2 -> CLOSE (time-wait) before the peer's FIN arrives;
+	 * taking that for the FIN made a reader that never read EOF (curl after
+	 * Content-Length) one byte short. */
 	if (!(s->flags & WEFT_F_FIN_RECEIVED) &&
 	    ((oldstate == WEFT_TCP_ESTABLISHED && newstate == WEFT_TCP_CLOSE_WAIT) ||
 	     (oldstate == WEFT_TCP_FIN_WAIT1 && newstate == WEFT_TCP_CLOSING) ||
 	     (oldstate == WEFT_TCP_FIN_WAIT2 && newstate == WEFT_TCP_CLOSE &&
-	      (BPF_CORE_READ(sk, sk_shutdown) & WEFT_RCV_SHUTDOWN)))) {
+	      (BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE)))))) {
 		s->fin_rcv_end = BPF_CORE_READ(tp, rcv_nxt);
-		asm volatile("" ::: "memory");
-		s->flags |= WEFT_F_FIN_RECEIVED;
+		weft_set_flags(s, WEFT_F_FIN_RECEIVED);
 	}
 }
 

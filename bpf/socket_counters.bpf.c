@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The counters traffic path: nothing runs on send or receive. User space runs
  * these iterators instead (native/ creates one iterator fd per run):
- *   weft_refresh_sockets  every interval, over the socket map: turns the
- *                         growth of each socket's sequence numbers into bytes;
+ *   weft_refresh_*        every interval, one walk of the socket map: turns
+ *                         the growth of each socket's sequence numbers into
+ *                         bytes;
  *   weft_find_owners      when the refresh reports sockets nobody claimed yet
  *                         (a listener's child is made in softirq, so its
  *                         process is unknown until it closes): over every
  *                         task's open files, names the process holding each;
  *   weft_adopt_sockets    once at start-up: tracks the TCP sockets that
  *                         existed before the agent, with their owners.
- * Each writes one byte to its output per socket it reports, so user space
- * learns a count by reading the iterator. */
+ * The owner scan and the adoption write one byte to their output per socket
+ * they report, so user space learns a count by reading the iterator; the
+ * refresh writes its count as a number. */
 #include "socket_common.bpf.h"
 
 /* An unclaimed socket asks for this many owner scans at most (one per
@@ -43,27 +45,67 @@ static __always_inline struct sock *weft_tcp_sock_of(struct file *file)
 	return sk;
 }
 
-SEC("iter/bpf_map_elem")
-int weft_refresh_sockets(struct bpf_iter__bpf_map_elem *ctx)
+/* Brings one entry's byte counters up to date; true when the socket still
+ * has no owner and wants an owner scan. */
+static __always_inline bool weft_refresh_one(struct weft_socket *s, __u64 key)
 {
-	__u64 *key = ctx->key;
-	struct weft_socket *s = ctx->value;
-	const struct sock *sk;
-	__u8 unclaimed = 1;
+	const struct sock *sk = (const struct sock *)key;
 
-	if (!key || !s)
-		return 0;
 	/* The entry exists, so the kernel has not destroyed the socket (destroy
-	 * deletes it first); TCP sockets are SLAB_TYPESAFE_BY_RCU and we run
-	 * under RCU, so at worst a socket destroyed this instant is read as
+	 * deletes it first); TCP sockets are SLAB_TYPESAFE_BY_RCU and the walk
+	 * runs under RCU, so at worst a socket destroyed this instant is read as
 	 * whatever reuses its memory, into an entry that is already gone. */
-	sk = (const struct sock *)*key;
 	weft_count_sequences(s, sk);
 	s->srtt_us = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
-	if (s->tgid == 0 && s->owner_scans < WEFT_MAX_OWNER_SCANS) {
-		s->owner_scans++;
-		bpf_seq_write(ctx->meta->seq, &unclaimed, 1);
+	if (s->tgid != 0 || s->owner_scans >= WEFT_MAX_OWNER_SCANS)
+		return false;
+	s->owner_scans++;
+	return true;
+}
+
+/* The socket map walk, two ways; user space loads the first the kernel
+ * accepts (kernels refuse iter/bpf_map_elem under lockdown with the BPF LSM,
+ * seen with EPERM, while a task iterator calling bpf_for_each_map_elem loads).
+ * Both report the number of sockets that want an owner scan as one __u32. */
+
+/* Called once per entry; the count goes out at the end (ctx->value NULL). */
+SEC("iter/bpf_map_elem")
+int weft_refresh_map_elem(struct bpf_iter__bpf_map_elem *ctx)
+{
+	static __u32 unclaimed;
+	__u64 *key = ctx->key;
+	struct weft_socket *s = ctx->value;
+
+	if (ctx->meta->seq_num == 0)
+		unclaimed = 0;
+	if (!key || !s) {
+		bpf_seq_write(ctx->meta->seq, &unclaimed, sizeof(unclaimed));
+		return 0;
 	}
+	if (weft_refresh_one(s, *key))
+		unclaimed++;
+	return 0;
+}
+
+static long weft_refresh_walk_one(struct bpf_map *map, __u64 *key, struct weft_socket *s, __u32 *unclaimed)
+{
+	if (weft_refresh_one(s, *key))
+		*unclaimed += 1;
+	return 0;
+}
+
+/* The task is only the way in: one walk per read. User space attaches it to
+ * its own thread where the kernel can filter (6.1+); elsewhere it visits
+ * every task and only the first does the walk. */
+SEC("iter/task")
+int weft_refresh_task_walk(struct bpf_iter__task *ctx)
+{
+	__u32 unclaimed = 0;
+
+	if (!ctx->task || ctx->meta->seq_num != 0)
+		return 0;
+	bpf_for_each_map_elem(&weft_socks, weft_refresh_walk_one, &unclaimed, 0);
+	bpf_seq_write(ctx->meta->seq, &unclaimed, sizeof(unclaimed));
 	return 0;
 }
 
@@ -120,14 +162,13 @@ int weft_adopt_sockets(struct bpf_iter__task_file *ctx)
 		if (state == WEFT_TCP_FIN_WAIT1 || state == WEFT_TCP_FIN_WAIT2 || state == WEFT_TCP_CLOSING ||
 		    state == WEFT_TCP_LAST_ACK) {
 			s->fin_write_seq = s->sent_seq - 1;
-			s->flags |= WEFT_F_FIN_SENT;
+			weft_set_flags(s, WEFT_F_FIN_SENT);
 		}
 		if (state == WEFT_TCP_CLOSE_WAIT || state == WEFT_TCP_CLOSING || state == WEFT_TCP_LAST_ACK) {
 			s->fin_rcv_end = BPF_CORE_READ(tp, rcv_nxt);
-			s->flags |= WEFT_F_FIN_RECEIVED;
+			weft_set_flags(s, WEFT_F_FIN_RECEIVED);
 		}
-		asm volatile("" ::: "memory");
-		s->flags |= WEFT_F_COUNTING;
+		weft_set_flags(s, WEFT_F_COUNTING);
 		weft_read_endpoints(s, sk);
 		weft_read_tcp(s, sk);
 		bpf_seq_write(ctx->meta->seq, &adopted, 1);

@@ -34,7 +34,7 @@ int BPF_PROG(weft_set_state, const struct sock *sk, const int oldstate, const in
 		if (!s)
 			return 0;
 		s->role = WEFT_ROLE_CLIENT;
-		s->flags |= WEFT_F_SEEN_OPEN;
+		weft_set_flags(s, WEFT_F_SEEN_OPEN);
 		weft_read_task(s);
 		weft_read_endpoints(s, sk);
 		weft_read_tcp(s, sk);
@@ -48,9 +48,9 @@ int BPF_PROG(weft_set_state, const struct sock *sk, const int oldstate, const in
 		if (!s)
 			return 0;
 		s->role = WEFT_ROLE_SERVER;
-		s->flags |= WEFT_F_SEEN_OPEN | WEFT_F_ESTABLISHED;
+		weft_set_flags(s, WEFT_F_SEEN_OPEN | WEFT_F_ESTABLISHED);
 		if (count_from_seq)
-			weft_start_counting(s, sk);
+			weft_start_counting(s, sk, false);
 		weft_read_endpoints(s, sk);
 		weft_read_tcp(s, sk);
 		weft_emit(WEFT_EV_OPEN, s);
@@ -67,13 +67,13 @@ int BPF_PROG(weft_set_state, const struct sock *sk, const int oldstate, const in
 		weft_note_fins(s, sk, oldstate, newstate);
 
 	if (newstate == WEFT_TCP_ESTABLISHED && oldstate == WEFT_TCP_SYN_SENT) {
-		s->flags |= WEFT_F_ESTABLISHED;
+		weft_set_flags(s, WEFT_F_ESTABLISHED);
 		if (count_from_seq)
-			weft_start_counting(s, sk);
+			weft_start_counting(s, sk, true);
 		weft_emit(WEFT_EV_OPEN, s);
 	} else if (oldstate == WEFT_TCP_SYN_SENT && newstate == WEFT_TCP_CLOSE) {
 		/* Refused (RST), unreachable or timed out before the handshake. */
-		s->flags |= WEFT_F_CONNECT_FAILED;
+		weft_set_flags(s, WEFT_F_CONNECT_FAILED);
 		weft_emit(WEFT_EV_OPEN, s);
 	} else if (newstate == WEFT_TCP_FIN_WAIT1 || newstate == WEFT_TCP_LAST_ACK) {
 		/* close() or shutdown() by the owner: still its task. */

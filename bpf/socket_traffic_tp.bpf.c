@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Application bytes from the sock_send_length/sock_recv_length tracepoints:
- * the path for kernels without kprobes or fentry (DESIGN.md: these machines).
+ * the per-call path for kernels without kprobes or fentry, where the
+ * counters path cannot load.
  * They fire in sock_sendmsg/sock_recvmsg with the bytes the call moved, so
  * they count exactly what the application wrote and read (sendfile included,
  * since 6.5 splices through sock_sendmsg). Receives spliced out of a socket

@@ -61,14 +61,17 @@ struct weft_socket {
 	                       * paths) or that connected, closed or holds it (counters) */
 	__u32 pid;            /* thread of that task */
 	__u32 netns;          /* network namespace inode */
-	__u16 family;         /* AF_INET or AF_INET6 */
+	__u8 family;          /* AF_INET or AF_INET6 */
+	__u8 role;            /* enum weft_role */
 	__u16 sport;          /* local port, host order */
 	__u16 dport;          /* remote port, host order */
-	__u8 role;            /* enum weft_role */
-	__u8 flags;           /* enum weft_socket_flags */
 	__u8 state;           /* last TCP state seen */
 	__u8 owner_scans;     /* counters path: times an owner scan was asked for it */
-	__u8 pad[2];
+	/* enum weft_socket_flags. 32 bits because it is only ever changed with
+	 * atomic or/and (BPF atomics are 32 or 64 bits wide): softirq (state
+	 * changes, a listener's children) and the iterators touch one entry on
+	 * two CPUs at once, and a plain read-modify-write could lose a bit. */
+	__u32 flags;
 	__u8 saddr[16];       /* local address: 4 bytes for AF_INET, else 16 */
 	__u8 daddr[16];       /* remote address */
 	char comm[WEFT_COMM_LEN];

@@ -8,6 +8,7 @@
         "src/addon.cc",
         "src/layout.cc",
         "src/socket_tracer.cc",
+        "src/program_probe.cc",
         "src/conntrack_watcher.cc",
         "src/fd_poll.cc"
       ],

@@ -35,6 +35,20 @@ export function errnoName(errno) {
   return names.get(errno) ?? `E${errno}`;
 }
 
+// libbpf names the program it gave up on: "prog 'weft_x': BPF program load
+// failed: ...", "prog 'weft_x': failed to load: -1", "... failed to attach".
+const FAILED_PROGRAM = /prog '([^']+)': (?:BPF program load failed|failed to (?:load|attach|auto-attach|create))/;
+// Our own messages name a program in parentheses: "attaching ... (weft_x) failed".
+const NAMED_PROGRAM = /\((weft_[a-z0-9_]+)\)/;
+
+function failedProgram(detail) {
+  return FAILED_PROGRAM.exec(detail)?.[1];
+}
+
+function programNamed(message) {
+  return NAMED_PROGRAM.exec(message)?.[1];
+}
+
 export class BpfError extends Error {
   /**
    * @param {string} op what failed: 'open', 'load', 'attach', 'netns_filter', 'read', ...
@@ -49,5 +63,7 @@ export class BpfError extends Error {
     this.errno = errno;
     this.op = op;
     if (detail !== undefined) this.detail = detail;
+    const program = detail === undefined ? undefined : failedProgram(detail) ?? programNamed(message);
+    if (program !== undefined) this.program = program;
   }
 }

@@ -4,6 +4,8 @@ export class BpfError extends Error {
   readonly op: string;
   /** libbpf's log of the failed operation (e.g. the verifier output), when there was one. */
   readonly detail?: string;
+  /** The BPF program the kernel or libbpf refused, when the log or the message names one. */
+  readonly program?: string;
   constructor(op: string, errno: number, message: string, detail?: string);
 }
 /** 'EPERM' for 1, 'ENOTSUPP' for 524, 'E<n>' when unknown. */
@@ -11,11 +13,16 @@ export function errnoName(errno: number): string;
 
 /** counters: no program on send/recv; bytes from each socket's sequence numbers, counted by iterators user space runs (refreshSockets). */
 export type TrafficPath = 'counters' | 'tracepoint' | 'fentry' | 'kprobe';
+export type SocketWalk = 'map_elem' | 'task';
 export interface SocketTracerOptions {
   trafficPath: TrafficPath;     // which traffic programs get autoload=true; the others autoload=false
+  /** Counters path: how the socket map is walked each interval: iter/bpf_map_elem, or an iter/task program calling bpf_for_each_map_elem (default map_elem). */
+  socketWalk?: SocketWalk;
   maxSockets: number;           // bpf_map__set_max_entries(weft_socks) before load
   ringBufferBytes: number;      // bpf_map__set_max_entries(weft_events) before load (power of two, >= page size; validate in JS)
   netnsInodes: number[] | null; // null: all namespaces; else set rodata filter_netns=1 before load and fill weft_netns_filter after load, BEFORE attach
+  /** Test-only: these programs are given to the kernel as the wrong type, so their load is refused (to exercise path fallback). */
+  refusePrograms?: string[];
 }
 export interface RecordLayout {
   socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
@@ -35,9 +42,15 @@ export interface NativeConstants {
   defaultRingBufferBytes: number; // WEFT_DEFAULT_RINGBUF_BYTES
 }
 export const constants: NativeConstants;
-export type ProbeResult = { ok: true } | { ok: false; code: string; message: string };
-/** Tries to load (not attach) a minimal BPF_PROG_TYPE_TRACING fentry program against the vmlinux BTF function `functionName` (find its BTF id with libbpf's btf__load_vmlinux_btf + btf__find_by_name_kind, then bpf_prog_load with expected_attach_type BPF_TRACE_FENTRY and attach_btf_id). Closes the fd. Never throws for kernel refusals; returns the errno name. */
-export function probeFentry(functionName: string): ProbeResult;
+export type ProbeOutcome = { ok: true } | { ok: false; code: string; errno: number; message: string; log: string };
+export interface ProgramProbe {
+  name: string;          // the program's name in bpf/ (weft_refresh_sockets, ...)
+  section: string;       // its ELF section, which says its type: iter/task, tp_btf/..., kprobe/...
+  load: ProbeOutcome;    // loaded alone (every other program left out)
+  attach?: ProbeOutcome; // attached alone, when it loaded
+}
+/** Loads each program of the skeleton alone, then attaches it; never throws for kernel refusals. */
+export function probePrograms(): ProgramProbe[];
 export class SocketTracer {
   constructor(options: SocketTracerOptions); // open skeleton, configure, load, attach; throws BpfError (op 'open'|'load'|'attach'|'netns_filter'); on failure everything done so far is undone
   readonly batchLookup: boolean;          // whether BPF_MAP_LOOKUP_BATCH works on weft_socks (probe it at construction: an empty map returns ENOENT, which means supported; EINVAL/ENOTSUPP means not)

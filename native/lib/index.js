@@ -36,6 +36,7 @@ export const layout = deepFreeze(binding.layout);
 export const constants = deepFreeze(binding.constants);
 
 const TRAFFIC_PATHS = new Set(['counters', 'tracepoint', 'fentry', 'kprobe']);
+const SOCKET_WALKS = new Set(['map_elem', 'task']);
 const U32_MAX = 0xffffffff;
 
 function isU32(value) {
@@ -46,9 +47,12 @@ function validateTracerOptions(options) {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('SocketTracer: options must be an object');
   }
-  const { trafficPath, maxSockets, ringBufferBytes, netnsInodes } = options;
+  const { trafficPath, socketWalk = 'map_elem', maxSockets, ringBufferBytes, netnsInodes } = options;
   if (!TRAFFIC_PATHS.has(trafficPath)) {
     throw new TypeError(`SocketTracer: trafficPath must be one of ${[...TRAFFIC_PATHS].join(', ')}`);
+  }
+  if (!SOCKET_WALKS.has(socketWalk)) {
+    throw new TypeError(`SocketTracer: socketWalk must be one of ${[...SOCKET_WALKS].join(', ')}`);
   }
   if (!isU32(maxSockets) || maxSockets < 1) {
     throw new RangeError('SocketTracer: maxSockets must be an integer in 1..2^32-1');
@@ -70,11 +74,17 @@ function validateTracerOptions(options) {
       throw new RangeError(`SocketTracer: at most ${constants.maxNetnsFilter} netnsInodes`);
     }
   }
+  const { refusePrograms = [] } = options;
+  if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
+    throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
+  }
   return {
     trafficPath,
+    socketWalk,
     maxSockets,
     ringBufferBytes,
     netnsInodes: netnsInodes === null ? null : [...new Set(netnsInodes)],
+    refusePrograms,
   };
 }
 
@@ -82,14 +92,24 @@ function validateCallback(callback) {
   if (typeof callback !== 'function') throw new TypeError('onEvents: callback must be a function');
 }
 
-/** Loads (never attaches) an fentry program on `functionName`; never throws for kernel refusals. */
-export function probeFentry(functionName) {
-  if (typeof functionName !== 'string' || functionName.length === 0) {
-    throw new TypeError('probeFentry: functionName must be a non-empty string');
-  }
-  const result = binding.probeFentry(functionName);
-  if (result.ok) return { ok: true };
-  return { ok: false, code: errnoName(result.errno), message: result.message };
+/**
+ * Loads each BPF program of Weft alone, then attaches it, and returns what the
+ * kernel answered for each: [{ name, section, load, attach? }], where load and
+ * attach are { ok: true } or { ok: false, code, errno, message, log }. Never
+ * throws for a kernel refusal.
+ */
+export function probePrograms() {
+  return binding.probePrograms().map((result) => ({
+    name: result.name,
+    section: result.section,
+    load: outcome(result.load),
+    ...(result.attach ? { attach: outcome(result.attach) } : {}),
+  }));
+}
+
+function outcome(raw) {
+  if (raw.ok) return { ok: true };
+  return { ok: false, code: errnoName(raw.errno), errno: raw.errno, message: raw.message, log: raw.log };
 }
 
 export class SocketTracer {

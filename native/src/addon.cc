@@ -1,4 +1,4 @@
-// Module entry: setup() (receives the JS error class), probeFentry(), and
+// Module entry: setup() (receives the JS error class) and
 // the error/log plumbing declared in common.h.
 #include "common.h"
 
@@ -89,62 +89,15 @@ Napi::Value Setup(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Object ProbeResult(Napi::Env env, int err, const std::string& message) {
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("ok", Napi::Boolean::New(env, err == 0));
-  if (err != 0) {
-    result.Set("errno", Napi::Number::New(env, err < 0 ? -err : err));
-    result.Set("message", Napi::String::New(env, message));
-  }
-  return result;
-}
-
-// probeFentry(name) -> { ok: true } | { ok: false, errno, message }
-// Loads (never attaches) `r0 = 0; exit` as an fentry program on `name`: the
-// kernel checks the attach target and trampoline support at load time.
-Napi::Value ProbeFentry(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsString()) {
-    Napi::TypeError::New(env, "probeFentry(functionName) expects a string").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  std::string name = info[0].As<Napi::String>().Utf8Value();
-  LibbpfLog log;  // keep libbpf quiet: the result carries the reason
-
-  struct btf* vmlinux = btf__load_vmlinux_btf();
-  int err = libbpf_get_error(vmlinux);
-  if (err != 0) return ProbeResult(env, err, "loading the vmlinux BTF failed: " + ErrnoMessage(-err));
-  int btf_id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_FUNC);
-  btf__free(vmlinux);
-  if (btf_id < 0) return ProbeResult(env, btf_id, "no BTF function named " + name);
-
-  struct bpf_insn insns[2];
-  memset(insns, 0, sizeof(insns));
-  insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;  // r0 = 0
-  insns[0].dst_reg = BPF_REG_0;
-  insns[1].code = BPF_JMP | BPF_EXIT;
-
-  struct bpf_prog_load_opts opts;
-  memset(&opts, 0, sizeof(opts));
-  opts.sz = sizeof(opts);
-  opts.expected_attach_type = BPF_TRACE_FENTRY;
-  opts.attach_btf_id = btf_id;
-  int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "weft_probe", "GPL", insns, 2, &opts);
-  if (fd < 0)  // libbpf 1.x returns -errno
-    return ProbeResult(env, -fd, "loading an fentry program on " + name + " failed: " + ErrnoMessage(-fd));
-  close(fd);
-  return ProbeResult(env, 0, "");
-}
-
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   LibbpfLog::Install();
   env.SetInstanceData(new AddonData());
   exports.Set("setup", Napi::Function::New(env, Setup, "setup"));
-  exports.Set("probeFentry", Napi::Function::New(env, ProbeFentry, "probeFentry"));
   InitLayout(env, exports);
   InitSocketTracer(env, exports);
+  InitProgramProbe(env, exports);
   InitConntrack(env, exports);
   return exports;
 }

@@ -47,6 +47,7 @@ class LibbpfLog {
 Napi::Object InitSocketTracer(Napi::Env env, Napi::Object exports);
 Napi::Object InitConntrack(Napi::Env env, Napi::Object exports);
 Napi::Object InitLayout(Napi::Env env, Napi::Object exports);
+Napi::Object InitProgramProbe(Napi::Env env, Napi::Object exports);
 
 }  // namespace weft_native
 

@@ -55,12 +55,14 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   bool Configure(Napi::Env env, Napi::Object options);
+  int RefusePrograms(Napi::Env env, Napi::Value names);
   bool EnsureOpen(Napi::Env env);
   void Release();  // native teardown only: safe from finalizers and cleanup hooks
   bool ReadBatched(Napi::Env env, size_t* count);
   bool ReadIterated(Napi::Env env, size_t* count);
   bool AttachIterators(Napi::Env env, LibbpfLog& log);
-  Napi::Value RunIterator(Napi::Env env, struct bpf_link* link, const char* what);
+  bool RunIterator(Napi::Env env, struct bpf_link* link, const char* what, std::string* output);
+  Napi::Value CountReported(Napi::Env env, struct bpf_link* link, const char* what);
   void Reserve(size_t entries);
 
   static void CleanupHook(void* arg);
@@ -75,6 +77,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   bool batch_ = false;
   TrafficPath traffic_ = TrafficPath::kTracepoint;
   // Counters path only: the iterators user space runs (see bpf/socket_counters.bpf.c).
+  struct bpf_program* refresh_prog_ = nullptr;  // the socket map walk chosen (socketWalk)
   struct bpf_link* refresh_link_ = nullptr;
   struct bpf_link* owners_link_ = nullptr;
   struct bpf_link* adopt_link_ = nullptr;
@@ -102,7 +105,7 @@ Napi::Function SocketTracer::Define(Napi::Env env) {
                      });
 }
 
-// new SocketTracer({ trafficPath, maxSockets, ringBufferBytes, netnsInodes })
+// new SocketTracer({ trafficPath, socketWalk, maxSockets, ringBufferBytes, netnsInodes, refusePrograms })
 SocketTracer::SocketTracer(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<SocketTracer>(info), env_(info.Env()) {
   Napi::Env env = info.Env();
@@ -160,13 +163,24 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
     }
   }
   // The counters path runs iterators instead, attached by hand (a map
-  // element iterator needs its map) once the object is loaded.
-  struct bpf_program* iterators[] = {skel_->progs.weft_refresh_sockets, skel_->progs.weft_find_owners,
-                                     skel_->progs.weft_adopt_sockets};
+  // element iterator needs its map) once the object is loaded; of the two
+  // socket map walks, the one asked for.
+  std::string walk = options.Get("socketWalk").ToString().Utf8Value();
+  if (walk != "map_elem" && walk != "task") {
+    Napi::TypeError::New(env, "unknown socketWalk " + walk).ThrowAsJavaScriptException();
+    return false;
+  }
+  bool counters = traffic == TrafficPath::kCounters;
+  refresh_prog_ = walk == "map_elem" ? skel_->progs.weft_refresh_map_elem : skel_->progs.weft_refresh_task_walk;
+  struct bpf_program* iterators[] = {skel_->progs.weft_refresh_map_elem, skel_->progs.weft_refresh_task_walk,
+                                     skel_->progs.weft_find_owners, skel_->progs.weft_adopt_sockets};
   for (struct bpf_program* prog : iterators) {
-    if (err == 0) err = bpf_program__set_autoload(prog, traffic == TrafficPath::kCounters);
+    bool refresh = prog == skel_->progs.weft_refresh_map_elem || prog == skel_->progs.weft_refresh_task_walk;
+    if (err == 0) err = bpf_program__set_autoload(prog, counters && (!refresh || prog == refresh_prog_));
     if (err == 0) bpf_program__set_autoattach(prog, false);
   }
+  if (err == 0) err = RefusePrograms(env, options.Get("refusePrograms"));
+  if (env.IsExceptionPending()) return false;
   traffic_ = traffic;
   skel_->rodata->count_from_seq = traffic == TrafficPath::kCounters ? 1 : 0;
   // Only the kretprobe needs the per-thread argument map: do not allocate it otherwise.
@@ -238,6 +252,26 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   // Process exit (or worker termination) detaches even without close().
   if (napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok) hook_ = true;
   return true;
+}
+
+// Test-only (lib/index.js documents it): the named programs are handed to the
+// kernel as socket filters, a type their attach target and helpers do not
+// fit, so the verifier refuses them at load as a kernel without the feature
+// would. Lets a test make one traffic path fail on a kernel where it works.
+int SocketTracer::RefusePrograms(Napi::Env env, Napi::Value names) {
+  if (names.IsUndefined() || names.IsNull()) return 0;
+  Napi::Array list = names.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    std::string name = list.Get(i).ToString().Utf8Value();
+    struct bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+    if (prog == nullptr) {
+      Napi::TypeError::New(env, "refusePrograms: no BPF program named " + name).ThrowAsJavaScriptException();
+      return -EINVAL;
+    }
+    int err = bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+    if (err != 0) return err;
+  }
+  return 0;
 }
 
 SocketTracer::~SocketTracer() { Release(); }
@@ -462,45 +496,53 @@ bool SocketTracer::AttachIterators(Napi::Env env, LibbpfLog& log) {
   // bpf_iter_attach_opts through its C++ spelling (LIBBPF_OPTS is C only).
   union bpf_iter_link_info link_info;
   memset(&link_info, 0, sizeof(link_info));
-  link_info.map.map_fd = bpf_map__fd(skel_->maps.weft_socks);
   struct bpf_iter_attach_opts opts;
   memset(&opts, 0, sizeof(opts));
   opts.sz = sizeof(opts);
   opts.link_info = &link_info;
   opts.link_info_len = sizeof(link_info);
-  refresh_link_ = bpf_program__attach_iter(skel_->progs.weft_refresh_sockets, &opts);
+  if (refresh_prog_ == skel_->progs.weft_refresh_map_elem) {
+    link_info.map.map_fd = bpf_map__fd(skel_->maps.weft_socks);
+    refresh_link_ = bpf_program__attach_iter(refresh_prog_, &opts);
+  } else {
+    // Restricted to this thread where the kernel can (6.1+), so one read
+    // visits one task instead of all of them.
+    link_info.task.tid = static_cast<__u32>(gettid());
+    refresh_link_ = bpf_program__attach_iter(refresh_prog_, &opts);
+    if (refresh_link_ == nullptr) refresh_link_ = bpf_program__attach_iter(refresh_prog_, nullptr);
+  }
   if (refresh_link_ == nullptr) {
-    ThrowBpfError(env, "attach", errno, "attaching the socket map iterator failed", log.text());
+    ThrowBpfError(env, "attach", errno,
+                  std::string("attaching the socket map walk (") + bpf_program__name(refresh_prog_) + ") failed",
+                  log.text());
     return false;
   }
   owners_link_ = bpf_program__attach_iter(skel_->progs.weft_find_owners, nullptr);
   if (owners_link_ == nullptr) {
-    ThrowBpfError(env, "attach", errno, "attaching the owner scan iterator failed", log.text());
+    ThrowBpfError(env, "attach", errno, "attaching the owner scan iterator (weft_find_owners) failed", log.text());
     return false;
   }
   adopt_link_ = bpf_program__attach_iter(skel_->progs.weft_adopt_sockets, nullptr);
   if (adopt_link_ == nullptr) {
-    ThrowBpfError(env, "attach", errno, "attaching the adoption iterator failed", log.text());
+    ThrowBpfError(env, "attach", errno, "attaching the adoption iterator (weft_adopt_sockets) failed", log.text());
     return false;
   }
   return true;
 }
 
-// Runs one pass of an iterator; its programs write one byte per socket they
-// report, so the byte count is the answer.
-Napi::Value SocketTracer::RunIterator(Napi::Env env, struct bpf_link* link, const char* what) {
-  if (link == nullptr) return Napi::Number::New(env, 0);  // not the counters path: nothing to do
+// Runs one pass of an iterator into *output. False with a pending exception
+// when it could not.
+bool SocketTracer::RunIterator(Napi::Env env, struct bpf_link* link, const char* what, std::string* output) {
   int fd = bpf_iter_create(bpf_link__fd(link));
   if (fd < 0) {
     ThrowBpfError(env, "read", fd, std::string("starting the ") + what + " iterator failed");
-    return env.Undefined();
+    return false;
   }
   char buffer[4096];
-  double total = 0;
   for (;;) {
     ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n > 0) {
-      total += static_cast<double>(n);
+      output->append(buffer, static_cast<size_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -508,30 +550,49 @@ Napi::Value SocketTracer::RunIterator(Napi::Env env, struct bpf_link* link, cons
       int err = errno;
       close(fd);
       ThrowBpfError(env, "read", err, std::string("reading the ") + what + " iterator failed");
-      return env.Undefined();
+      return false;
     }
     break;
   }
   close(fd);
-  return Napi::Number::New(env, total);
+  return true;
 }
 
+// The owner scan and the adoption write one byte per socket they report.
+Napi::Value SocketTracer::CountReported(Napi::Env env, struct bpf_link* link, const char* what) {
+  if (link == nullptr) return Napi::Number::New(env, 0);  // not the counters path: nothing to do
+  std::string output;
+  if (!RunIterator(env, link, what, &output)) return env.Undefined();
+  return Napi::Number::New(env, static_cast<double>(output.size()));
+}
+
+// The refresh writes one __u32: how many sockets want an owner scan.
 Napi::Value SocketTracer::RefreshSockets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  return RunIterator(env, refresh_link_, "socket map");
+  if (refresh_link_ == nullptr) return Napi::Number::New(env, 0);
+  std::string output;
+  if (!RunIterator(env, refresh_link_, "socket map walk", &output)) return env.Undefined();
+  __u32 unclaimed = 0;
+  if (output.size() != sizeof(unclaimed)) {
+    ThrowBpfError(env, "read", EPROTO,
+                  "the socket map walk wrote " + std::to_string(output.size()) + " bytes instead of one count");
+    return env.Undefined();
+  }
+  memcpy(&unclaimed, output.data(), sizeof(unclaimed));
+  return Napi::Number::New(env, unclaimed);
 }
 
 Napi::Value SocketTracer::FindOwners(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  return RunIterator(env, owners_link_, "owner scan");
+  return CountReported(env, owners_link_, "owner scan");
 }
 
 Napi::Value SocketTracer::AdoptSockets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  return RunIterator(env, adopt_link_, "adoption");
+  return CountReported(env, adopt_link_, "adoption");
 }
 
 Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {

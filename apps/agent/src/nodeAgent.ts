@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { BpfError, ConntrackWatcher, SocketTracer, layout } from '@weft/native';
+import { existsSync } from 'node:fs';
+import { ConntrackWatcher, SocketTracer, layout } from '@weft/native';
 import type { AgentConfig } from './config/agentConfig.js';
 import { ConfigError } from './config/configError.js';
 import type { ConnectionDelta } from './connections/connectionDelta.js';
@@ -12,8 +13,7 @@ import { startMetricsServer } from './metrics/metricsServer.js';
 import { ConntrackTable } from './nat/conntrackTable.js';
 import { resolveNetns } from './netns/netnsResolver.js';
 import { assertCapabilities } from './privileges/capabilities.js';
-import { measureKernelFeatures } from './probes/kernelFeatures.js';
-import { selectTrafficPath, type PathChoice } from './probes/probePathSelector.js';
+import { loadTracer, type PathChoice } from './probes/tracerLoader.js';
 import { ProcessDirectory } from './process/processDirectory.js';
 import { RoleInference } from './roles/roleInference.js';
 import type { ListenerRow, RowSink } from './sinks/rowSink.js';
@@ -23,6 +23,7 @@ export interface AgentLog {
   warn(message: string): void;
 }
 
+const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 // Events waiting for the next interval; beyond this they are dropped and counted.
 const MAX_PENDING_EVENTS = 1_000_000;
 const MAX_LISTENERS = 4096;
@@ -65,22 +66,22 @@ export class NodeAgent {
     assertCapabilities();
     const netns = config.netns.map((given) => resolveNetns(given));
     const conntrackNetns = config.conntrackNetns.map((given) => resolveNetns(given, undefined, '--conntrack-netns'));
-    const path = selectTrafficPath(measureKernelFeatures(), config.trafficPath);
-
-    let tracer: SocketTracer;
-    try {
-      tracer = new SocketTracer({
-        trafficPath: path.path,
+    if (!existsSync(VMLINUX_BTF)) {
+      throw new ConfigError(
+        `this kernel has no BTF (${VMLINUX_BTF} is missing): Weft needs a kernel built with CONFIG_DEBUG_INFO_BTF=y`,
+      );
+    }
+    const { tracer, choice: path } = loadTracer(
+      config.trafficPath,
+      {
         maxSockets: config.maxSockets,
         ringBufferBytes: config.ringBufferBytes,
         netnsInodes: netns.length > 0 ? netns.map((n) => n.inode) : null,
-      });
-    } catch (err) {
-      if (err instanceof BpfError) {
-        throw new ConfigError(`could not ${err.op} the BPF programs (${err.code}): ${err.message}`);
-      }
-      throw err;
-    }
+        refusePrograms: config.refusePrograms,
+      },
+      (options) => new SocketTracer(options),
+      (message) => log.warn(message),
+    );
 
     const conntrack: ConntrackWatcher[] = [];
     for (const ns of conntrackNetns.length > 0 ? conntrackNetns : [null]) {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { buildAgentConfig, parseListenAddress } from './agentConfig.js';
+import { buildAgentConfig } from './agentConfig.js';
 import { ConfigError } from './configError.js';
 
 const settingOf = (fn: () => unknown): string | undefined => {
@@ -43,11 +43,5 @@ describe('buildAgentConfig', () => {
     assert.equal(settingOf(() => buildAgentConfig({ ringBufferBytes: '5000' }, {})), '--ring-buffer-bytes');
     assert.equal(settingOf(() => buildAgentConfig({ trafficPath: 'xdp' }, {})), '--traffic-path');
     assert.equal(settingOf(() => buildAgentConfig({ interval: '0.01' }, {})), '--interval');
-  });
-
-  it('parses listen addresses', () => {
-    assert.deepEqual(parseListenAddress(':9464', 'x'), { host: '0.0.0.0', port: 9464 });
-    assert.deepEqual(parseListenAddress('[::1]:80', 'x'), { host: '::1', port: 80 });
-    assert.throws(() => parseListenAddress('127.0.0.1:70000', 'x'), ConfigError);
   });
 });

@@ -1,5 +1,5 @@
-import { ConfigError } from './configError.js';
-import type { TrafficPathRequest } from '../probes/probePathSelector.js';
+import { ConfigError, parseListenAddress } from '@weft/runtime';
+import { TRAFFIC_PATH_REQUESTS, type TrafficPathRequest } from '../probes/trafficPaths.js';
 
 export type SinkKind = 'terminal' | 'json' | 'none';
 
@@ -23,6 +23,12 @@ export interface AgentConfig {
   trafficPath: TrafficPathRequest;
   /** Rows waiting for a slow stdout before new ones are dropped (and counted). */
   maxPendingRows: number;
+  /**
+   * Test-only (WEFT_TEST_REFUSE_PROGRAMS, comma-separated program names): the
+   * kernel is made to refuse these programs, so tests can make a traffic path
+   * fail on a kernel where it works and watch the agent fall back.
+   */
+  refusePrograms: string[];
 }
 
 /** Raw values as they come from flags or WEFT_* variables (strings or parsed by the CLI). */
@@ -39,8 +45,6 @@ export interface AgentConfigInput {
   trafficPath?: string;
 }
 
-const TRAFFIC_PATHS = ['auto', 'counters', 'tracepoint', 'fentry', 'kprobe'] as const;
-
 function positiveNumber(raw: string, setting: string, { integer }: { integer: boolean }): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
@@ -50,16 +54,6 @@ function positiveNumber(raw: string, setting: string, { integer }: { integer: bo
     );
   }
   return value;
-}
-
-export function parseListenAddress(raw: string, setting: string): { host: string; port: number } {
-  // host:port, [v6]:port or :port (all interfaces).
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(raw.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port < 1 || port > 65535) {
-    throw new ConfigError(`${setting} must look like HOST:PORT (e.g. 127.0.0.1:9464), got "${raw}"`, setting);
-  }
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
 /** Turns raw flag/env values into an AgentConfig, or throws ConfigError naming the bad setting. */
@@ -89,8 +83,8 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     );
   }
   const pathRaw = pick(input.trafficPath, 'WEFT_AGENT_TRAFFIC_PATH') ?? 'auto';
-  if (!(TRAFFIC_PATHS as readonly string[]).includes(pathRaw)) {
-    throw new ConfigError(`--traffic-path must be one of ${TRAFFIC_PATHS.join(', ')}, got "${pathRaw}"`, '--traffic-path');
+  if (!(TRAFFIC_PATH_REQUESTS as readonly string[]).includes(pathRaw)) {
+    throw new ConfigError(`--traffic-path must be one of ${TRAFFIC_PATH_REQUESTS.join(', ')}, got "${pathRaw}"`, '--traffic-path');
   }
   const envNetns = env.WEFT_AGENT_NETNS?.split(',').filter(Boolean);
   const netns = input.netns && input.netns.length > 0 ? input.netns : envNetns ?? [];
@@ -109,5 +103,6 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     ringBufferBytes,
     trafficPath: pathRaw as TrafficPathRequest,
     maxPendingRows: 200_000,
+    refusePrograms: env.WEFT_TEST_REFUSE_PROGRAMS?.split(',').filter(Boolean) ?? [],
   };
 }

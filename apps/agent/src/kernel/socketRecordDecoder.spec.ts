@@ -26,11 +26,11 @@ describe('SocketRecordDecoder', () => {
       b.writeUInt32LE(4242, o.tgid);
       b.writeUInt32LE(4243, o.pid);
       b.writeUInt32LE(4026531840, o.netns);
-      b.writeUInt16LE(AF_INET, o.family);
+      b.writeUInt8(AF_INET, o.family);
       b.writeUInt16LE(40000, o.sport);
       b.writeUInt16LE(443, o.dport);
       b.writeUInt8(layout.roles.client, o.role);
-      b.writeUInt8(layout.flags.established | layout.flags.seenOpen, o.flags);
+      b.writeUInt32LE(layout.flags.established | layout.flags.seenOpen, o.flags);
       Buffer.from([198, 18, 0, 1]).copy(b, o.saddr);
       Buffer.from([198, 18, 0, 2]).copy(b, o.daddr);
       b.write('curl', o.comm, 'latin1');
@@ -48,13 +48,13 @@ describe('SocketRecordDecoder', () => {
 
   it('shows v4-mapped IPv6 as IPv4 and compresses IPv6', () => {
     const mapped = record((b, o) => {
-      b.writeUInt16LE(AF_INET6, o.family);
+      b.writeUInt8(AF_INET6, o.family);
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1]).copy(b, o.saddr);
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 2]).copy(b, o.daddr);
       b.write('a-fifteen-chars', o.comm, 'latin1');
     });
     const v6 = record((b, o) => {
-      b.writeUInt16LE(AF_INET6, o.family);
+      b.writeUInt8(AF_INET6, o.family);
       Buffer.from('fd00019800180000000000000000000a', 'hex').copy(b, o.saddr);
       Buffer.from('00000000000000000000000000000001', 'hex').copy(b, o.daddr);
     });
@@ -67,7 +67,7 @@ describe('SocketRecordDecoder', () => {
     const event = Buffer.alloc(layout.eventSize);
     event.writeUInt32LE(layout.eventTypes.close, layout.eventTypeOffset);
     event.writeBigUInt64LE(99n, layout.eventTsOffset);
-    event.writeUInt16LE(AF_INET, layout.eventSocketOffset + layout.socket.family);
+    event.writeUInt8(AF_INET, layout.eventSocketOffset + layout.socket.family);
     const [e] = decoder.decodeEvents(event);
     assert.deepEqual([e?.type, e?.tsNs], ['close', 99n]);
     assert.throws(() => decoder.decodeSockets(Buffer.alloc(layout.socketSize + 1)), /not a multiple/);

@@ -56,8 +56,8 @@ export class SocketRecordDecoder {
 
   decodeSocket(buf: Buffer, base: number): SocketRecord {
     const o = this.layout.socket;
-    const flags = buf.readUInt8(base + o.flags);
-    const familyRaw = buf.readUInt16LE(base + o.family);
+    const flags = buf.readUInt32LE(base + o.flags);
+    const familyRaw = buf.readUInt8(base + o.family);
     const local = this.address(buf, base + o.saddr, familyRaw);
     const remote = this.address(buf, base + o.daddr, familyRaw);
     const comm = buf.subarray(base + o.comm, base + o.comm + 16);

@@ -1,0 +1,72 @@
+import { BpfError, type SocketTracer, type SocketTracerOptions } from '@weft/native';
+import { ConfigError } from '../config/configError.js';
+import { attemptsFor, type PathAttempt, type TrafficPath, type TrafficPathRequest } from './trafficPaths.js';
+
+/** Why one attempt did not work: the step, the program the kernel refused and its errno. */
+export interface PathFailure {
+  attempt: PathAttempt;
+  op: string;
+  program: string | null;
+  code: string;
+  message: string;
+}
+
+export interface PathChoice {
+  path: TrafficPath;
+  label: string;
+  reason: string;
+}
+
+export type TracerOptions = Omit<SocketTracerOptions, 'trafficPath' | 'socketWalk'>;
+export type OpenTracer = (options: SocketTracerOptions) => SocketTracer;
+
+/** "kprobe: attach of weft_kprobe_tcp_sendmsg failed (ENOENT)". */
+export function describeFailure(failure: PathFailure): string {
+  const what = failure.program ? `${failure.op} of ${failure.program}` : failure.op;
+  return `${failure.attempt.label}: ${what} failed (${failure.code})`;
+}
+
+function failureOf(attempt: PathAttempt, err: unknown): PathFailure {
+  // Only the kernel's (or libbpf's) refusals mean "try the next path"; any
+  // other error is a bug and must stop the agent with its stack.
+  if (!(err instanceof BpfError) || (err.op !== 'load' && err.op !== 'attach')) throw err;
+  return { attempt, op: err.op, program: err.program ?? null, code: err.code, message: err.message };
+}
+
+/**
+ * Loads and attaches the agent's programs by trying each allowed path in
+ * order; the first that the kernel accepts wins. What a kernel allows is
+ * learnt only this way, never from its version or its BTF: kernels that list
+ * a program type still refuse it (lockdown, LSM policy, distribution
+ * configs). Each skipped path is logged with its errno and the program that
+ * failed; when none works, one ConfigError lists them all.
+ */
+export function loadTracer(
+  request: TrafficPathRequest,
+  options: TracerOptions,
+  open: OpenTracer,
+  warn: (message: string) => void,
+): { tracer: SocketTracer; choice: PathChoice; failures: PathFailure[] } {
+  const failures: PathFailure[] = [];
+  for (const attempt of attemptsFor(request)) {
+    let tracer: SocketTracer;
+    try {
+      tracer = open({ ...options, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+    } catch (err) {
+      const failure = failureOf(attempt, err);
+      failures.push(failure);
+      warn(`traffic path ${describeFailure(failure)}: ${failure.message}; trying the next one`);
+      continue;
+    }
+    const how = request === 'auto' ? 'the first that loads' : `requested with --traffic-path ${request}`;
+    const skipped = failures.length > 0 ? ` (skipped: ${failures.map(describeFailure).join('; ')})` : '';
+    return { tracer, choice: { path: attempt.path, label: attempt.label, reason: `${attempt.label}, ${how}${skipped}` }, failures };
+  }
+  const tried = failures.map(describeFailure).join('; ');
+  throw new ConfigError(
+    request === 'auto'
+      ? `no traffic path works on this kernel: ${tried} (weft doctor shows what this kernel allows)`
+      : `--traffic-path ${request} cannot be used here: ${tried}`,
+    request === 'auto' ? undefined : '--traffic-path',
+  );
+}
