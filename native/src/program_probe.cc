@@ -33,7 +33,7 @@ std::string Reason(const std::string& log) {
     if (end == std::string::npos) end = log.size();
     std::string line = log.substr(start, end - start);
     if (program.empty() && line.find("prog '") != std::string::npos) program = line;
-    if (line.rfind("processed ", 0) == 0) verifier = line;
+    if (line.rfind("processed ", 0) == 0) verifier = line.substr(0, line.find(" (limit"));
     start = end + 1;
   }
   if (program.rfind("libbpf: ", 0) == 0) program.erase(0, 8);

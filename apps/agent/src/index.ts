@@ -11,3 +11,6 @@ export { GrpcSender } from './transport/grpcSender.js';
 // The shared pieces live in @weft/runtime (the CLI's ingest and api commands use them
 // without loading the agent and its BPF addon); re-exported for the agent's users.
 export { ConfigError, parseListenAddress, startMetricsServer } from '@weft/runtime';
+export { probeKernel } from './doctor/kernelProbe.js';
+export { doctorReport, type DoctorReport } from './doctor/doctorReport.js';
+export type { DoctorFindings } from './doctor/doctorFindings.js';

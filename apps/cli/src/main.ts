@@ -3,13 +3,14 @@ import { agentCommand } from './commands/agentCommand.js';
 import { upCommand } from './commands/upCommand.js';
 import { ingestCommand } from './commands/ingestCommand.js';
 import { apiCommand } from './commands/apiCommand.js';
+import { doctorCommand } from './commands/doctorCommand.js';
 
 const program = new Command('weft')
   .description('Weft: a live service-dependency map built from the kernel up')
   .configureOutput({ outputError: (text, write) => write(`weft: ${text.replace(/^error: /, '')}`) });
 
 // Subcommands made with `new Command` copy the parent's settings only when asked.
-for (const command of [upCommand(), agentCommand(), ingestCommand(), apiCommand()]) {
+for (const command of [upCommand(), agentCommand(), ingestCommand(), apiCommand(), doctorCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 

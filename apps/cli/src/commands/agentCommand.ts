@@ -27,7 +27,7 @@ export function agentCommand(): Command {
     .option('--max-sockets <n>', 'bound of the kernel socket map (a full map is counted, never fatal)')
     .option('--ring-buffer-bytes <n>', 'size of the kernel event ring buffer (power of two)')
     .addOption(
-      new Option('--traffic-path <path>', 'how bytes are counted; auto picks the best the kernel offers').choices([
+      new Option('--traffic-path <path>', 'how bytes are counted; auto takes the first that this kernel loads (weft doctor lists them)').choices([
         'auto',
         'counters',
         'tracepoint',
