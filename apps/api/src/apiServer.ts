@@ -2,19 +2,21 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { HealthController, METRICS_REGISTRY } from './health/healthController.js';
+import type { HealthCheck } from './health/healthCheck.js';
+import { HEALTH_CHECKS, HealthController, METRICS_REGISTRY } from './health/healthController.js';
 import { MapController } from './map/mapController.js';
 import { SERVICE_MAP_READER, type ServiceMapReader } from './map/serviceMapReader.js';
 
 @Module({})
 class ApiModule {
-  static with(reader: ServiceMapReader, registry: Registry): DynamicModule {
+  static with(reader: ServiceMapReader, registry: Registry, health: HealthCheck[]): DynamicModule {
     return {
       module: ApiModule,
       controllers: [MapController, HealthController],
       providers: [
         { provide: SERVICE_MAP_READER, useValue: reader },
         { provide: METRICS_REGISTRY, useValue: registry },
+        { provide: HEALTH_CHECKS, useValue: health },
       ],
     };
   }
@@ -34,6 +36,11 @@ export interface ApiServerOptions {
   port: number;
   /** Extra registry whose metrics /metrics also serves (e.g. the embedded ingest's). */
   extraRegistries?: Registry[];
+  /**
+   * What /healthz checks (e.g. storeHealthCheck(store), and the ingest's
+   * checks when it runs in this process). None: /healthz answers 200 {status: 'ok'}.
+   */
+  health?: HealthCheck[];
 }
 
 /** Starts the REST API over a store. */
@@ -43,7 +50,7 @@ export async function startApiServer(reader: ServiceMapReader, options: ApiServe
   const requests = new Counter({ name: 'weft_api_requests_total', help: 'API requests by route and status', labelNames: ['route', 'status'] as const, registers: [own] });
   const latency = new Histogram({ name: 'weft_api_request_seconds', help: 'API request latency by route', labelNames: ['route'] as const, registers: [own], buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 1, 3] });
   const registry = Registry.merge([own, ...(options.extraRegistries ?? [])]);
-  const app = await NestFactory.create(ApiModule.with(reader, registry), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create(ApiModule.with(reader, registry, options.health ?? []), { logger: ['error', 'warn'] });
   app.use((req: { path: string }, res: { statusCode: number; on(e: string, f: () => void): void }, next: () => void) => {
     const stop = latency.startTimer({ route: req.path });
     res.on('finish', () => {

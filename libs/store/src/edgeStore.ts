@@ -240,6 +240,12 @@ ORDER BY service`,
     return { rows: Number(row?.rows ?? 0), ...countersOf(row ?? {}) };
   }
 
+  /** A cheap round trip to the engine (for health checks): resolves when it answers, throws why not. */
+  async ping(): Promise<void> {
+    const [row] = await this.executor.queryJsonRows<{ ok: number | string }>('SELECT 1 AS ok');
+    if (Number(row?.ok) !== 1) throw new Error(`the store answered ${JSON.stringify(row)} to SELECT 1`);
+  }
+
   close(): Promise<void> {
     return this.executor.close();
   }
