@@ -15,7 +15,9 @@ type PushStream = grpc.ClientDuplexStream<{ batch: Buffer }, PushAck>;
 
 /** The TelemetryIngest service client, loaded from proto/ at run time. */
 export function telemetryIngestClient(address: string): grpc.Client & { Push(): PushStream } {
-  const definition = protoLoader.loadSync(PROTO, { longs: String, defaults: true });
+  // keepCase: the fields are written and read by their proto names (rejected_reason); without it
+  // the loader expects camelCase and a snake_case field is silently left out of the message.
+  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Push(): PushStream } } } };
   };
@@ -24,14 +26,29 @@ export function telemetryIngestClient(address: string): grpc.Client & { Push(): 
 
 /**
  * Agent batches over gRPC straight to an ingest (no Kafka): one long-lived
- * Push stream, each batch acknowledged in order. A broken stream fails the
- * batches in flight (the queue sends them again) and is opened anew.
+ * Push stream, each batch acknowledged in order once the ingest has stored
+ * its rows. A batch the ingest refuses as malformed (an ack with a reason,
+ * or the stream ended with INVALID_ARGUMENT at it) is counted in `rejected`
+ * and not sent again: it would be refused again. Any other failure (the
+ * stream ended with UNAVAILABLE or any other status, or broke) fails the
+ * batches in flight; the queue keeps them and sends them again, and the
+ * stream is opened anew.
  */
 export class GrpcSender implements BatchSender {
+  /**
+   * The ingest acknowledges a batch only once the rows it contributed are
+   * stored, which takes the matching window and, while a node is silent, up
+   * to the ingest's node silence (60 s of event time, which only this and the
+   * other agents' later batches move on): the agent must run that far ahead
+   * of its acknowledgements, with room to spare.
+   */
+  readonly maxInFlight = 300;
   private readonly client: ReturnType<typeof telemetryIngestClient>;
   private stream: PushStream | null = null;
   private readonly waiting: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   rejected = 0;
+  /** Why the last refused batch was refused. */
+  lastRejectedReason = '';
 
   constructor(address: string) {
     this.client = telemetryIngestClient(address);
@@ -52,9 +69,18 @@ export class GrpcSender implements BatchSender {
   }
 
   async close(): Promise<void> {
-    this.stream?.end();
+    const stream = this.stream;
     this.stream = null;
+    stream?.end();
+    // Batches still waiting for their acknowledgement stay unconfirmed: cut the call, do not wait for it.
+    stream?.cancel();
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('closed before the ingest acknowledged the batch'));
     this.client.close();
+  }
+
+  private refused(reason: string): void {
+    this.rejected += 1;
+    this.lastRejectedReason = reason;
   }
 
   private open(): PushStream {
@@ -62,11 +88,18 @@ export class GrpcSender implements BatchSender {
     const stream = this.client.Push();
     stream.on('data', (ack: PushAck) => {
       // A rejected batch is not retried: it would be rejected again.
-      if (ack.rejected_reason) this.rejected += 1;
+      if (ack.rejected_reason) this.refused(ack.rejected_reason);
       this.waiting.shift()?.resolve();
     });
     const fail = (err: Error): void => {
-      if (this.stream === stream) this.stream = null;
+      if (this.stream !== stream) return;
+      this.stream = null;
+      // Refused by status: the ingest stops at the batch it refuses, so that
+      // is the oldest one not acknowledged.
+      if ((err as Partial<grpc.ServiceError>).code === grpc.status.INVALID_ARGUMENT) {
+        this.refused((err as grpc.ServiceError).details || 'invalid_argument');
+        this.waiting.shift()?.resolve();
+      }
       for (const waiter of this.waiting.splice(0)) waiter.reject(err);
     };
     stream.on('error', fail);

@@ -9,6 +9,12 @@ export interface BatchSender {
   connect(): Promise<void>;
   send(value: Uint8Array, second: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Batches that may be sent before the oldest of them is acknowledged
+   * (default 1). More than one only for a sender whose acknowledgements come
+   * in the order sent and whose far end drops a batch it already has.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface QueuedBatchSinkOptions {
@@ -17,18 +23,31 @@ export interface QueuedBatchSinkOptions {
   retryDelayMs: number;
 }
 
+interface QueuedBatch {
+  value: Uint8Array;
+  rows: number;
+  second: number;
+  acknowledged: boolean;
+}
+
 /**
  * Sends each interval as one encoded batch through a transport (Kafka,
- * gRPC). Sends are serialized in order (the ingest relies on each node's
- * batches arriving in order); while the far end is down batches wait in a
- * bounded queue and the agent goes on measuring. The rows of dropped batches
- * are counted in `dropped`.
+ * gRPC). Sends go out in order (the ingest relies on each node's batches
+ * arriving in order), up to the sender's maxInFlight before the oldest is
+ * acknowledged; a batch stays queued until acknowledged. When a send fails,
+ * every unacknowledged batch is sent again, in order, after a delay. While
+ * the far end is down batches wait in a bounded queue and the agent goes on
+ * measuring. The rows of dropped batches are counted in `dropped`.
  */
 export class QueuedBatchSink implements RowSink {
-  private readonly queue: Array<{ value: Uint8Array; rows: number; second: number }> = [];
+  private readonly queue: QueuedBatch[] = [];
   private queuedBytes = 0;
   private sequence = 0n;
-  private sending: Promise<void> | null = null;
+  /** The first `inFlight` batches of the queue are sent and not yet acknowledged. */
+  private inFlight = 0;
+  /** Bumped on each failure: outcomes of sends from before it are stale. */
+  private generation = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   dropped = 0;
   droppedBatches = 0;
@@ -54,13 +73,12 @@ export class QueuedBatchSink implements RowSink {
     if (this.closed) return;
     this.sequence += 1n;
     const value = this.encode(rows, summary, this.sequence);
-    this.queue.push({ value, rows: rows.length, second: Math.floor(summary.ts / 1000) });
+    this.queue.push({ value, rows: rows.length, second: Math.floor(summary.ts / 1000), acknowledged: false });
     this.queuedBytes += value.length;
-    // The batch being sent (the head, while a send is on) is never dropped:
-    // it may already be delivered, and a drop must mean not delivered.
-    const inFlight = this.sending ? 1 : 0;
-    while (this.queuedBytes > this.options.maxQueuedBytes && this.queue.length > inFlight + 1) {
-      const [oldest] = this.queue.splice(inFlight, 1);
+    // Batches sent and not acknowledged are never dropped: they may already
+    // be delivered, and a drop must mean not delivered. The newest is kept.
+    while (this.queuedBytes > this.options.maxQueuedBytes && this.queue.length > this.inFlight + 1) {
+      const [oldest] = this.queue.splice(this.inFlight, 1);
       if (!oldest) break;
       this.queuedBytes -= oldest.value.length;
       this.dropped += oldest.rows;
@@ -77,31 +95,46 @@ export class QueuedBatchSink implements RowSink {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.closed = true;
-    await this.sending;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.sender.close().catch(() => undefined);
   }
 
   private pump(): void {
-    if (this.sending) return;
-    this.sending = this.sendQueued().finally(() => {
-      this.sending = null;
-    });
+    if (this.closed || this.retryTimer) return;
+    const window = Math.max(1, this.sender.maxInFlight ?? 1);
+    while (this.inFlight < window && this.inFlight < this.queue.length) {
+      const batch = this.queue[this.inFlight] as QueuedBatch;
+      this.inFlight += 1;
+      const generation = this.generation;
+      this.sender.send(batch.value, batch.second).then(
+        () => this.acknowledged(batch),
+        () => this.failed(generation),
+      );
+    }
   }
 
-  private async sendQueued(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed) {
-      const next = this.queue[0];
-      if (!next) break;
-      try {
-        await this.sender.send(next.value, next.second);
-      } catch {
-        this.sendFailures += 1;
-        await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs));
-        continue;
-      }
-      this.queue.shift();
-      this.queuedBytes -= next.value.length;
+  private acknowledged(batch: QueuedBatch): void {
+    if (!this.queue.includes(batch) || batch.acknowledged) return;
+    batch.acknowledged = true;
+    // Acknowledgements come in order; should one overtake another, the head waits for its own.
+    while (this.queue[0]?.acknowledged) {
+      const head = this.queue.shift() as QueuedBatch;
+      this.queuedBytes -= head.value.length;
       this.sentBatches += 1;
+      if (this.inFlight > 0) this.inFlight -= 1;
     }
+    this.pump();
+  }
+
+  private failed(generation: number): void {
+    // One failure stands for every send of its generation (a broken stream fails them all).
+    if (generation !== this.generation || this.closed) return;
+    this.generation += 1;
+    this.sendFailures += 1;
+    this.inFlight = 0;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, this.options.retryDelayMs);
   }
 }

@@ -1,29 +1,8 @@
 import type { MatchedSample } from '../matching/connectionMatcher.js';
-import type { EndpointIdentity } from '../naming/endpointIdentity.js';
+import type { EdgeRow, EndpointIdentity } from '../ingestTypes.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
 
-/**
- * Traffic between two service instances in one second: the unit the store
- * keeps. Keyed by both ends' service and failure domains and the server port;
- * `bytes_sent` flows client to server, `bytes_received` server to client.
- */
-export interface EdgeRow {
-  ts: number;
-  client: EndpointIdentity;
-  server: EndpointIdentity;
-  server_port: number;
-  connections_opened: number;
-  connections_closed: number;
-  connections_failed: number;
-  /** Connections active in that second (summed over seconds: connection-seconds). */
-  connection_seconds: number;
-  bytes_sent: number;
-  bytes_received: number;
-  retransmits: number;
-  resets: number;
-  /** Smoothed RTT of each connection active that second, in microseconds (0s left out). */
-  rtt_us: number[];
-}
+export type { EdgeRow } from '../ingestTypes.js';
 
 interface NamedEnds {
   client: EndpointIdentity;

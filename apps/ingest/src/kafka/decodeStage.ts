@@ -1,23 +1,15 @@
 import { hostname } from 'node:os';
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { canonicalConnection } from '../halves/canonicalConnection.js';
-import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import { BatchRejected, type ConnectionHalf, type HalvesCodec, type HalvesMessage } from '../ingestTypes.js';
 import type { IngestMetrics } from '../metrics/ingestMetrics.js';
-import type { HalvesCodec, HalvesMessage } from './halvesMessage.js';
 import { StageRecovery } from './stageRecovery.js';
 import { partitionOfKey, type TopicLayout } from './topics.js';
 
 /** Turns one agent batch (bytes) into its halves; throws a BatchRejected for bad input. */
 export type BatchDecoder = (value: Uint8Array) => HalvesMessage;
 
-export class BatchRejected extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { BatchRejected } from '../ingestTypes.js';
 
 export interface DecodeStageOptions {
   groupId: string;
@@ -53,6 +45,11 @@ export class DecodeStage {
 
   stop(): Promise<void> {
     return this.recovery.stop();
+  }
+
+  /** For /healthz. */
+  get state(): { joined: boolean; rebuilding: boolean } {
+    return this.recovery.state;
   }
 
   private async open(): Promise<Consumer> {

@@ -1,12 +1,13 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { EdgeWriter } from '../pipeline/ingestPipeline.js';
+import { PartitionProcessor } from '../core/partitionProcessor.js';
+import type { EdgeWriter, HalvesCodec } from '../ingestTypes.js';
 import type { IngestMetrics } from '../metrics/ingestMetrics.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
 import type { ListenerDirectory } from '../naming/listenerDirectory.js';
 import { DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions } from '../matching/connectionMatcher.js';
-import { PartitionProcessor } from '../matching/partitionProcessor.js';
-import { StageRecovery } from './stageRecovery.js';
-import type { HalvesCodec } from './halvesMessage.js';
+import { WriteErrorReporter, stderrLog } from '../store/writeErrors.js';
+import { WriteHealth } from '../store/writeHealth.js';
+import { StageRecovery, type StageRecoveryOptions } from './stageRecovery.js';
 
 export interface MatchStageOptions {
   groupId: string;
@@ -19,6 +20,26 @@ export interface MatchStageOptions {
    * (about one message per node per second).
    */
   warmUpMessages: number;
+  /**
+   * Attempts at taking an assignment (fetching committed offsets) before the
+   * stage is rebuilt, and the delay before the first retry (doubled each
+   * time). Kept short: batches of the new partitions wait meanwhile, and the
+   * group's session runs on.
+   */
+  assignAttempts?: number;
+  assignRetryDelayMs?: number;
+  /** Where the one line per kind of failure goes (default stderr). */
+  log?: (line: string) => void;
+  /** The rebuild's backoff (tests shorten it). */
+  recovery?: Partial<StageRecoveryOptions>;
+}
+
+/** Thrown when an assignment could not be taken after every attempt: the stage is rebuilt. */
+export class AssignmentFailed extends Error {
+  constructor(partitions: readonly number[], attempts: number, cause: unknown) {
+    super(`could not take partitions ${partitions.join(',')} after ${attempts} attempts: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'AssignmentFailed';
+  }
 }
 
 interface PartitionState {
@@ -47,6 +68,11 @@ export class MatchStage {
   private readonly partitions = new Map<number, PartitionState>();
   private assignment: Promise<void> = Promise.resolve();
   private assigned: number[] = [];
+  /** Set when an assignment could not be taken: batches wait for the rebuild instead of being skipped. */
+  private failed: AssignmentFailed | null = null;
+  private readonly errors: WriteErrorReporter;
+  private readonly log: (line: string) => void;
+  readonly writeHealth = new WriteHealth();
 
   constructor(
     private readonly kafka: Kafka,
@@ -57,7 +83,14 @@ export class MatchStage {
     private readonly metrics: IngestMetrics,
     private readonly options: MatchStageOptions,
   ) {
-    this.recovery = new StageRecovery({ name: 'match', open: () => this.open(), close: () => this.close() }, metrics);
+    this.log = options.log ?? stderrLog;
+    this.errors = new WriteErrorReporter(metrics, this.log);
+    this.recovery = new StageRecovery({ name: 'match', open: () => this.open(), close: () => this.close() }, metrics, { log: this.log, ...options.recovery });
+  }
+
+  /** For /healthz. */
+  get state(): { joined: boolean; rebuilding: boolean } {
+    return this.recovery.state;
   }
 
   start(): Promise<void> {
@@ -73,6 +106,7 @@ export class MatchStage {
     this.partitions.clear();
     this.assigned = [];
     this.assignment = Promise.resolve();
+    this.failed = null;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       // A replayed partition must not wait for the group's initial rebalance delay.
@@ -93,7 +127,9 @@ export class MatchStage {
     consumer.on(consumer.events.CRASH, () => this.partitions.clear());
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = event.payload.memberAssignment[this.options.topic] ?? [];
-      this.assignment = this.assignment.then(() => this.assign(consumer, admin, assigned)).catch(() => undefined);
+      // Never swallowed: a partition left without state would be skipped
+      // forever. Retried; failing that, the stage is rebuilt (counted).
+      this.assignment = this.assignment.then(() => this.assignWithRetry(consumer, admin, assigned)).catch((err: unknown) => this.failStage(err));
     });
     await consumer.run({
       autoCommit: false,
@@ -110,6 +146,32 @@ export class MatchStage {
     this.admin = null;
     await consumer?.disconnect().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
+  }
+
+  /** assign(), retried with backoff; each failed attempt counted. Throws an AssignmentFailed after the last one. */
+  private async assignWithRetry(consumer: Consumer, admin: Admin, assigned: number[]): Promise<void> {
+    const attempts = this.options.assignAttempts ?? 4;
+    let delay = this.options.assignRetryDelayMs ?? 250;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.assign(consumer, admin, assigned);
+        return;
+      } catch (err) {
+        this.metrics.partitionAssignFailures.inc();
+        if (attempt >= attempts) throw new AssignmentFailed(assigned, attempts, err);
+        if (attempt === 1) this.log(`match stage: taking partitions ${assigned.join(',')} failed (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay *= 2;
+      }
+    }
+  }
+
+  /** Gives up on this consumer loudly: logged, and rebuilt by the stage recovery (weft_ingest_stage_restarts_total). */
+  private failStage(err: unknown): void {
+    const failure = err instanceof AssignmentFailed ? err : new AssignmentFailed(this.assigned, 1, err);
+    this.failed = failure;
+    this.partitions.clear();
+    this.recovery.restart(failure);
   }
 
   /**
@@ -154,6 +216,8 @@ export class MatchStage {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, consumer: Consumer, admin: Admin): Promise<void> {
     await this.assignment;
+    // The stage is being rebuilt: nothing of this consumer is processed or committed.
+    if (this.failed) return;
     const state = this.partitions.get(batch.partition);
     // Not (yet) ours: leave it unresolved, it is fetched again after the seek.
     if (!state) return;
@@ -196,17 +260,21 @@ export class MatchStage {
           const stop = this.metrics.writeSeconds.startTimer();
           try {
             await this.writer.writeEdgeRows(block.rows, { dedupToken: block.dedupToken });
-          } catch {
+          } catch (err) {
             // Start the partition over from its last commit, as a new owner
             // would: the replay cuts the same block and writes it again.
-            this.metrics.writeErrors.inc();
+            this.errors.report(err, `match stage, partition ${batch.partition}: writing ${block.rows.length} edge rows (the partition is replayed from its last commit)`);
+            this.writeHealth.failure();
             this.partitions.delete(batch.partition);
             await new Promise((resolve) => setTimeout(resolve, 1000));
-            await this.assign(consumer, admin, this.assigned);
+            this.assignment = this.assignment.then(() => this.assignWithRetry(consumer, admin, this.assigned)).catch((failure: unknown) => this.failStage(failure));
+            await this.assignment;
             return;
           }
           stop();
           this.metrics.rowsWritten.inc(block.rows.length);
+          this.writeHealth.success();
+          this.metrics.lastWrite.set(Date.now() / 1000);
         }
         await consumer.commitOffsets([
           { topic: this.options.topic, partition: batch.partition, offset: (block.toOffset + 1n).toString() },

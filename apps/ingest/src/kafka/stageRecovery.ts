@@ -35,6 +35,9 @@ const DEFAULT_OPTIONS: StageRecoveryOptions = {
 export class StageRecovery {
   private stopping = false;
   private recovering: Promise<void> | null = null;
+  /** Whether the current consumer is a member of its group (joined, not since crashed, stopped or disconnected). */
+  private member = false;
+  private current: Consumer | null = null;
   private readonly options: StageRecoveryOptions;
 
   constructor(
@@ -56,8 +59,36 @@ export class StageRecovery {
     await this.stage.close();
   }
 
+  /** For /healthz: consuming in its group, or why not. */
+  get state(): { joined: boolean; rebuilding: boolean } {
+    return { joined: this.member && !this.recovering, rebuilding: this.recovering !== null };
+  }
+
+  /**
+   * The stage found itself unable to go on (a partition it cannot take):
+   * rebuilt like after a crash kafkajs does not restart, counted the same way.
+   */
+  restart(cause: Error): void {
+    if (this.stopping || this.recovering) return;
+    this.member = false;
+    this.recovering = this.rebuild(cause).finally(() => {
+      this.recovering = null;
+    });
+  }
+
   private watch(consumer: Consumer): void {
+    this.current = consumer;
+    const mine = (): boolean => this.current === consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (mine()) this.member = true;
+    });
+    for (const left of [consumer.events.STOP, consumer.events.DISCONNECT]) {
+      consumer.on(left, () => {
+        if (mine()) this.member = false;
+      });
+    }
     consumer.on(consumer.events.CRASH, (event) => {
+      if (mine()) this.member = false;
       if (event.payload.restart || this.stopping || this.recovering) return;
       this.recovering = this.rebuild(event.payload.error).finally(() => {
         this.recovering = null;

@@ -1,5 +1,5 @@
 import { canonicalConnection, type CanonicalConnection } from '../halves/canonicalConnection.js';
-import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import type { ConnectionHalf } from '../ingestTypes.js';
 import { ConnectionTable } from './connectionTable.js';
 
 /** What one end's own agent told us about its socket (present only when that end has an agent). */
@@ -172,6 +172,8 @@ export class ConnectionMatcher {
   private newestSecond = Number.NEGATIVE_INFINITY;
   private firstSecond = Number.POSITIVE_INFINITY;
   readonly counters: MatcherCounters = { pendingDropped: 0, connectionsEvicted: 0, matched: 0, unmatched: 0 };
+  /** Every half of an event second up to this one has been released (-Infinity before the first release). */
+  releasedThrough = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ConnectionMatcherOptions = DEFAULT_MATCHER_OPTIONS) {}
 
@@ -251,6 +253,7 @@ export class ConnectionMatcher {
     const mark = this.watermark();
     const upTo = flush ? Number.POSITIVE_INFINITY : mark === null ? Number.NEGATIVE_INFINITY : mark - this.options.windowSeconds;
     const seconds = [...this.pending.keys()].filter((s) => s <= upTo).sort((a, b) => a - b);
+    if (upTo > this.releasedThrough) this.releasedThrough = upTo;
     let sample: MatchedSample | undefined;
     for (const second of seconds) {
       const bucket = this.pending.get(second);

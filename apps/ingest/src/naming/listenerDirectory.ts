@@ -1,4 +1,4 @@
-import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
+import type { ConnectionHalf, ListenerReport } from '../ingestTypes.js';
 
 interface Listener {
   nodeId: string;

@@ -1,6 +1,6 @@
 import type { EdgeRow as StoreEdgeRow, EdgeStore } from '@weft/store';
-import type { EdgeRow } from '../aggregation/edgeAggregator.js';
-import type { EdgeWriter } from '../pipeline/ingestPipeline.js';
+import type { EdgeRow, EdgeWriteOptions, EdgeWriter } from '../ingestTypes.js';
+import { StoreWriteError, writeErrorReason } from './writeErrors.js';
 
 /**
  * The store's row for an aggregated edge second. Written out field by field:
@@ -48,7 +48,11 @@ export function toStoreRow(row: EdgeRow): StoreEdgeRow {
 export class StoreEdgeWriter implements EdgeWriter {
   constructor(private readonly store: EdgeStore) {}
 
-  async writeEdgeRows(rows: readonly EdgeRow[], options: { dedupToken?: string } = {}): Promise<void> {
-    await this.store.writeEdgeRows(rows.map(toStoreRow), options.dedupToken !== undefined ? { dedupToken: options.dedupToken } : {});
+  async writeEdgeRows(rows: readonly EdgeRow[], options: EdgeWriteOptions = {}): Promise<void> {
+    try {
+      await this.store.writeEdgeRows(rows.map(toStoreRow), options.dedupToken !== undefined ? { dedupToken: options.dedupToken } : {});
+    } catch (err) {
+      throw new StoreWriteError(writeErrorReason(err), err);
+    }
   }
 }

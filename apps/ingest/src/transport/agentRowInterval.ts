@@ -1,6 +1,5 @@
 import type { AgentListenerInput, AgentRowInput } from '@weft/telemetry';
-import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
-import type { NodeInterval } from '../pipeline/ingestPipeline.js';
+import type { ConnectionHalf, ListenerReport, NodeInterval } from '../ingestTypes.js';
 
 /** The agent's JSON row and listener, as the telemetry encoder takes them. */
 export type AgentRowLike = AgentRowInput & { ts: number };

@@ -1,8 +1,5 @@
 import { decodeNodeBatch, encodeBatch, TelemetryDecodeError, type DecodeLimits, type DecodedBatch } from '@weft/telemetry';
-import type { ConnectionHalf, ListenerReport } from '../halves/connectionHalf.js';
-import { BatchRejected } from '../kafka/decodeStage.js';
-import type { HalvesCodec, HalvesMessage } from '../kafka/halvesMessage.js';
-import type { NodeInterval } from '../pipeline/ingestPipeline.js';
+import { BatchRejected, type ConnectionHalf, type HalvesCodec, type HalvesMessage, type ListenerReport, type NodeInterval } from '../ingestTypes.js';
 
 /** A decoded agent batch as halves (a ConnectionSample is a ConnectionHalf). */
 export function halvesMessageOf(batch: DecodedBatch): HalvesMessage {
@@ -20,7 +17,7 @@ export function decodeAgentBatch(bytes: Uint8Array, limits?: DecodeLimits): Halv
   try {
     return halvesMessageOf(decodeNodeBatch(bytes, limits));
   } catch (err) {
-    if (err instanceof TelemetryDecodeError) throw new BatchRejected(err.reason, err.message);
+    if (err instanceof TelemetryDecodeError) throw new BatchRejected(err.reason, err.message, { cause: err });
     throw err;
   }
 }

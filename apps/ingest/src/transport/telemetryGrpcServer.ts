@@ -2,20 +2,20 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { BatchRejected } from '../ingestTypes.js';
 
 const PROTO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../proto/weft/telemetry/v1/ingest_service.proto');
 
-/** What the server does with one batch: its sequence number, or a thrown rejection with a reason. */
-export type BatchHandler = (batch: Uint8Array) => { sequence: bigint };
+/**
+ * What the server does with one batch: its sequence number once it is taken
+ * (and, for a handler that waits for the store, stored). A BatchRejected
+ * means the batch is malformed (not retried); any other error is a fault of
+ * this side, which the agent answers by sending the batch again.
+ */
+export type BatchHandler = (batch: Uint8Array) => { sequence: bigint } | Promise<{ sequence: bigint }>;
 
-export class BatchRejection extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The name the gRPC server exported first; the same class as the decoder's rejection. */
+export { BatchRejected as BatchRejection } from '../ingestTypes.js';
 
 export interface TelemetryGrpcServer {
   /** host:port it listens on. */
@@ -23,29 +23,82 @@ export interface TelemetryGrpcServer {
   close(): Promise<void>;
 }
 
+export interface TelemetryGrpcServerOptions {
+  /** Told of every server fault that ended a stream (the handler counts them; this is for a log line). */
+  onFault?: (err: Error) => void;
+  /** How long close() waits for streams to finish before cutting them. */
+  closeTimeoutMs?: number;
+}
+
 /**
  * The ingest end of the gRPC transport: agents keep a Push stream open and
- * send one encoded batch per interval; each is handed to `handle` and
- * acknowledged (or rejected with a reason) in order.
+ * send one encoded batch per interval; each is handed to `handle` at once (a
+ * later batch may be what lets an earlier one be released) and acknowledged
+ * in the order received, once its handler has settled:
+ * - taken: an ack with its sequence;
+ * - malformed (BatchRejected): an ack with the reason, the stream goes on;
+ *   this is INVALID_ARGUMENT for one message of the stream, told in-band
+ *   because a status would end the stream for every batch behind it;
+ * - a server fault (the store failed, the pipeline is full, a bug): the
+ *   stream ends with UNAVAILABLE; the agent keeps every batch not yet
+ *   acknowledged and sends them again on a new stream.
  */
-export async function startTelemetryGrpcServer(host: string, port: number, handle: BatchHandler): Promise<TelemetryGrpcServer> {
-  const definition = protoLoader.loadSync(PROTO, { longs: String, defaults: true });
+export async function startTelemetryGrpcServer(
+  host: string,
+  port: number,
+  handle: BatchHandler,
+  options: TelemetryGrpcServerOptions = {},
+): Promise<TelemetryGrpcServer> {
+  // keepCase: the fields are written and read by their proto names (rejected_reason); without it
+  // the loader expects camelCase and a snake_case field is silently left out of the message.
+  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     weft: { telemetry: { v1: { TelemetryIngestService: { service: grpc.ServiceDefinition } } } };
   };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(loaded.weft.telemetry.v1.TelemetryIngestService.service, {
     Push: (call: grpc.ServerDuplexStream<{ batch: Buffer }, { sequence: string; rejected_reason: string }>) => {
+      let acks: Promise<void> = Promise.resolve();
+      let ended = false;
       call.on('data', (request: { batch: Buffer }) => {
+        let result: Promise<{ sequence: bigint }>;
         try {
-          const { sequence } = handle(request.batch);
-          call.write({ sequence: sequence.toString(), rejected_reason: '' });
+          result = Promise.resolve(handle(request.batch));
         } catch (err) {
-          call.write({ sequence: '0', rejected_reason: err instanceof BatchRejection ? err.reason : 'malformed' });
+          result = Promise.reject(err);
         }
+        // Observed below, in order; marked handled now so that a batch failing
+        // while an earlier one is still waiting is not an unhandled rejection.
+        result.catch(() => undefined);
+        acks = acks.then(() =>
+          result.then(
+            ({ sequence }) => {
+              if (!ended) call.write({ sequence: sequence.toString(), rejected_reason: '' });
+            },
+            (err: unknown) => {
+              if (ended) return;
+              if (err instanceof BatchRejected) {
+                call.write({ sequence: '0', rejected_reason: err.reason });
+                return;
+              }
+              ended = true;
+              const fault = err instanceof Error ? err : new Error(String(err));
+              options.onFault?.(fault);
+              call.emit('error', { code: grpc.status.UNAVAILABLE, details: `ingest could not take the batch: ${fault.message}` });
+            },
+          ),
+        );
       });
-      call.on('end', () => call.end());
-      call.on('error', () => undefined);
+      call.on('end', () => {
+        void acks.then(() => {
+          if (ended) return;
+          ended = true;
+          call.end();
+        });
+      });
+      call.on('cancelled', () => (ended = true));
+      // A broken stream is the agent's to reopen; its batches are still queued there.
+      call.on('error', () => (ended = true));
     },
   });
   const bound = await new Promise<number>((done, fail) =>
@@ -55,6 +108,14 @@ export async function startTelemetryGrpcServer(host: string, port: number, handl
   );
   return {
     address: `${host}:${bound}`,
-    close: () => new Promise<void>((done) => server.tryShutdown(() => done())),
+    close: () =>
+      new Promise<void>((done) => {
+        // Streams waiting for acks that will never come (their agent is gone) must not hold the shutdown.
+        const timer = setTimeout(() => server.forceShutdown(), options.closeTimeoutMs ?? 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          done();
+        });
+      }),
   };
 }

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { EdgeRow } from '../aggregation/edgeAggregator.js';
-import type { ConnectionHalf } from '../halves/connectionHalf.js';
+import type { ConnectionHalf, EdgeRow } from '../ingestTypes.js';
 import { EndpointNamer } from '../naming/endpointNamer.js';
 import { ListenerDirectory } from '../naming/listenerDirectory.js';
 import { PartitionProcessor, type PartitionMessage, type RowBlock } from './partitionProcessor.js';

@@ -1,7 +1,7 @@
-import { EdgeAggregator, type EdgeRow } from '../aggregation/edgeAggregator.js';
+import type { EdgeRow, NodeInterval } from '../ingestTypes.js';
+import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions } from '../matching/connectionMatcher.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
-import type { NodeInterval } from '../pipeline/ingestPipeline.js';
-import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS, type ConnectionMatcherOptions } from './connectionMatcher.js';
+import { PipelineCore } from './pipelineCore.js';
 
 /** One input message of a partition: one node's halves of one interval, in partition order. */
 export interface PartitionMessage {
@@ -45,10 +45,8 @@ export interface PartitionProcessorOptions {
  * written before a crash but not committed is not counted twice.
  */
 export class PartitionProcessor {
-  private readonly matcher: ConnectionMatcher;
-  private readonly aggregator: EdgeAggregator;
+  private readonly core: PipelineCore;
   private blockStart: bigint | null = null;
-  private lastMark: number | null = null;
   /** Latest sequence per (node, agent run): duplicates from retried produces are skipped. */
   private readonly sequences = new Map<string, bigint>();
   duplicates = 0;
@@ -57,12 +55,11 @@ export class PartitionProcessor {
     namer: EndpointNamer,
     private readonly options: PartitionProcessorOptions = { matcher: DEFAULT_MATCHER_OPTIONS, tokenPrefix: '' },
   ) {
-    this.matcher = new ConnectionMatcher(options.matcher);
-    this.aggregator = new EdgeAggregator(namer);
+    this.core = new PipelineCore(new ConnectionMatcher(options.matcher), namer);
   }
 
   get counters(): ConnectionMatcher['counters'] {
-    return this.matcher.counters;
+    return this.core.matcher.counters;
   }
 
   /**
@@ -79,13 +76,10 @@ export class PartitionProcessor {
     } else {
       this.sequences.set(runKey, message.sequence);
       if (this.sequences.size > 100_000) this.sequences.delete(this.sequences.keys().next().value ?? '');
-      this.matcher.add(interval.nodeId, interval.second, interval.halves);
+      this.core.add(interval);
     }
-    const mark = this.matcher.watermark();
-    if (mark === null || (this.lastMark !== null && mark <= this.lastMark)) return null;
-    this.lastMark = mark;
-    this.matcher.releaseEach((sample) => this.aggregator.addSample(sample));
-    const rows = this.aggregator.take();
+    if (!this.core.watermarkAdvanced()) return null;
+    const rows = this.core.releaseRows();
     const block: RowBlock = {
       fromOffset: this.blockStart,
       toOffset: message.offset,

@@ -1,0 +1,118 @@
+/**
+ * The gRPC path end to end in one process: the agent's own sender and queue
+ * (apps/agent/src/transport) against the ingest's gRPC server and embedded
+ * pipeline. Ground truth: the bytes this test encodes into the batches.
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { GrpcSender } from '@weft/agent/dist/transport/grpcSender.js';
+import { QueuedBatchSink } from '@weft/agent/dist/transport/queuedBatchSink.js';
+import { encodeBatch, type EncodableConnection } from '@weft/telemetry';
+import type { EdgeRow, EdgeWriter } from '../ingestTypes.js';
+import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from '../matching/connectionMatcher.js';
+import { IngestMetrics } from '../metrics/ingestMetrics.js';
+import { EndpointNamer } from '../naming/endpointNamer.js';
+import { ListenerDirectory } from '../naming/listenerDirectory.js';
+import { startPipelineGrpcServer } from './grpcIngest.js';
+import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingestPipeline.js';
+
+/** A store that keeps the first write of each token (as ClickHouse does), failing the first `failures` writes. */
+class TokenStore implements EdgeWriter {
+  readonly byToken = new Map<string, EdgeRow[]>();
+  writes = 0;
+  constructor(private failures = 0) {}
+  async writeEdgeRows(rows: readonly EdgeRow[], options: { dedupToken?: string } = {}): Promise<void> {
+    this.writes++;
+    if (this.failures-- > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
+    const token = options.dedupToken ?? `none-${this.writes}`;
+    if (!this.byToken.has(token)) this.byToken.set(token, [...rows]);
+  }
+  bytesSent(): number {
+    return [...this.byToken.values()].flat().reduce((sum, r) => sum + r.bytes_sent, 0);
+  }
+}
+
+function connection(bytesSent: number): EncodableConnection {
+  return {
+    socketNumber: 7, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.1.5', localPort: 40000, remoteIp: '203.0.113.9', remotePort: 443,
+    pid: 7, comm: 'curl', cmdline: null, containerId: null, bytesSent, bytesReceived: 2 * bytesSent, srttUs: 100, retransmits: 0,
+    resetsSent: 0, resetsReceived: 0, opened: false, closed: false, connectFailed: false,
+  };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function run(store: TokenStore, plan: Array<{ second: number; bytes: number | 'malformed' }>) {
+  const metrics = new IngestMetrics();
+  const listeners = new ListenerDirectory();
+  const pipeline = new IngestPipeline(
+    new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, startupSeconds: 0 }),
+    new EndpointNamer(null, null, listeners),
+    listeners,
+    store,
+    metrics,
+    // No retry inside the ingest: a failed write is the agent's to send again.
+    { ...DEFAULT_PIPELINE_OPTIONS, writeAttempts: 1, log: () => undefined },
+  );
+  const server = await startPipelineGrpcServer('127.0.0.1', 0, pipeline, metrics, () => undefined);
+  // As in production, a timer tick releases what arrivals alone do not.
+  const ticker = setInterval(() => pipeline.tick(), 20);
+  const sender = new GrpcSender(server.address);
+  const bySecond = new Map(plan.map((p) => [p.second, p.bytes]));
+  const sink = new QueuedBatchSink(
+    sender,
+    (_rows, summary, sequence) => {
+      const bytes = bySecond.get(Math.floor(summary.ts / 1000));
+      if (bytes === 'malformed') return Buffer.from('this is not a NodeBatch');
+      return encodeBatch({ nodeId: 'node-a', agentRun: 'run-1', sequence, intervalEndMs: summary.ts, intervalMs: 1000 }, [connection(bytes ?? 0)], []);
+    },
+    { maxQueuedBytes: 1 << 20, retryDelayMs: 20 },
+  );
+  await sink.start();
+  for (const { second } of plan) {
+    sink.write([], { ts: second * 1000 + 999, trafficPath: 'test', socketsTracked: 0, listeners: [] });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  // All but the newest batch are acknowledged once stored; the newest waits for the flush.
+  await until(() => sink.queuedBatches <= 1, 'every batch but the newest acknowledged');
+  pipeline.tick(Date.now(), true);
+  await until(() => sink.queuedBatches === 0, 'the newest acknowledged after the flush');
+  clearInterval(ticker);
+  await sink.close();
+  await server.close();
+  return { metrics, sink, sender };
+}
+
+const valueOf = async (metric: IngestMetrics['batchesRejected'], labels: Record<string, string>): Promise<number> =>
+  (await metric.get()).values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k as 'reason'] === l)).reduce((sum, v) => sum + v.value, 0);
+
+describe('gRPC ingest with the agent\'s sender', () => {
+  it('a server fault on gRPC: the store fails once, the agent keeps the batch and retries it, and it is counted exactly once', async () => {
+    const plan = Array.from({ length: 12 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: 100 + i }));
+    const store = new TokenStore(1);
+    const { metrics, sink, sender } = await run(store, plan);
+    assert.equal(store.bytesSent(), plan.reduce((sum, p) => sum + (p.bytes as number), 0), 'every byte sent is stored once');
+    assert.ok(sink.sendFailures >= 1, 'the agent saw the fault and sent again');
+    assert.equal(sink.sentBatches, plan.length, 'every batch acknowledged');
+    assert.equal(sink.dropped + sink.droppedBatches, 0);
+    assert.equal(sender.rejected, 0, 'a server fault is not a rejection');
+    assert.equal(await valueOf(metrics.batchesFailed, { reason: 'connection_refused' }) > 0, true, 'the fault counted by reason');
+    assert.equal(await valueOf(metrics.writeErrors, { reason: 'connection_refused' }), 1);
+  });
+
+  it('a malformed batch is refused, counted once and not sent again; the batches around it are stored', async () => {
+    const plan: Array<{ second: number; bytes: number | 'malformed' }> = Array.from({ length: 8 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: i === 3 ? 'malformed' : 100 + i }));
+    const store = new TokenStore(0);
+    const { metrics, sink, sender } = await run(store, plan);
+    assert.equal(sender.rejected, 1);
+    assert.equal(await valueOf(metrics.batchesRejected, {}), 1, 'decoded once: never retried');
+    assert.equal(sink.sendFailures, 0);
+    assert.equal(store.bytesSent(), plan.reduce((sum, p) => sum + (p.bytes === 'malformed' ? 0 : p.bytes), 0));
+  });
+});
