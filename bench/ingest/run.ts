@@ -28,7 +28,7 @@
  *    in steady state: after the matcher's start-up hold and the backlog it
  *    leaves (WEFT_BENCH_LATENCY_WARMUP s more, default 20; fed, not measured);
  *  - telemetry bytes per active connection-second, on the wire.
- * Targets (DESIGN.md): >= 300k updates/s on the ingest's one core, p99 < 2 s, < 40 B.
+ * Targets: >= 300k updates/s on the ingest's one core, p99 < 2 s, < 40 B.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';

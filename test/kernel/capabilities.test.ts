@@ -1,6 +1,6 @@
 /**
  * The agent runs as a non-root user holding only CAP_BPF, CAP_PERFMON and
- * CAP_NET_ADMIN (DESIGN.md: "not full privilege"), and still reports exact
+ * CAP_NET_ADMIN (not full privilege), and still reports exact
  * bytes and NAT; without capabilities it refuses to start with one line that
  * names what is missing.
  *
