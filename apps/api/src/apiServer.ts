@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { HealthCheck } from './health/healthCheck.js';
+import type { HealthCheck } from '@weft/runtime';
 import { HEALTH_CHECKS, HealthController, METRICS_REGISTRY } from './health/healthController.js';
 import { MapController } from './map/mapController.js';
 import { SERVICE_MAP_READER, type ServiceMapReader } from './map/serviceMapReader.js';

@@ -31,5 +31,5 @@ export { DEFAULT_TOPICS, ensureTopics, partitionOfKey, type TopicLayout } from '
 export { DecodeStage, type BatchDecoder } from './kafka/decodeStage.js';
 export { MatchStage, AssignmentFailed, type MatchStageOptions } from './kafka/matchStage.js';
 export { decodeAgentBatch, halvesMessageOf, intervalOf, nodeBatchHalvesCodec } from './transport/telemetryCodecs.js';
-export { kafkaStageCheck, writeHealthCheck, type IngestHealthCheck, type IngestHealthResult, type KafkaStageState, type WriteHealthOptions } from './health/ingestHealth.js';
+export { kafkaStageCheck, writeHealthCheck, type KafkaStageState, type WriteHealthOptions } from './health/ingestHealth.js';
 export * from './naming/kubernetes/index.js';

@@ -12,7 +12,9 @@ test('the metrics server answers /metrics, /healthz and 404', async () => {
     assert.equal(metrics.status, 200);
     assert.equal(metrics.headers.get('content-type'), registry.contentType);
     assert.equal(await metrics.text(), 'weft_up 1\n');
-    assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
     assert.equal((await fetch(`${base}/other`)).status, 404);
   } finally {
     await new Promise((resolve) => server.close(resolve));
@@ -26,5 +28,23 @@ test('a port in use fails the start', async () => {
     await assert.rejects(startMetricsServer({ contentType: 'text/plain', metrics: async () => '' }, '127.0.0.1', port), /EADDRINUSE/);
   } finally {
     await new Promise((resolve) => first.close(resolve));
+  }
+});
+
+test('/healthz is 503 with the reason when a check fails', async () => {
+  const registry = { contentType: 'text/plain', metrics: async () => '' };
+  let storeUp = true;
+  const server = await startMetricsServer(registry, '127.0.0.1', 0, [
+    { name: 'store', check: () => (storeUp ? { ok: true } : { ok: false, reason: 'connection refused' }) },
+  ]);
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+    assert.equal((await fetch(url)).status, 200);
+    storeUp = false;
+    const down = await fetch(url);
+    assert.equal(down.status, 503);
+    assert.deepEqual(((await down.json()) as { reasons: string[] }).reasons, ['store: connection refused']);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
   }
 });

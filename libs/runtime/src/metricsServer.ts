@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { evaluateHealth, type HealthCheck } from './healthCheck.js';
 
 /**
  * What the server needs of a metrics registry: prom-client's Registry has
@@ -9,8 +10,11 @@ export interface MetricsRegistry {
   metrics(): Promise<string>;
 }
 
-/** Serves Prometheus text at /metrics and a liveness answer at /healthz. */
-export async function startMetricsServer(registry: MetricsRegistry, host: string, port: number): Promise<Server> {
+/**
+ * Serves Prometheus text at /metrics and /healthz: 200 when every check
+ * passes, 503 with the reasons when one does not (JSON, as the API's).
+ */
+export async function startMetricsServer(registry: MetricsRegistry, host: string, port: number, health: readonly HealthCheck[] = []): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry
@@ -24,8 +28,10 @@ export async function startMetricsServer(registry: MetricsRegistry, host: string
           res.end(String(err));
         });
     } else if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok\n');
+      void evaluateHealth(health).then(({ healthy, body }) => {
+        res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(`${JSON.stringify(body)}\n`);
+      });
     } else {
       res.writeHead(404);
       res.end();

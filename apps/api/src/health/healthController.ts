@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { evaluateHealth, type HealthBody, type HealthCheck } from './healthCheck.js';
+import { evaluateHealth, type HealthBody, type HealthCheck } from '@weft/runtime';
 
 export const METRICS_REGISTRY = Symbol('MetricsRegistry');
 export const HEALTH_CHECKS = Symbol('HealthChecks');

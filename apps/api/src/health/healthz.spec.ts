@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { EdgeStore, EmbeddedExecutor } from '@weft/store';
 import { startApiServer } from '../apiServer.js';
 import type { ServiceMapReader } from '../map/serviceMapReader.js';
-import { storeHealthCheck, type HealthCheck } from './healthCheck.js';
+import { storeHealthCheck, type HealthCheck } from '@weft/runtime';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-api-health-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
-import { ConfigError, parseListenAddress } from '@weft/runtime';
+import { ConfigError, parseListenAddress, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import type { ApiOptions } from './apiCommand.js';
 import { storeConfigOf } from './storeConfig.js';
@@ -12,7 +12,7 @@ export async function runApi(options: ApiOptions): Promise<void> {
     const store = await openEdgeStore(storeConfigOf(options));
     let server;
     try {
-      server = await startApiServer(new StoreServiceMapReader(store), { host: addr.host, port: addr.port });
+      server = await startApiServer(new StoreServiceMapReader(store), { host: addr.host, port: addr.port, health: [storeHealthCheck(store)] });
     } catch (err) {
       await store.close();
       if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');

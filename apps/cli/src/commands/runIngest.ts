@@ -1,5 +1,5 @@
 import { InventoryError, ServiceInventory } from '@weft/ingest';
-import { ConfigError, parseListenAddress, startMetricsServer } from '@weft/runtime';
+import { ConfigError, parseListenAddress, startMetricsServer, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import { startClusterNaming } from './clusterNaming.js';
 import type { IngestOptions } from './ingestCommand.js';
@@ -22,7 +22,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
     const ingest = grpcListen
       ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null)
       : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null);
-    const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port);
+    const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port, [storeHealthCheck(store), ...ingest.health]);
     const source = 'address' in ingest ? `gRPC at ${String(ingest.address)}` : `consuming ${options.kafka}`;
     say(`ready: ${source}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
     const stop = (): void => {

@@ -11,13 +11,15 @@ import {
   ServiceInventory,
   StoreEdgeWriter,
   intervalFromAgent,
+  startPipelineGrpcServer,
+  writeHealthCheck,
 } from '@weft/ingest';
-import { ConfigError, parseListenAddress } from '@weft/runtime';
+import { ConfigError, parseListenAddress, storeHealthCheck, type HealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
 import { startClusterNaming } from './clusterNaming.js';
 import { kafkaClient } from './kafkaClient.js';
-import { startKafkaIngest, startPipelineGrpcServer } from './scaleOut.js';
+import { startKafkaIngest } from './scaleOut.js';
 import { storeConfigOf } from './storeConfig.js';
 import type { UpOptions } from './upCommand.js';
 
@@ -50,11 +52,13 @@ export async function runUp(options: UpOptions): Promise<void> {
     let metrics: IngestMetrics;
     let pipeline: IngestPipeline | null = null;
     let stopIngest = async (): Promise<void> => {};
+    const health: HealthCheck[] = [storeHealthCheck(store)];
     let grpcServer: Awaited<ReturnType<typeof startPipelineGrpcServer>> | null = null;
     if (options.kafka) {
       const kafka = kafkaClient(options.kafka, 'up');
       const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
       metrics = ingest.metrics;
+      health.push(...ingest.health);
       stopIngest = () => ingest.stop();
       const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
         maxQueuedBytes: 64 * 1024 * 1024,
@@ -69,6 +73,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       const namer = new EndpointNamer(cluster?.namer ?? null, inventory, listeners);
       const inProcess = new IngestPipeline(new ConnectionMatcher(), namer, listeners, new StoreEdgeWriter(store), metrics);
       pipeline = inProcess;
+      health.push(writeHealthCheck('store_writes', inProcess.writeHealth));
       // The in-process transport: each interval goes straight to the ingest.
       sink = {
         dropped: 0,
@@ -91,7 +96,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     // The API first: a taken port fails before the agent loads anything.
     let server;
     try {
-      server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry] });
+      server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry], health });
     } catch (err) {
       await store.close();
       if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');

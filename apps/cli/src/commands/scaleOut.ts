@@ -2,29 +2,31 @@ import type { Kafka } from 'kafkajs';
 import {
   DEFAULT_MATCHER_OPTIONS,
   DEFAULT_TOPICS,
-  BatchRejected,
-  BatchRejection,
   ConnectionMatcher,
   DecodeStage,
   EndpointNamer,
   IngestPipeline,
-  intervalOf,
-  startTelemetryGrpcServer,
   IngestMetrics,
   ListenerDirectory,
   MatchStage,
   StoreEdgeWriter,
   decodeAgentBatch,
   ensureTopics,
+  kafkaStageCheck,
+  startPipelineGrpcServer,
+  writeHealthCheck,
   nodeBatchHalvesCodec,
   type ClusterNamer,
   type ServiceInventory,
   type TopicLayout,
 } from '@weft/ingest';
+import type { HealthCheck } from '@weft/runtime';
 import type { EdgeStore } from '@weft/store';
 
 export interface KafkaIngest {
   metrics: IngestMetrics;
+  /** What /healthz asks of this ingest (consumers joined, store writes landing). */
+  health: HealthCheck[];
   stop(): Promise<void>;
 }
 
@@ -57,30 +59,12 @@ export async function startKafkaIngest(
   await match.start();
   return {
     metrics,
+    health: [kafkaStageCheck('kafka_decode', decode), kafkaStageCheck('kafka_match', match), writeHealthCheck('store_writes', match.writeHealth)],
     async stop() {
       await decode.stop();
       await match.stop();
     },
   };
-}
-
-/**
- * Agents' batches over gRPC into an in-process pipeline, decoded and checked
- * exactly as on Kafka; a rejected batch is counted and its sender told why.
- */
-export function startPipelineGrpcServer(host: string, port: number, pipeline: IngestPipeline, metrics: IngestMetrics): ReturnType<typeof startTelemetryGrpcServer> {
-  return startTelemetryGrpcServer(host, port, (bytes) => {
-    let message;
-    try {
-      message = decodeAgentBatch(bytes);
-    } catch (err) {
-      const reason = err instanceof BatchRejected ? err.reason : 'malformed';
-      metrics.batchesRejected.inc({ reason });
-      throw new BatchRejection(reason, (err as Error).message);
-    }
-    pipeline.accept(intervalOf(message));
-    return { sequence: message.sequence };
-  });
 }
 
 /**
@@ -95,6 +79,7 @@ export async function startGrpcIngest(host: string, port: number, store: EdgeSto
   const ticker = setInterval(() => pipeline.tick(), 1000);
   return {
     metrics,
+    health: [writeHealthCheck('store_writes', pipeline.writeHealth)],
     address: server.address,
     async stop() {
       clearInterval(ticker);

@@ -1,21 +1,5 @@
+import type { HealthCheck, HealthCheckResult } from '@weft/runtime';
 import type { WriteHealth } from '../store/writeHealth.js';
-
-/**
- * One check of /healthz, by shape: the API's HealthCheck is the same shape,
- * so the process that runs both hands these to the API without the API
- * importing the ingest.
- */
-export interface IngestHealthCheck {
-  readonly name: string;
-  check(): Promise<IngestHealthResult> | IngestHealthResult;
-}
-
-export interface IngestHealthResult {
-  ok: boolean;
-  /** Why not, when not ok. */
-  reason?: string;
-  details?: Record<string, string | number | boolean | null>;
-}
 
 export interface WriteHealthOptions {
   /** Writes failing for longer than this make the check fail (a few retries' worth). */
@@ -23,10 +7,10 @@ export interface WriteHealthOptions {
 }
 
 /** The store writes: failing since when, and how old the last one that landed is. */
-export function writeHealthCheck(name: string, health: WriteHealth, options: WriteHealthOptions = { failingForMs: 30_000 }): IngestHealthCheck {
+export function writeHealthCheck(name: string, health: WriteHealth, options: WriteHealthOptions = { failingForMs: 30_000 }): HealthCheck {
   return {
     name,
-    check(): IngestHealthResult {
+    check(): HealthCheckResult {
       const now = Date.now();
       const age = health.lastSuccessMs === null ? null : Math.round((now - health.lastSuccessMs) / 1000);
       const failingFor = health.failingSinceMs === null ? 0 : now - health.failingSinceMs;
@@ -46,10 +30,10 @@ export interface KafkaStageState {
 }
 
 /** A Kafka stage's consumer is in its group (joined since its last start, not crashed or being rebuilt). */
-export function kafkaStageCheck(name: string, stage: KafkaStageState): IngestHealthCheck {
+export function kafkaStageCheck(name: string, stage: KafkaStageState): HealthCheck {
   return {
     name,
-    check(): IngestHealthResult {
+    check(): HealthCheckResult {
       const { joined, rebuilding } = stage.state;
       if (joined) return { ok: true, details: { joined } };
       return { ok: false, reason: rebuilding ? 'consumer stopped, being rebuilt' : 'consumer has not joined its group', details: { joined, rebuilding } };

@@ -1,7 +1,7 @@
 /**
  * What /healthz asks: a few checks, each a name and a function. The process
- * that runs the API hands them in (the store's, and the ingest's when it runs
- * in the same process), so the API knows their shape only, not the ingest.
+ * that serves /healthz (the API, or the ingest's metrics server) is handed
+ * them, so it knows their shape only: the API never imports the ingest.
  */
 export interface HealthCheck {
   readonly name: string;
