@@ -1,17 +1,21 @@
 /**
- * Agent overhead: loopback HTTP load (wrk against Debian's nginx) with and
- * without `weft agent` running, interleaved in the same run (A B A B ...) so
- * drift on a shared machine hits both sides. Prints requests/s for both, the
- * ratio, the agent's CPU seconds over its measured windows, its peak RSS and
- * its own counters (from --metrics-addr), and writes them all to
- * bench/results/agent-overhead.json.
- * Targets (DESIGN.md): ratio >= 0.99, RSS < 150 MB.
+ * Agent overhead: loopback HTTP load (wrk against Debian's nginx) without
+ * `weft agent` and with it in each of CONFIGURATIONS (the default, auto
+ * traffic path; and --traffic-path tracepoint, the per-call path), interleaved
+ * in the same run (each round: baseline, then the agent configurations in an
+ * order that alternates between rounds) so drift on a shared machine hits all
+ * of them. Prints, per configuration, requests/s, the ratios against the
+ * same-run baseline, the agent's CPU seconds over its measured windows, its
+ * peak RSS, the traffic path it reported and its own counters (from
+ * --metrics-addr), and writes them all to bench/results/agent-overhead.json.
+ * Targets (DESIGN.md): ratio >= 0.99, RSS < 150 MB; judged for the default
+ * configuration, shown for the others for comparison.
  *
  *   bash bench/run.sh agent-overhead
  *   WEFT_BENCH_ROUNDS=3 WEFT_BENCH_SECONDS=10 WEFT_BENCH_CONNECTIONS=64 bash bench/run.sh agent-overhead
  *   WEFT_BENCH_BPF_STATS=1 bash bench/run.sh agent-overhead
  *
- * WEFT_BENCH_BPF_STATS=1 also reports, per BPF program of the agent, calls per
+ * WEFT_BENCH_BPF_STATS=1 also reports, per configuration and BPF program of the agent, calls per
  * second and nanoseconds per call in the measured windows (kernel.bpf_stats_enabled
  * is on for the run and restored after; it costs a little per call itself).
  * WEFT_BENCH_PIN=0 lets the scheduler place nginx and wrk.
@@ -162,6 +166,19 @@ function peakRssMb(pid: number): number {
   return match?.[1] ? Number(match[1]) / 1024 : NaN;
 }
 
+/** One way of running the agent: `weft agent` plus these arguments. */
+interface Configuration {
+  name: string;
+  args: string[];
+  /** The targets are judged for this one; the others are shown for comparison. */
+  judged: boolean;
+}
+
+const CONFIGURATIONS: Configuration[] = [
+  { name: 'default', args: [], judged: true },
+  { name: 'tracepoint', args: ['--traffic-path', 'tracepoint'], judged: false },
+];
+
 class Agent {
   readonly process: ChildProcess;
   readyLine = '';
@@ -171,13 +188,14 @@ class Agent {
   private constructor(
     outFile: string,
     readonly metricsPort: number,
+    extraArgs: string[],
   ) {
     const out = openSync(outFile, 'w');
     // --json to a file: the agent does all its per-connection work and writes
     // every row, as a user piping it somewhere would.
     this.process = spawn(
       process.execPath,
-      [agentMain, 'agent', '--json', '--metrics-addr', `127.0.0.1:${metricsPort}`],
+      [agentMain, 'agent', '--json', '--metrics-addr', `127.0.0.1:${metricsPort}`, ...extraArgs],
       { stdio: ['ignore', out, 'pipe'] },
     );
     closeSync(out);
@@ -187,8 +205,8 @@ class Agent {
     this.exited = new Promise((done) => this.process.once('exit', () => done()));
   }
 
-  static async start(outFile: string): Promise<Agent> {
-    const agent = new Agent(outFile, await freePort());
+  static async start(outFile: string, extraArgs: string[]): Promise<Agent> {
+    const agent = new Agent(outFile, await freePort(), extraArgs);
     await new Promise<void>((ready, fail) => {
       const timer = setTimeout(() => fail(new Error(`agent not ready after 30 s: ${agent.stderr}`)), 30_000);
       const onData = (): void => {
@@ -206,6 +224,11 @@ class Agent {
       });
     });
     return agent;
+  }
+
+  /** The traffic path from the ready line: `weft agent: ready (traffic path: X — reason)`. */
+  get trafficPath(): string {
+    return /traffic path: (\S+)/.exec(this.readyLine)?.[1] ?? 'unknown';
   }
 
   get pid(): number {
@@ -261,13 +284,78 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** What one configuration's agent runs collected, one entry per round. */
+interface AgentRuns {
+  config: Configuration;
+  wrk: WrkRun[];
+  cpuSeconds: number[];
+  counters: Record<string, number>[];
+  peakRssMb: number;
+  readyLine: string;
+  trafficPath: string;
+  programStats: ProgramStats;
+}
+
+type Summary = ReturnType<typeof summarise>;
+
+function summarise(runs: AgentRuns, without: number[]) {
+  const rates = runs.wrk.map((r) => r.requestsPerSecond);
+  const cpuTotal = runs.cpuSeconds.reduce((a, b) => a + b, 0);
+  const loadSeconds = runs.cpuSeconds.length * seconds;
+  const ratio = median(rates) / median(without);
+  // Each round's runs are back to back: the median of the paired ratios is
+  // less sensitive to drift than the ratio of medians.
+  const pairedRatioMedian = median(rates.map((w, i) => w / (without[i] ?? NaN)));
+  return {
+    name: runs.config.name,
+    args: runs.config.args,
+    judged: runs.config.judged,
+    trafficPath: runs.trafficPath,
+    ready: runs.readyLine,
+    requestsPerSecond: median(rates),
+    ratio,
+    pairedRatioMedian,
+    wrkErrors: runs.wrk.reduce((s, r) => s + r.errors, 0),
+    agentCpuSeconds: cpuTotal,
+    agentCpuPercentOfOneCore: (100 * cpuTotal) / loadSeconds,
+    agentPeakRssMb: runs.peakRssMb,
+    // Summed over the agent runs (each run starts from zero).
+    agentCounters: Object.fromEntries(
+      AGENT_COUNTERS.map((name) => [name, runs.counters.reduce((sum, c) => sum + (c[name] ?? 0), 0)]),
+    ) as Record<string, number>,
+    // WEFT_BENCH_BPF_STATS=1: the agent's BPF programs in the measured windows.
+    bpfPrograms: bpfStats
+      ? Object.fromEntries(
+          Object.entries(runs.programStats)
+            .filter(([, p]) => p.runCount > 0)
+            .map(([name, p]) => [
+              name,
+              {
+                callsPerSecond: p.runCount / loadSeconds,
+                nsPerCall: p.runTimeNs / p.runCount,
+                percentOfOneCore: (100 * p.runTimeNs) / (loadSeconds * 1e9),
+              },
+            ]),
+        )
+      : null,
+    targetsMet: { ratio: ratio >= TARGETS.ratio, pairedRatio: pairedRatioMedian >= TARGETS.ratio, rss: runs.peakRssMb < TARGETS.rssMb },
+    runs: {
+      requestsPerSecond: rates,
+      agentCpuSeconds: runs.cpuSeconds,
+      stealPercent: runs.wrk.map((r) => r.stealPercent),
+    },
+  };
+}
+
+const TARGETS = { ratio: 0.99, rssMb: 150 };
+const bpfStats = process.env.WEFT_BENCH_BPF_STATS === '1';
+
 async function main(): Promise<void> {
   if (!existsSync(agentMain)) throw new Error(`${agentMain} is missing: run bash scripts/setup.sh first`);
   const dir = mkdtempSync(join(tmpdir(), 'weft-bench-'));
   const nginx = new Nginx(dir, await freePort());
   let agent: Agent | null = null;
   let stopping = false;
-  const bpfStats = process.env.WEFT_BENCH_BPF_STATS === '1';
   const bpfStatsBefore = bpfStats ? readFileSync(BPF_STATS_SYSCTL, 'utf8').trim() : '';
   const cleanUp = async (): Promise<void> => {
     await agent?.stop();
@@ -286,46 +374,66 @@ async function main(): Promise<void> {
     });
   }
 
+  /** One measured wrk run with this configuration's agent started for it. */
+  const measure = async (runs: AgentRuns): Promise<void> => {
+    const others = bpfStats ? new Set(bpfProgramStats(new Set()).ids) : new Set<number>();
+    agent = await Agent.start(join(dir, 'agent.jsonl'), runs.config.args);
+    runs.readyLine = agent.readyLine;
+    runs.trafficPath = agent.trafficPath;
+    await new Promise((done) => setTimeout(done, settleMs));
+    const programsBefore = bpfStats ? bpfProgramStats(others).stats : {};
+    const before = cpuSeconds(agent.pid);
+    runs.wrk.push(wrk(nginx.port));
+    runs.cpuSeconds.push(cpuSeconds(agent.pid) - before);
+    if (bpfStats) {
+      for (const [name, after] of Object.entries(bpfProgramStats(others).stats)) {
+        const total = (runs.programStats[name] ??= { runTimeNs: 0, runCount: 0 });
+        total.runTimeNs += after.runTimeNs - (programsBefore[name]?.runTimeNs ?? 0);
+        total.runCount += after.runCount - (programsBefore[name]?.runCount ?? 0);
+      }
+    }
+    runs.peakRssMb = Math.max(runs.peakRssMb, peakRssMb(agent.pid));
+    runs.counters.push(await agent.counters().catch(() => ({})));
+    await agent.stop();
+    agent = null;
+  };
+
   const baseline: WrkRun[] = [];
-  const withAgent: WrkRun[] = [];
-  const agentCpu: number[] = [];
-  const counters: Record<string, number>[] = [];
-  let rss = 0;
-  let readyLine = '';
-  const programStats: ProgramStats = {};
+  const configurations: AgentRuns[] = CONFIGURATIONS.map((config) => ({
+    config,
+    wrk: [],
+    cpuSeconds: [],
+    counters: [],
+    peakRssMb: 0,
+    readyLine: '',
+    trafficPath: '',
+    programStats: {},
+  }));
+  const orders: string[][] = [];
   try {
     if (bpfStats) writeFileSync(BPF_STATS_SYSCTL, '1');
     nginx.start();
     log(
       `nginx ${nginx.version()} on 127.0.0.1:${nginx.port}; ${rounds} rounds of ${seconds}s, ${connections} connections` +
-        (pin ? ', nginx on CPU 0 and wrk on CPU 1' : ''),
+        (pin ? ', nginx on CPU 0 and wrk on CPU 1' : '') +
+        `; per round: baseline, then the agent as ${CONFIGURATIONS.map((c) => c.name).join(' and ')} (order alternating)`,
     );
     wrk(nginx.port, 2); // warm-up
     for (let round = 0; round < rounds && !stopping; round++) {
       baseline.push(wrk(nginx.port));
-      const others = bpfStats ? new Set(bpfProgramStats(new Set()).ids) : new Set<number>();
-      agent = await Agent.start(join(dir, 'agent.jsonl'));
-      readyLine = agent.readyLine;
-      await new Promise((done) => setTimeout(done, settleMs));
-      const programsBefore = bpfStats ? bpfProgramStats(others).stats : {};
-      const before = cpuSeconds(agent.pid);
-      withAgent.push(wrk(nginx.port));
-      agentCpu.push(cpuSeconds(agent.pid) - before);
-      if (bpfStats) {
-        for (const [name, after] of Object.entries(bpfProgramStats(others).stats)) {
-          const total = (programStats[name] ??= { runTimeNs: 0, runCount: 0 });
-          total.runTimeNs += after.runTimeNs - (programsBefore[name]?.runTimeNs ?? 0);
-          total.runCount += after.runCount - (programsBefore[name]?.runCount ?? 0);
-        }
-      }
-      rss = Math.max(rss, peakRssMb(agent.pid));
-      counters.push(await agent.counters().catch(() => ({})));
-      await agent.stop();
-      agent = null;
+      // Alternate the agent configurations' order so that going first or last
+      // in a round (drift, the previous agent's after-effects) evens out.
+      const order = round % 2 === 0 ? configurations : [...configurations].reverse();
+      orders.push(order.map((runs) => runs.config.name));
+      for (const runs of order) if (!stopping) await measure(runs);
+      if (stopping) break;
+      const last = [baseline, ...configurations.map((c) => c.wrk)].map((w) => w.at(-1));
       log(
-        `round ${round + 1}/${rounds}: without ${baseline.at(-1)?.requestsPerSecond.toFixed(0)} req/s, ` +
-          `with ${withAgent.at(-1)?.requestsPerSecond.toFixed(0)} req/s ` +
-          `(CPU steal ${baseline.at(-1)?.stealPercent.toFixed(1)}% / ${withAgent.at(-1)?.stealPercent.toFixed(1)}%)`,
+        `round ${round + 1}/${rounds}: ` +
+          ['baseline', ...configurations.map((c) => c.config.name)]
+            .map((name, i) => `${name} ${last[i]?.requestsPerSecond.toFixed(0)}`)
+            .join(', ') +
+          ` req/s (CPU steal ${last.map((r) => r?.stealPercent.toFixed(1)).join(' / ')}%; order ${orders.at(-1)?.join(', ')})`,
       );
     }
   } finally {
@@ -334,90 +442,97 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   const without = baseline.map((r) => r.requestsPerSecond);
-  const withRates = withAgent.map((r) => r.requestsPerSecond);
-  const cpuTotal = agentCpu.reduce((a, b) => a + b, 0);
-  const totals = Object.fromEntries(
-    AGENT_COUNTERS.map((name) => [name, counters.reduce((sum, c) => sum + (c[name] ?? 0), 0)]),
-  );
+  const summaries = configurations.map((runs) => summarise(runs, without));
+  const allRuns = [...baseline, ...configurations.flatMap((c) => c.wrk)];
   const result = {
     benchmark: 'agent-overhead',
     date: new Date().toISOString(),
     machine: { kernel: release(), cpus: cpus().length, node: process.version, nginx: nginx.version(), pinned: pin },
-    agent: { main: agentMain, ready: readyLine },
+    agent: { main: agentMain },
     rounds,
     secondsPerRun: seconds,
     connections,
     requestsPerSecondWithout: median(without),
-    requestsPerSecondWith: median(withRates),
-    ratio: median(withRates) / median(without),
-    // Each round's with/without pair runs back to back: the median of the
-    // paired ratios is less sensitive to drift than the ratio of medians.
-    pairedRatioMedian: median(withRates.map((w, i) => w / (without[i] ?? NaN))),
     baselineSpread: (Math.max(...without) - Math.min(...without)) / median(without),
-    wrkErrors: { without: baseline.reduce((s, r) => s + r.errors, 0), with: withAgent.reduce((s, r) => s + r.errors, 0) },
-    agentCpuSeconds: cpuTotal,
-    agentCpuPercentOfOneCore: (100 * cpuTotal) / (agentCpu.length * seconds),
-    agentPeakRssMb: rss,
-    // Summed over the agent runs (each run starts from zero).
-    agentCounters: totals,
-    // WEFT_BENCH_BPF_STATS=1: the agent's BPF programs in the measured windows.
-    bpfPrograms: bpfStats
-      ? Object.fromEntries(
-          Object.entries(programStats)
-            .filter(([, p]) => p.runCount > 0)
-            .map(([name, p]) => [
-              name,
-              {
-                callsPerSecond: p.runCount / (agentCpu.length * seconds),
-                nsPerCall: p.runTimeNs / p.runCount,
-                percentOfOneCore: (100 * p.runTimeNs) / (agentCpu.length * seconds * 1e9),
-              },
-            ]),
-        )
-      : null,
-    cpuStealPercentMax: Math.max(...baseline.map((r) => r.stealPercent), ...withAgent.map((r) => r.stealPercent)),
+    wrkErrorsWithout: baseline.reduce((s, r) => s + r.errors, 0),
+    cpuStealPercentMax: Math.max(...allRuns.map((r) => r.stealPercent)),
+    configurations: summaries,
     runs: {
       without,
-      with: withRates,
-      agentCpuSeconds: agentCpu,
       stealPercentWithout: baseline.map((r) => r.stealPercent),
-      stealPercentWith: withAgent.map((r) => r.stealPercent),
+      // The order of the agent configurations in each round (after the baseline).
+      order: orders,
     },
-    targets: { ratio: 0.99, rssMb: 150 },
+    // Judged for the configurations with judged: true; the others are for comparison.
+    targets: { ...TARGETS, judgedFor: summaries.filter((c) => c.judged).map((c) => c.name) },
   };
 
+  // A table with one column per configuration; the targets are judged for the
+  // judged configuration and shown for the others.
   const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED');
-  const rows: [string, string, string][] = [
-    ['requests/s without agent (median)', result.requestsPerSecondWithout.toFixed(0), 'baseline'],
-    ['requests/s with agent (median)', result.requestsPerSecondWith.toFixed(0), ''],
-    ['ratio with/without (of medians)', result.ratio.toFixed(4), `>= 0.99  ${mark(result.ratio >= 0.99)}`],
-    [
-      'ratio with/without (median of pairs)',
-      result.pairedRatioMedian.toFixed(4),
-      `>= 0.99  ${mark(result.pairedRatioMedian >= 0.99)}`,
-    ],
-    ['baseline spread (max-min)/median', result.baselineSpread.toFixed(3), 'noise of this machine'],
-    ['CPU steal, worst run (%)', result.cpuStealPercentMax.toFixed(1), 'the hypervisor taking CPU: noise'],
-    ['agent CPU seconds', result.agentCpuSeconds.toFixed(2), `over ${agentCpu.length * seconds}s of load`],
-    ['agent CPU % of one core', result.agentCpuPercentOfOneCore.toFixed(2), ''],
-    ['agent peak RSS (MB)', result.agentPeakRssMb.toFixed(1), `< 150  ${mark(result.agentPeakRssMb < 150)}`],
-    ['wrk errors without / with', `${result.wrkErrors.without} / ${result.wrkErrors.with}`, 'should be 0 / 0'],
-    ...AGENT_COUNTERS.map((name): [string, string, string] => [
-      name.replace('weft_agent_', 'agent '),
-      String(totals[name] ?? 0),
-      name === 'weft_agent_rows_total' ? 'rows reported' : 'should be 0',
-    ]),
+  const judge = (target: string, ok: (c: Summary) => boolean): string =>
+    `${target}  ` +
+    summaries.map((c) => (c.judged ? mark(ok(c)) : `(${c.name}: ${ok(c) ? 'met' : 'missed'}, for comparison)`)).join(' ');
+  const perConfiguration = (label: string, value: (c: Summary) => string, note = ''): string[] => [
+    label,
+    ...summaries.map(value),
+    note,
   ];
-  if (result.bpfPrograms) {
-    let percent = 0;
-    for (const [name, p] of Object.entries(result.bpfPrograms)) {
-      percent += p.percentOfOneCore;
-      rows.push([`bpf ${name}`, `${p.nsPerCall.toFixed(0)} ns`, `x ${p.callsPerSecond.toFixed(0)}/s = ${p.percentOfOneCore.toFixed(2)}% of a core`]);
+  const shared = (label: string, value: string, note: string): string[] => [label, value, ...summaries.slice(1).map(() => ''), note];
+  const rows: string[][] = [
+    shared('requests/s without agent (median)', result.requestsPerSecondWithout.toFixed(0), 'baseline, shared'),
+    shared('baseline spread (max-min)/median', result.baselineSpread.toFixed(3), 'noise of this machine'),
+    shared('CPU steal, worst run (%)', result.cpuStealPercentMax.toFixed(1), 'the hypervisor taking CPU: noise'),
+    shared('wrk errors without agent', String(result.wrkErrorsWithout), 'should be 0'),
+    [],
+    perConfiguration('agent configuration', (c) => c.name, summaries.map((c) => `${c.name}: ${c.args.join(' ') || '(no extra args)'}`).join('; ')),
+    perConfiguration('traffic path used', (c) => c.trafficPath, 'from the ready line'),
+    perConfiguration('requests/s with agent (median)', (c) => c.requestsPerSecond.toFixed(0)),
+    perConfiguration('ratio with/without (of medians)', (c) => c.ratio.toFixed(4), judge(`>= ${TARGETS.ratio}`, (c) => c.targetsMet.ratio)),
+    perConfiguration(
+      'ratio with/without (median of pairs)',
+      (c) => c.pairedRatioMedian.toFixed(4),
+      judge(`>= ${TARGETS.ratio}`, (c) => c.targetsMet.pairedRatio),
+    ),
+    perConfiguration('agent CPU seconds', (c) => c.agentCpuSeconds.toFixed(2), `each over ${rounds * seconds}s of load`),
+    perConfiguration('agent CPU % of one core', (c) => c.agentCpuPercentOfOneCore.toFixed(2)),
+    perConfiguration('agent peak RSS (MB)', (c) => c.agentPeakRssMb.toFixed(1), judge(`< ${TARGETS.rssMb}`, (c) => c.targetsMet.rss)),
+    perConfiguration('wrk errors with agent', (c) => String(c.wrkErrors), 'should be 0'),
+    ...AGENT_COUNTERS.map((name) =>
+      perConfiguration(
+        name.replace('weft_agent_', 'agent '),
+        (c) => String(c.agentCounters[name] ?? 0),
+        name === 'weft_agent_rows_total' ? 'rows reported' : 'should be 0',
+      ),
+    ),
+  ];
+  if (bpfStats) {
+    const programs = [...new Set(summaries.flatMap((c) => Object.keys(c.bpfPrograms ?? {})))].sort();
+    for (const name of programs) {
+      const stat = (c: Summary) => c.bpfPrograms?.[name];
+      rows.push(perConfiguration(`bpf ${name} ns/call`, (c) => stat(c)?.nsPerCall.toFixed(0) ?? '-'));
+      rows.push(perConfiguration(`bpf ${name} calls/s`, (c) => stat(c)?.callsPerSecond.toFixed(0) ?? '-'));
     }
-    rows.push(['bpf programs, all', `${percent.toFixed(2)} %`, 'of one core, in the kernel (not in agent CPU)']);
+    rows.push(
+      perConfiguration(
+        'bpf programs, all: % of one core',
+        (c) => Object.values(c.bpfPrograms ?? {}).reduce((sum, p) => sum + p.percentOfOneCore, 0).toFixed(2),
+        'in the kernel (not in agent CPU)',
+      ),
+    );
   }
+  const labelWidth = Math.max(...rows.map((r) => r[0]?.length ?? 0));
+  const columnWidth = Math.max(12, ...rows.flatMap((r) => r.slice(1, -1).map((v) => v.length)));
   console.log(`agent-overhead (${rounds} rounds x ${seconds}s, ${connections} connections)`);
-  for (const [name, value, target] of rows) console.log(`  ${name.padEnd(37)} ${value.padStart(12)}  ${target}`);
+  for (const row of rows) {
+    if (row.length === 0) {
+      console.log('');
+      continue;
+    }
+    const [label = '', ...rest] = row;
+    const note = rest.pop() ?? '';
+    console.log(`  ${label.padEnd(labelWidth)} ${rest.map((v) => v.padStart(columnWidth)).join(' ')}  ${note}`.trimEnd());
+  }
   const resultsDir = join(repoRoot, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'agent-overhead.json'), `${JSON.stringify(result, null, 2)}\n`);
