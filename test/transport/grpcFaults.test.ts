@@ -1,20 +1,25 @@
 /**
  * The gRPC path end to end in one process: the agent's own sender and queue
- * (apps/agent/src/transport) against the ingest's gRPC server and embedded
- * pipeline. Ground truth: the bytes this test encodes into the batches.
+ * against the ingest's gRPC server and embedded pipeline (two apps, so it
+ * lives here rather than beside either). Ground truth: the bytes this test
+ * encodes into the batches.
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { GrpcSender } from '@weft/agent/dist/transport/grpcSender.js';
-import { QueuedBatchSink } from '@weft/agent/dist/transport/queuedBatchSink.js';
+import { GrpcSender, QueuedBatchSink } from '@weft/agent';
+import {
+  ConnectionMatcher,
+  DEFAULT_MATCHER_OPTIONS,
+  DEFAULT_PIPELINE_OPTIONS,
+  EndpointNamer,
+  IngestMetrics,
+  IngestPipeline,
+  ListenerDirectory,
+  startPipelineGrpcServer,
+  type EdgeRow,
+  type EdgeWriter,
+} from '@weft/ingest';
 import { encodeBatch, type EncodableConnection } from '@weft/telemetry';
-import type { EdgeRow, EdgeWriter } from '../ingestTypes.js';
-import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from '../matching/connectionMatcher.js';
-import { IngestMetrics } from '../metrics/ingestMetrics.js';
-import { EndpointNamer } from '../naming/endpointNamer.js';
-import { ListenerDirectory } from '../naming/listenerDirectory.js';
-import { startPipelineGrpcServer } from './grpcIngest.js';
-import { DEFAULT_PIPELINE_OPTIONS, IngestPipeline } from './ingestPipeline.js';
 
 /** A store that keeps the first write of each token (as ClickHouse does), failing the first `failures` writes. */
 class TokenStore implements EdgeWriter {
