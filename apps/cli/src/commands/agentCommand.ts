@@ -1,13 +1,7 @@
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import type { AgentConfigInput } from '@weft/agent';
+import type { AgentCommandOptions } from './commandOptions.js';
 
-export interface AgentCommandOptions extends AgentConfigInput {
-  kafka?: string;
-  grpc?: string;
-  nodeId: string;
-  maxQueuedBytes: string;
-}
 
 /** Telemetry batches held while the transport is down, by default. */
 const DEFAULT_QUEUED_BYTES = 64 * 1024 * 1024;

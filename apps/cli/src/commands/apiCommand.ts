@@ -1,10 +1,6 @@
 import { Command } from 'commander';
+import type { ApiOptions } from './commandOptions.js';
 
-export interface ApiOptions {
-  clickhouse?: string;
-  dataDir: string;
-  apiAddr: string;
-}
 
 export function apiCommand(): Command {
   return new Command('api')

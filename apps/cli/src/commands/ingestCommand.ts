@@ -1,15 +1,7 @@
 import { Command } from 'commander';
-import type { ClusterOptions } from './clusterNaming.js';
-import { withRetentionOptions, type StoreOptions } from './retentionOptions.js';
+import type { IngestOptions } from './commandOptions.js';
+import { withRetentionOptions } from './retentionOptions.js';
 
-export interface IngestOptions extends ClusterOptions, StoreOptions {
-  kafka?: string;
-  grpcListen?: string;
-  clickhouse?: string;
-  dataDir: string;
-  inventory?: string;
-  metricsAddr: string;
-}
 
 export function ingestCommand(): Command {
   return withRetentionOptions(new Command('ingest')

@@ -12,7 +12,7 @@ import {
 // The topics module alone: the package's index brings the Kubernetes client and the store.
 import { DEFAULT_TOPICS } from '@weft/ingest/dist/kafka/topics.js';
 import { ConfigError } from '@weft/runtime';
-import type { AgentCommandOptions } from './agentCommand.js';
+import type { AgentCommandOptions } from './commandOptions.js';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
 import { kafkaClient } from './kafkaClient.js';
 

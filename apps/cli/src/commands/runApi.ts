@@ -1,7 +1,7 @@
 import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
 import { ConfigError, parseListenAddress, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
-import type { ApiOptions } from './apiCommand.js';
+import type { ApiOptions } from './commandOptions.js';
 import { storeConfigOf } from './storeConfig.js';
 
 /** The REST API over the store. */

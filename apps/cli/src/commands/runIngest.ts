@@ -2,7 +2,7 @@ import { InventoryError, ServiceInventory } from '@weft/ingest';
 import { ConfigError, parseListenAddress, startMetricsServer, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import { startClusterNaming } from './clusterNaming.js';
-import type { IngestOptions } from './ingestCommand.js';
+import type { IngestOptions } from './commandOptions.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startGrpcIngest, startKafkaIngest } from './scaleOut.js';
 import { storeConfigOf } from './storeConfig.js';

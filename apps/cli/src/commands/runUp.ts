@@ -21,7 +21,7 @@ import { startClusterNaming } from './clusterNaming.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startKafkaIngest } from './scaleOut.js';
 import { storeConfigOf } from './storeConfig.js';
-import type { UpOptions } from './upCommand.js';
+import type { UpOptions } from './commandOptions.js';
 
 /** Agent, ingest, store and API in this process. */
 export async function runUp(options: UpOptions): Promise<void> {

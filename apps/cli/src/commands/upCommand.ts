@@ -1,21 +1,8 @@
 import { hostname } from 'node:os';
 import { Command } from 'commander';
-import type { ClusterOptions } from './clusterNaming.js';
-import { withRetentionOptions, type StoreOptions } from './retentionOptions.js';
+import type { UpOptions } from './commandOptions.js';
+import { withRetentionOptions } from './retentionOptions.js';
 
-export interface UpOptions extends ClusterOptions, StoreOptions {
-  kafka?: string;
-  grpcListen?: string;
-  dataDir: string;
-  apiAddr: string;
-  clickhouse?: string;
-  inventory?: string;
-  nodeId: string;
-  netns: string[];
-  conntrackNetns: string[];
-  trafficPath?: string;
-  duration?: string;
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

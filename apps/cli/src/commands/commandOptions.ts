@@ -1,0 +1,42 @@
+// The options each command's action receives, as commander parses them. Their
+// own module: the command definitions (cheap, loaded for --help) and the run
+// modules (loaded when the command runs) both need them.
+import type { AgentConfigInput } from '@weft/agent';
+import type { ClusterOptions } from './clusterNaming.js';
+import type { StoreOptions } from './retentionOptions.js';
+
+export interface AgentCommandOptions extends AgentConfigInput {
+  kafka?: string;
+  grpc?: string;
+  nodeId: string;
+  maxQueuedBytes: string;
+}
+
+export interface ApiOptions {
+  clickhouse?: string;
+  dataDir: string;
+  apiAddr: string;
+}
+
+export interface IngestOptions extends ClusterOptions, StoreOptions {
+  kafka?: string;
+  grpcListen?: string;
+  clickhouse?: string;
+  dataDir: string;
+  inventory?: string;
+  metricsAddr: string;
+}
+
+export interface UpOptions extends ClusterOptions, StoreOptions {
+  kafka?: string;
+  grpcListen?: string;
+  dataDir: string;
+  apiAddr: string;
+  clickhouse?: string;
+  inventory?: string;
+  nodeId: string;
+  netns: string[];
+  conntrackNetns: string[];
+  trafficPath?: string;
+  duration?: string;
+}
