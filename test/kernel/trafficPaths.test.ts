@@ -137,7 +137,7 @@ test('fallback: with both counters walks refused, the agent starts on the next p
     for (const program of ['weft_refresh_map_elem', 'weft_refresh_task_walk']) {
       assert.match(
         agent.stderr,
-        new RegExp(`warning: traffic path counters \\((map element|task) walk\\): load of ${program} failed \\(E[A-Z]+\\)`),
+        new RegExp(`weft agent: traffic path counters \\((map element|task) walk\\): load of ${program} failed \\(E[A-Z]+\\)`),
         `the agent logs why it skipped the walk ${program}; stderr:\n${agent.stderr}`,
       );
     }

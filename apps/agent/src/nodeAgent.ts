@@ -80,7 +80,7 @@ export class NodeAgent {
         refusePrograms: config.refusePrograms,
       },
       (options) => new SocketTracer(options),
-      (message) => log.warn(message),
+      (message) => log.info(message),
     );
 
     const conntrack: ConntrackWatcher[] = [];

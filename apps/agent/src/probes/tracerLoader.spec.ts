@@ -21,17 +21,17 @@ function thisKernel(options: SocketTracerOptions): SocketTracer {
 
 describe('loadTracer', () => {
   it('takes the first path that loads, logging each one skipped with its program and errno', () => {
-    const warnings: string[] = [];
+    const notes: string[] = [];
     const tried: string[] = [];
     const { choice, failures } = loadTracer('auto', OPTIONS, (o) => {
       tried.push(`${o.trafficPath}/${o.socketWalk}`);
       return thisKernel(o);
-    }, (m) => warnings.push(m));
+    }, (m) => notes.push(m));
     assert.deepEqual(tried, ['counters/map_elem', 'counters/task']);
     assert.equal(choice.path, 'counters');
     assert.equal(choice.label, 'counters (task walk)');
     assert.equal(failures.length, 1);
-    assert.match(warnings[0] ?? '', /counters \(map element walk\): load of weft_refresh_map_elem failed \(EPERM\)/);
+    assert.match(notes[0] ?? '', /counters \(map element walk\): load of weft_refresh_map_elem failed \(EPERM\)/);
     assert.match(choice.reason, /skipped: counters \(map element walk\): load of weft_refresh_map_elem failed \(EPERM\)/);
   });
 

@@ -45,7 +45,7 @@ export function loadTracer(
   request: TrafficPathRequest,
   options: TracerOptions,
   open: OpenTracer,
-  warn: (message: string) => void,
+  note: (message: string) => void,
 ): { tracer: SocketTracer; choice: PathChoice; failures: PathFailure[] } {
   const failures: PathFailure[] = [];
   for (const attempt of attemptsFor(request)) {
@@ -55,7 +55,8 @@ export function loadTracer(
     } catch (err) {
       const failure = failureOf(attempt, err);
       failures.push(failure);
-      warn(`traffic path ${describeFailure(failure)}: ${failure.message}; trying the next one`);
+      // Not a warning: on many kernels the first paths are refused, by design.
+      note(`traffic path ${describeFailure(failure)}: ${failure.message}; trying the next one`);
       continue;
     }
     const how = request === 'auto' ? 'the first that loads' : `requested with --traffic-path ${request}`;
