@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { EdgeStore, resolutionForWindow } from './edgeStore.js';
+import { EdgeStore, resolutionForWindow, windowPieces } from './edgeStore.js';
 import { EmbeddedExecutor } from './embeddedExecutor.js';
 import { openEdgeStore } from './openEdgeStore.js';
 import { edgeStoreScenarios, type StoreHarness } from './testing/edgeStoreScenarios.js';
@@ -36,6 +36,30 @@ for (const scenario of edgeStoreScenarios) {
     t.diagnostic(`${Date.now() - started} ms`);
   });
 }
+
+test('a window is cut into the coarsest exact pieces: ragged seconds, whole minutes, whole hours', () => {
+  const H = 1_800_000_000 - (1_800_000_000 % 3600);
+  const cut = (from: number, to: number): string[] => windowPieces({ from, to }).map((p) => `${p.resolution}:${p.from - H}-${p.to - H}`);
+  assert.deepEqual(cut(H - 1830, H + 7261), ['1:-1830--1800', '60:-1800-0', '3600:0-7200', '60:7200-7260', '1:7260-7261']);
+  assert.deepEqual(cut(H + 59, H + 61), ['1:59-61'], 'no whole minute inside');
+  assert.deepEqual(cut(H + 30, H + 3590), ['1:30-60', '60:60-3540', '1:3540-3590'], 'no whole hour inside');
+  assert.deepEqual(cut(H, H + 3600), ['3600:0-3600']);
+  // Whatever the window, the pieces tile it exactly, each on its own table's buckets.
+  for (let i = 0; i < 2000; i++) {
+    const from = H + Math.floor(Math.random() * 20_000) - 10_000;
+    const to = from + 1 + Math.floor(Math.random() * 200_000);
+    const pieces = windowPieces({ from, to });
+    assert.equal(pieces[0]?.from, from);
+    assert.equal(pieces.at(-1)?.to, to);
+    pieces.forEach((p, j) => {
+      if (j > 0) assert.equal(p.from, pieces[j - 1]?.to, 'contiguous');
+      assert.ok(p.from < p.to);
+      if (p.resolution > 1) assert.deepEqual([p.from % p.resolution, p.to % p.resolution], [0, 0], 'whole buckets');
+    });
+    // Never more than two ragged ends and two minute runs around the hours.
+    assert.ok(pieces.length <= 5);
+  }
+});
 
 test('the coarsest exact table is chosen from the window alignment alone', () => {
   const H = 1_800_000_000 - (1_800_000_000 % 3600);

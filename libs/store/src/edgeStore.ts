@@ -93,16 +93,59 @@ export interface WriteOptions {
   dedupToken?: string;
 }
 
+/** A part of a window answered from one table: only whole buckets of that table. */
+export interface WindowPiece extends TimeWindow {
+  resolution: Resolution;
+}
+
 /**
- * The table that answers a window exactly, coarsest first: edges_1h when both ends are on the
- * hour (and the window is at least an hour), edges_1m when both are on the minute, else edges_1s.
+ * A window cut into the coarsest pieces that are exact: whole hours from edges_1h, the whole
+ * minutes around them from edges_1m, and the ragged seconds at each end from edges_1s. So
+ * `now-1h` reads about two minutes of seconds and an hour of minutes, never 3,600 seconds of
+ * rows per pair, and `now-24h` reads mostly hours.
  */
-export function resolutionForWindow(window: TimeWindow): Resolution {
+export function windowPieces(window: TimeWindow): WindowPiece[] {
   checkWindow(window);
   const { from, to } = window;
-  if (from % 3600 === 0 && to % 3600 === 0 && to - from >= 3600) return 3600;
-  if (from % 60 === 0 && to % 60 === 0) return 60;
-  return 1;
+  const up = (t: number, step: number): number => Math.ceil(t / step) * step;
+  const down = (t: number, step: number): number => Math.floor(t / step) * step;
+  const pieces: WindowPiece[] = [];
+  const add = (resolution: Resolution, start: number, end: number): void => {
+    if (start < end) pieces.push({ resolution, from: start, to: end });
+  };
+  const minutesFrom = Math.min(up(from, 60), to);
+  const minutesTo = Math.max(down(to, 60), minutesFrom);
+  if (minutesFrom === minutesTo) {
+    add(1, from, to);
+    return pieces;
+  }
+  add(1, from, minutesFrom);
+  const hoursFrom = Math.min(up(minutesFrom, 3600), minutesTo);
+  const hoursTo = Math.max(down(minutesTo, 3600), hoursFrom);
+  add(60, minutesFrom, hoursFrom);
+  add(3600, hoursFrom, hoursTo);
+  add(60, hoursTo, minutesTo);
+  add(1, minutesTo, to);
+  return pieces;
+}
+
+/** The finest table a window needs: 3600 when it is whole hours, 60 when whole minutes, else 1. */
+export function resolutionForWindow(window: TimeWindow): Resolution {
+  return Math.min(...windowPieces(window).map((p) => p.resolution)) as Resolution;
+}
+
+/**
+ * The rows of a window as one SQL source: a UNION ALL of one SELECT per piece, each over its
+ * table and its own bounds (bound parameters f<i>/t<i>).
+ */
+function piecesSource(pieces: readonly WindowPiece[], columns: string): { sql: string; params: QueryParams } {
+  const params: Record<string, number> = {};
+  const selects = pieces.map((piece, i) => {
+    params[`f${i}`] = piece.from;
+    params[`t${i}`] = piece.to;
+    return `SELECT ${columns} FROM ${TABLE_BY_RESOLUTION[piece.resolution]} WHERE ts >= toDateTime({f${i}:UInt32}, 'UTC') AND ts < toDateTime({t${i}:UInt32}, 'UTC')`;
+  });
+  return { sql: selects.join('\n    UNION ALL\n    '), params };
 }
 
 function checkWindow({ from, to }: TimeWindow): void {
@@ -146,14 +189,19 @@ export class EdgeStore {
 
   /**
    * The service map of [from, to): every (client_service, server_service, server_port) with its
-   * counters summed over all failure domains, from the coarsest table that is exact for the window.
+   * counters summed over all failure domains, composed from the coarsest exact pieces of the
+   * window (windowPieces).
    */
   async readServiceMap(window: TimeWindow): Promise<ServiceMap> {
+    const pieces = windowPieces(window);
     const resolution = resolutionForWindow(window);
-    const table = TABLE_BY_RESOLUTION[resolution];
-    const params: QueryParams = { from: window.from, to: window.to };
     const seconds = window.to - window.from;
 
+    // Counters cast to plain UInt64: the rollups hold them as SimpleAggregateFunction(sum, UInt64).
+    const edgeSource = piecesSource(
+      pieces,
+      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, rtt_us`,
+    );
     const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(
       `
 SELECT
@@ -162,17 +210,19 @@ SELECT
     server_port,
     ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
     quantilesTDigestMerge(0.5, 0.99)(rtt_us) AS rtt_quantiles_us
-FROM ${table}
-WHERE ${WINDOW_FILTER}
+FROM
+(
+    ${edgeSource.sql}
+)
 GROUP BY client_service, server_service, server_port
 ORDER BY client_service, server_service, server_port`,
-      params,
+      edgeSource.params,
     );
 
-    const endSelect = (end: 'client' | 'server'): string => `
-    SELECT ts, ${END_FIELDS.map((f) => `${end}_${f} AS ${f}`).join(', ')}
-    FROM ${table}
-    WHERE ${WINDOW_FILTER}`;
+    const endSource = (end: 'client' | 'server'): { sql: string; params: QueryParams } =>
+      piecesSource(pieces, `ts, ${END_FIELDS.map((f) => `${end}_${f} AS ${f}`).join(', ')}`);
+    const clientSource = endSource('client');
+    const serverSource = endSource('server');
     const serviceRows = await this.executor.queryJsonRows<Record<string, unknown>>(
       `
 SELECT
@@ -186,12 +236,15 @@ SELECT
     arraySort(groupUniqArrayIf(version, version != '')) AS versions,
     uniqExactIf(instance, instance != '') AS instances
 FROM
-(${endSelect('client')}
-    UNION ALL${endSelect('server')}
+(
+    ${clientSource.sql}
+    UNION ALL
+    ${serverSource.sql}
 )
 GROUP BY service
 ORDER BY service`,
-      params,
+      // Both ends read the same pieces, so their bounds are the same parameters.
+      clientSource.params,
     );
 
     const edges = edgeRows.map((r): ServiceEdge => {

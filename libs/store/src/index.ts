@@ -10,6 +10,8 @@ export { RemoteExecutor, parseClickHouseUrl, type RemoteExecutorOptions } from '
 export {
   EdgeStore,
   resolutionForWindow,
+  windowPieces,
+  type WindowPiece,
   type Counter,
   type EdgeRow,
   type EdgeStoreOptions,

@@ -22,6 +22,13 @@ describe('time parameters', () => {
     }
   });
 
+  it('refuses times the store cannot hold (before 1970, at or after 2^32 seconds) as a bad parameter', () => {
+    for (const bad of ['4294967296', '18446744073709551616', '2106-02-08T00:00:00Z', '9999-12-31T23:59:59Z', 'now-99999w']) {
+      assert.throws(() => parseTime('to', bad, now), (err: unknown) => err instanceof TimeParameterError && err.parameter === 'to', bad);
+    }
+    assert.equal(parseTime('to', '4294967295', now), 4294967295);
+  });
+
   it('defaults to the last 15 minutes and refuses an empty or reversed window', () => {
     assert.deepEqual(parseWindow(undefined, undefined, now), { from: nowS - 900, to: nowS });
     assert.throws(() => parseWindow('now', 'now-1h', now), /before/);

@@ -14,6 +14,15 @@ export class TimeParameterError extends Error {
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+/** The store keeps seconds as DateTime (UInt32): times outside [0, 2^32) cannot be asked for. */
+const LAST_SECOND = 0xffffffff;
+
+function inRange(parameter: string, value: string, seconds: number): number {
+  if (!Number.isSafeInteger(seconds) || seconds < 0 || seconds > LAST_SECOND) {
+    throw new TimeParameterError(parameter, `${parameter}: ${value} is outside the times Weft stores (1970-01-01 to 2106-02-07, unix seconds 0 to ${LAST_SECOND})`);
+  }
+  return seconds;
+}
 const RELATIVE = /^now(?:-(\d+)([smhdw]))?$/;
 
 /**
@@ -26,17 +35,17 @@ export function parseTime(parameter: string, value: string, nowMs: number): numb
   if (relative) {
     const amount = relative[1] === undefined ? 0 : Number(relative[1]);
     const unit = UNIT_SECONDS[relative[2] ?? 's'] ?? 1;
-    return Math.floor(nowMs / 1000) - amount * unit;
+    return inRange(parameter, value, Math.floor(nowMs / 1000) - amount * unit);
   }
   if (/^\d+(\.\d+)?$/.test(text)) {
     const seconds = Math.floor(Number(text));
     // Milliseconds are a common slip: refuse rather than query the year 57000.
     if (seconds > 100_000_000_000) throw new TimeParameterError(parameter, `${parameter}: ${value} looks like milliseconds; give unix seconds`);
-    return seconds;
+    return inRange(parameter, value, seconds);
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const ms = Date.parse(text);
-    if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
+    if (!Number.isNaN(ms)) return inRange(parameter, value, Math.floor(ms / 1000));
   }
   throw new TimeParameterError(
     parameter,
