@@ -5,6 +5,7 @@
  * own counters.
  */
 import assert from 'node:assert/strict';
+import { basename } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import { ClickHouseHttpServer } from '../fixtures/clickhouseHttpServer.js';
@@ -12,9 +13,12 @@ import { pollUntil } from '../fixtures/commandRunner.js';
 import { curlExchange, type CurlExchange } from '../fixtures/curlClient.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
-import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { TCP_PEER_SCRIPT, TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 import { WeftProcess } from '../fixtures/weftProcess.js';
 import type { MapEdge, ServiceMapResponse } from '../fixtures/weftUpProcess.js';
+
+/** The server runs `node <TCP_PEER_SCRIPT> http-server`: named by its script's file name (README, "Naming, in order"). */
+const SERVER = `host:${basename(TCP_PEER_SCRIPT, '.js')}`;
 
 let topology: NodeTopology;
 let clickhouse: ClickHouseHttpServer;
@@ -62,7 +66,7 @@ test('agent -> gRPC -> ingest -> ClickHouse: bytes and connections exact', { tim
   await pollUntil(
     async () => {
       map = (await (await fetch(`${url}/api/v1/map?from=now-10m`)).json()) as ServiceMapResponse;
-      edge = map.edges.find((e) => e.source === 'host:curl' && e.target === 'host:node:8080');
+      edge = map.edges.find((e) => e.source === 'host:curl' && e.target === SERVER);
       return edge && edge.connections_opened >= done.length ? true : undefined;
     },
     { timeoutMs: 30_000, intervalMs: 500 },

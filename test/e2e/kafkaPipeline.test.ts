@@ -12,6 +12,7 @@
  * good batches after it are stored.
  */
 import assert from 'node:assert/strict';
+import { basename } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentProcess } from '../fixtures/agentProcess.js';
@@ -20,9 +21,16 @@ import { sleep } from '../fixtures/commandRunner.js';
 import { KafkaBroker } from '../fixtures/kafkaBroker.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
-import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { TCP_PEER_SCRIPT, TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 import { WeftProcess } from '../fixtures/weftProcess.js';
 import type { ServiceMapResponse } from '../fixtures/weftUpProcess.js';
+
+/**
+ * Clients and servers all run `node <TCP_PEER_SCRIPT> client|server`: one
+ * program, named by its script's file name (README, "Naming, in order"),
+ * so the edge goes from that service to itself, on the servers' port.
+ */
+const PEER = `host:${basename(TCP_PEER_SCRIPT, '.js')}`;
 
 let topology: NodeTopology;
 let broker: KafkaBroker;
@@ -161,12 +169,12 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
   const deadline = Date.now() + 120_000;
   for (;;) {
     last = await map();
-    const edge = last.edges.find((e) => e.source === 'host:node' && e.target === 'host:node:9000');
+    const edge = last.edges.find((e) => e.source === PEER && e.target === PEER && e.port === 9000);
     if (edge && edge.bytes_sent >= truth.sent && edge.bytes_received >= truth.received && edge.connections_opened >= truth.connections) break;
     if (Date.now() > deadline) break;
     await sleep(1_000);
   }
-  const edge = last.edges.find((e) => e.source === 'host:node' && e.target === 'host:node:9000');
+  const edge = last.edges.find((e) => e.source === PEER && e.target === PEER && e.port === 9000);
   if (!edge || edge.bytes_sent !== truth.sent || edge.connections_opened !== truth.connections) await explain(t, last);
   assert.ok(edge, JSON.stringify(last.edges));
   assert.equal(edge.connections_opened, truth.connections, 'connections');

@@ -1,20 +1,24 @@
 /**
  * A new user on a plain host (no Kubernetes): `weft up` with nothing to
- * configure names a client by its process and a server by its process and
- * listening port, with bytes and connections exact against curl's own
- * counters; an inventory file renames both. One `weft up` per case, each
+ * configure names each end by the program its process runs (curl by its
+ * comm; the test server, `node tcpPeer.js http-server`, by its script), the
+ * listening port on the edge, with bytes and connections exact against
+ * curl's own counters; an inventory file renames both. One `weft up` per case, each
  * watching a client pod and a server pod (`--netns`) so nothing else on the
  * machine shows up.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { curlExchange, type CurlExchange } from '../fixtures/curlClient.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
-import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { TCP_PEER_SCRIPT, TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 import { WeftUpProcess, type MapEdge, type ServiceMapResponse } from '../fixtures/weftUpProcess.js';
+
+/** The server runs `node <TCP_PEER_SCRIPT> http-server`: a script run by node is named by its file name without extension (README, "Naming, in order"). */
+const SERVER_NAME = basename(TCP_PEER_SCRIPT, '.js');
 
 let topology: NodeTopology;
 let http: TcpPeerProcess;
@@ -65,14 +69,14 @@ async function expectEdge(up: WeftUpProcess, source: string, target: string, don
   return map;
 }
 
-test('weft up on a plain host: client named by process, server by process and port, bytes exact', { timeout: 120_000 }, async (t) => {
+test('weft up on a plain host: each end named by its program, the port on the edge, bytes exact', { timeout: 120_000 }, async (t) => {
   const up = await WeftUpProcess.start(['--netns', topology.pod(1).netns, '--netns', topology.pod(2).netns]);
   try {
     t.diagnostic(up.stderr.trim());
     const done = await exchanges([0, 1_000, 123_457, 2_000_000]);
-    const map = await expectEdge(up, 'host:curl', 'host:node:8080', done);
-    const server = map.nodes.find((n) => n.id === 'host:node:8080');
-    assert.deepEqual(server, { id: 'host:node:8080', name: 'node:8080', namespace: '', kind: 'process' });
+    const map = await expectEdge(up, 'host:curl', `host:${SERVER_NAME}`, done);
+    const server = map.nodes.find((n) => n.id === `host:${SERVER_NAME}`);
+    assert.deepEqual(server, { id: `host:${SERVER_NAME}`, name: SERVER_NAME, namespace: '', kind: 'process' });
     assert.deepEqual(map.nodes.find((n) => n.id === 'host:curl'), { id: 'host:curl', name: 'curl', namespace: '', kind: 'process' });
   } finally {
     assert.equal(await up.stop(), 0, up.stderr);

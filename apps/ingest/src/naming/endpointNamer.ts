@@ -2,7 +2,11 @@ import type { Endpoint } from '../halves/canonicalConnection.js';
 import type { HalfOrigin } from '../matching/connectionMatcher.js';
 import type { EndpointIdentity } from './endpointIdentity.js';
 import type { ListenerDirectory } from './listenerDirectory.js';
+import { programName } from './programName.js';
 import { ServiceInventory } from './serviceInventory.js';
+
+/** Program names computed, by comm and cmdline (see programName); cleared when full. */
+const MAX_PROGRAM_NAMES = 10_000;
 
 /** Naming from a cluster (Kubernetes): pods, nodes and service VIPs by address at a time. */
 export interface ClusterNamer {
@@ -23,8 +27,13 @@ export interface EndToName {
 /**
  * Names one end of a connection. In order: the inventory file (the user's
  * word), the cluster (the pod or node that held the address at that time),
- * the host (the process, and for a server its listening port), and last the
+ * the host (the program the process runs, see programName), and last the
  * bare address (`external:<ip>`).
+ *
+ * On a host, a process is one map node whichever end it is on: `host:<program>`
+ * for its server side and its client side alike, so a chain a -> b -> c
+ * through a process b that serves and calls out is two edges sharing b. The
+ * server's listening port is on the edge (its server_port), not in the name.
  */
 export class EndpointNamer {
   constructor(
@@ -33,12 +42,14 @@ export class EndpointNamer {
     private readonly listeners: ListenerDirectory,
   ) {}
 
+  private readonly programNames = new Map<string, string>();
+
   name(end: EndToName): EndpointIdentity {
     const { side, endpoint, atMs } = end;
     const serverPort = side === 'server' ? endpoint.port : null;
     // A server without an agent of its own may still be known by the
     // listener its host's agent reported.
-    const origin: { nodeId: string; pid: number; comm: string } | null =
+    const origin: { nodeId: string; pid: number; comm: string; cmdline: string | null } | null =
       end.origin ?? (side === 'server' ? this.listeners.lookup(endpoint.ip, endpoint.port) : null);
     const process = origin?.comm ?? '';
 
@@ -61,7 +72,9 @@ export class EndpointNamer {
       if (vip) return vip;
     }
     if (origin) {
-      const name = side === 'server' ? `${origin.comm}:${endpoint.port}` : origin.comm;
+      // A half without a cmdline (the agent could not read it) is named as
+      // the same process's other sockets name it.
+      const name = this.programOf(origin.comm, origin.cmdline ?? this.listeners.cmdlineOf(origin.nodeId, origin.pid, origin.comm));
       return {
         service: `host:${name}`,
         name,
@@ -85,5 +98,17 @@ export class EndpointNamer {
       version: '',
       process: '',
     };
+  }
+
+  private programOf(comm: string, cmdline: string | null): string {
+    if (cmdline === null) return programName(comm, null);
+    const key = `${comm}\u0000${cmdline}`;
+    let name = this.programNames.get(key);
+    if (name === undefined) {
+      if (this.programNames.size >= MAX_PROGRAM_NAMES) this.programNames.clear();
+      name = programName(comm, cmdline);
+      this.programNames.set(key, name);
+    }
+    return name;
   }
 }

@@ -7,17 +7,41 @@ interface Listener {
   seenMs: number;
 }
 
+/** A listener as a lookup gives it: with its process's cmdline when one of that process's sockets told it. */
+export interface ListeningProcess {
+  nodeId: string;
+  pid: number;
+  comm: string;
+  cmdline: string | null;
+}
+
+interface KnownProcess {
+  comm: string;
+  cmdline: string;
+  /** The clock (see expire) when a socket of the process was last seen. */
+  seenMs: number;
+}
+
 /**
  * Which process listens on which address and port, from the agents' listener
  * reports: names the server end of a connection whose server half has not
  * arrived (or never will: the connect failed). Wildcard listeners (0.0.0.0,
  * ::) match any address of their node and namespace, which the directory
  * learns from the agents' own sockets. Bounded; entries not reported again expire.
+ *
+ * Listener reports carry no cmdline, which names a process that runs on a
+ * generic runtime (see programName): the directory keeps the cmdline of
+ * each process whose sockets it saw (by node and pid), so a server known
+ * only by its listener is named as its own sockets name it.
  */
 export class ListenerDirectory {
   private readonly exact = new Map<string, Listener>();
   private readonly wildcard = new Map<string, Listener>(); // `${nodeId}|${netns}|${port}`
   private readonly placeOfAddress = new Map<string, string>(); // ip -> `${nodeId}|${netns}`
+  private readonly processes = new Map<string, Map<number, KnownProcess>>(); // nodeId -> pid -> process
+  private processCount = 0;
+  /** The last time expire was called: halves carry no wall clock of their own. */
+  private clockMs = Date.now();
 
   constructor(
     private readonly maxEntries = 200_000,
@@ -33,19 +57,44 @@ export class ListenerDirectory {
     }
   }
 
-  /** The local addresses of an interval's halves (see notePlace); the place string is built once per namespace, not per half. */
-  noteLocalAddresses(halves: readonly Pick<ConnectionHalf, 'localIp' | 'nodeId' | 'netns'>[]): void {
+  /**
+   * The local addresses of an interval's halves (see notePlace), and their
+   * processes' cmdlines; the place string is built once per namespace, not per half.
+   */
+  noteLocalAddresses(halves: readonly Pick<ConnectionHalf, 'localIp' | 'nodeId' | 'netns' | 'pid' | 'comm' | 'cmdline'>[]): void {
     let nodeId: string | null = null;
     let netns = 0;
     let place = '';
+    let processes: Map<number, KnownProcess> | undefined;
     for (const half of halves) {
       if (half.nodeId !== nodeId || half.netns !== netns) {
+        if (half.nodeId !== nodeId) processes = this.processes.get(half.nodeId);
         nodeId = half.nodeId;
         netns = half.netns;
         place = `${nodeId}|${netns}`;
       }
       this.notePlace(half.localIp, place);
+      if (half.cmdline !== null) {
+        const known = processes?.get(half.pid);
+        if (known === undefined || known.cmdline !== half.cmdline || known.comm !== half.comm) processes = this.noteProcess(half.nodeId, half.pid, half.comm, half.cmdline);
+        else known.seenMs = this.clockMs;
+      }
     }
+  }
+
+  /** Bounded: beyond maxEntries processes, new ones are not learnt (until old ones expire) and are named by their comm. */
+  private noteProcess(nodeId: string, pid: number, comm: string, cmdline: string): Map<number, KnownProcess> | undefined {
+    let ofNode = this.processes.get(nodeId);
+    if (!ofNode?.has(pid)) {
+      if (this.processCount >= this.maxEntries) return ofNode;
+      this.processCount++;
+    }
+    if (!ofNode) {
+      ofNode = new Map();
+      this.processes.set(nodeId, ofNode);
+    }
+    ofNode.set(pid, { comm, cmdline, seenMs: this.clockMs });
+    return ofNode;
   }
 
   /** An address some agent's socket used locally: it belongs to that node's namespace. */
@@ -58,16 +107,35 @@ export class ListenerDirectory {
     this.placeOfAddress.set(ip, place);
   }
 
-  lookup(ip: string, port: number): Listener | null {
-    const exact = this.exact.get(`${ip}|${port}`);
-    if (exact) return exact;
-    const place = this.placeOfAddress.get(ip);
-    return place === undefined ? null : (this.wildcard.get(`${place}|${port}`) ?? null);
+  lookup(ip: string, port: number): ListeningProcess | null {
+    let listener = this.exact.get(`${ip}|${port}`);
+    if (!listener) {
+      const place = this.placeOfAddress.get(ip);
+      listener = place === undefined ? undefined : this.wildcard.get(`${place}|${port}`);
+    }
+    if (!listener) return null;
+    return { nodeId: listener.nodeId, pid: listener.pid, comm: listener.comm, cmdline: this.cmdlineOf(listener.nodeId, listener.pid, listener.comm) };
+  }
+
+  /** The cmdline a socket of this process carried, or null; the same comm guards against a pid reused by another program. */
+  cmdlineOf(nodeId: string, pid: number, comm: string): string | null {
+    const known = this.processes.get(nodeId)?.get(pid);
+    return known !== undefined && known.comm === comm ? known.cmdline : null;
   }
 
   expire(nowMs: number): void {
+    this.clockMs = nowMs;
     for (const map of [this.exact, this.wildcard]) {
       for (const [key, listener] of map) if (nowMs - listener.seenMs > this.ttlMs) map.delete(key);
+    }
+    for (const [nodeId, ofNode] of this.processes) {
+      for (const [pid, known] of ofNode) {
+        if (nowMs - known.seenMs > this.ttlMs) {
+          ofNode.delete(pid);
+          this.processCount--;
+        }
+      }
+      if (ofNode.size === 0) this.processes.delete(nodeId);
     }
   }
 
