@@ -70,8 +70,8 @@ export interface EndpointIdentity {
    * Stable service id, the map's node id:
    *   k8s:<namespace>/<Kind>/<name>   a Kubernetes workload (Deployment, StatefulSet, DaemonSet, Pod, Node ...)
    *   k8s-svc:<namespace>/<name>      a Kubernetes Service whose backend is unknown (VIP, no peer half)
-   *   host:<process>:<port>           a process on a host without Kubernetes (server: its listening port)
-   *   host:<process>                  a client process on such a host
+   *   host:<program>                  a process on a host without Kubernetes, the same whichever
+   *                                   end it is on (naming/programName.ts; the port is the edge's)
    *   svc:<name>                      a name from the inventory file
    *   dns:<name>                      an external end known by a DNS name
    *   external:<ip>                   anything else
