@@ -13,8 +13,10 @@ APT_PACKAGES=(
   g++ make python3 pkg-config libelf-dev zlib1g-dev    # the native addon (node-gyp)
   libmnl-dev libnetfilter-conntrack-dev                #   and its conntrack half
   iproute2 iptables conntrack libcap2-bin curl         # kernel tests
+  openssl                                              # test certificates (gRPC over TLS)
   nginx wrk                                            # bench/agent-overhead
   openjdk-17-jre-headless maven                        # the tests' Kafka broker (jars from Maven Central)
+  postgresql                                           # test/control: the tests' PostgreSQL (own cluster in a temp dir)
 )
 
 started=$(date +%s%N)
@@ -85,6 +87,7 @@ else
     ours_policy=1
   fi
   nginx_before=$(pgrep -x nginx || true)
+  clusters_before=$(pg_lsclusters -h 2>/dev/null | awk '{print $1 "/" $2}' || true)
   trap '[ -z "$ours_policy" ] || rm -f /usr/sbin/policy-rc.d; cleanup' EXIT
   quietly "apt-get update" apt-get update -q
   quietly "apt-get install" apt-get install -y -q --no-install-recommends "${missing[@]}"
@@ -96,6 +99,18 @@ else
       nginx -s stop >/dev/null 2>&1 || pkill -F /run/nginx.pid 2>/dev/null || true
     fi
     if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+  fi
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    # The tests run their own PostgreSQL (test/fixtures/postgresServer.ts). Debian's package
+    # creates a cluster "main" that would start now and at boot: stop the clusters this install
+    # created and set them to start only by hand (pg_ctlcluster); clusters from before stay as they were.
+    while read -r version name _ status _; do
+      [ -n "$version" ] || continue
+      [[ $'\n'"$clusters_before"$'\n' == *$'\n'"$version/$name"$'\n'* ]] && continue
+      [ "$status" != online ] || pg_ctlcluster "$version" "$name" stop >/dev/null 2>&1 || true
+      [ ! -f "/etc/postgresql/$version/$name/start.conf" ] || echo manual >"/etc/postgresql/$version/$name/start.conf"
+    done < <(pg_lsclusters -h 2>/dev/null || true)
+    if [ -z "$clusters_before" ] && [ -d /run/systemd/system ]; then systemctl disable --now postgresql >/dev/null 2>&1 || true; fi
   fi
   mapfile -t still < <(not_installed "${missing[@]}")
   [ ${#still[@]} -eq 0 ] || fail "apt packages still missing after apt-get install: ${still[*]}"
@@ -115,6 +130,17 @@ else
     if [ -e "$f" ] && [ "$f" -nt "$stamp" ]; then npm_needed=1; break; fi
   done
 fi
+# Where the running node's headers are (for node-gyp): the prefix above bin/node.
+node_dir=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+[ -r "$node_dir/include/node/node_api.h" ] \
+  || fail "no Node.js headers in $node_dir/include/node (native modules build against them; install the package that ships them, e.g. libnode-dev)"
+better_sqlite3_loads() {
+  if [ "${1:-}" = verbose ]; then
+    node -e "require('better-sqlite3')(':memory:').close()"
+  else
+    node -e "require('better-sqlite3')(':memory:').close()" >/dev/null 2>&1
+  fi
+}
 begin 2 "npm packages"
 if [ -z "$npm_needed" ]; then
   end "up to date"
@@ -125,9 +151,22 @@ else
   # registry serves, and `npm ci` refuses such a lockfile as out of sync.
   # `npm install` still installs the locked versions.
   printf 'npm install ... '
-  quietly "npm install" npm install --no-audit --no-fund --loglevel=error
+  # better-sqlite3 (libs/control) has no prebuilt binary this machine can download (its
+  # install script asks GitHub): it falls back to node-gyp, which needs the running node's
+  # headers (Debian's nodejs has them in /usr/include/node) rather than downloading them.
+  # package.json's allowScripts lets npm run that install script.
+  quietly "npm install" env npm_config_nodedir="$node_dir" npm install --no-audit --no-fund --loglevel=error
   touch "$stamp"
   end "done ($(elapsed "$t"))"
+fi
+# An install with its scripts skipped (npm's allowScripts, --ignore-scripts) leaves
+# better-sqlite3 without its binary; rebuilding it runs its install script again.
+if ! better_sqlite3_loads; then
+  begin 2 "npm packages: better-sqlite3's binary"
+  t=$(date +%s%N)
+  quietly "building better-sqlite3" env npm_config_nodedir="$node_dir" npm rebuild better-sqlite3 --foreground-scripts --loglevel=error
+  better_sqlite3_loads || fail "better-sqlite3 still does not load after npm rebuild better-sqlite3: $(better_sqlite3_loads verbose 2>&1 | tail -n 3)"
+  end "built ($(elapsed "$t"))"
 fi
 
 # --- 3. BPF programs ---------------------------------------------------------

@@ -1,0 +1,54 @@
+/**
+ * The control schema's migrations, in code (nothing is read from disk at run time, so a bundled
+ * or copied build migrates the same). Kysely's Migrator applies them in name order and records
+ * each in kysely_migration; a migration, once released, is never edited: a change is a new one.
+ * Only Kysely's schema builder is used, so each migration is the same on SQLite and PostgreSQL.
+ */
+import { ControlStoreError } from './controlStoreErrors.js';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+// Migrations see the database as it was when they were written, not as ControlDatabase is now.
+type AnyDatabase = Kysely<any>;
+
+export const CONTROL_MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_tenants_and_api_keys': {
+    async up(db: AnyDatabase): Promise<void> {
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('name', 'text', (column) => column.notNull().unique())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant_id', 'text', (column) => column.notNull().references('tenants.id'))
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('scopes', 'text', (column) => column.notNull())
+        .addColumn('secret_hash', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_tenant_id').on('api_keys').column('tenant_id').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return CONTROL_MIGRATIONS;
+  },
+};
+
+/** Applies the migrations the database has not seen; returns the names applied now (none when up to date). */
+export async function migrateControlDatabase(db: AnyDatabase): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ControlStoreError(`${failed ? `control database migration ${failed} failed` : 'the control database migrations could not run'}: ${reason}`, { cause: error });
+  }
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,28 @@
+/**
+ * The tables as Kysely sees them (the migrations create them). Timestamps are ISO 8601 strings
+ * in UTC from Date.toISOString() on both engines: text columns, so SQLite and PostgreSQL return
+ * them the same, and they sort as they compare.
+ */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** Space-separated scopes (scopes.ts). */
+  scopes: string;
+  /** SHA-256 of the secret, hex (apiKeyToken.ts). */
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ControlDatabase {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+}
