@@ -2,7 +2,9 @@
  * The gRPC transport: an agent (`--grpc`) sends its batches straight to a
  * `weft ingest --grpc-listen` (no Kafka), which writes the remote store; the
  * map read through `weft api` has the exchange's bytes exact against curl's
- * own counters.
+ * own counters. Over TLS: the ingest listens on every address (which without
+ * TLS it refuses) with a certificate from a throwaway CA, and the agent
+ * trusts that CA alone.
  */
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
@@ -14,6 +16,7 @@ import { curlExchange, type CurlExchange } from '../fixtures/curlClient.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { TCP_PEER_SCRIPT, TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+import { makeTestCertificates, type TestCertificates } from '../fixtures/tlsCertificates.js';
 import { WeftProcess } from '../fixtures/weftProcess.js';
 import type { MapEdge, ServiceMapResponse } from '../fixtures/weftUpProcess.js';
 
@@ -25,21 +28,26 @@ let clickhouse: ClickHouseHttpServer;
 let ingest: WeftProcess;
 let api: WeftProcess;
 let agent: AgentProcess;
+let certs: TestCertificates;
 
 before(async () => {
   topology = await NodeTopology.create({ pods: 2 });
   clickhouse = await ClickHouseHttpServer.start();
   await TcpPeerProcess.start(topology, topology.pod(2).netns, 'http-server', { listen: topology.pod(2).ipv4, port: 8080 });
+  certs = makeTestCertificates();
   const grpcPort = await freeLoopbackPort();
   const metricsPort = await freeLoopbackPort();
   ingest = await WeftProcess.start(
-    ['ingest', '--grpc-listen', `127.0.0.1:${grpcPort}`, '--clickhouse', clickhouse.url(), '--metrics-addr', `127.0.0.1:${metricsPort}`],
-    /weft ingest: ready/,
+    [
+      'ingest', '--grpc-listen', `0.0.0.0:${grpcPort}`, '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey,
+      '--clickhouse', clickhouse.url(), '--metrics-addr', `127.0.0.1:${metricsPort}`,
+    ],
+    /weft ingest: ready: gRPC at \S+ \(TLS\)/,
   );
   api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${await freeLoopbackPort()}`], /API at http/);
   agent = await AgentProcess.start({
     netns: [topology.pod(1).netns, topology.pod(2).netns],
-    extraArgs: ['--grpc', `127.0.0.1:${grpcPort}`, '--node-id', 'node-g'],
+    extraArgs: ['--grpc', `127.0.0.1:${grpcPort}`, '--tls-ca', certs.caCert, '--node-id', 'node-g'],
   });
 });
 
@@ -49,6 +57,7 @@ after(async () => {
   await api?.kill();
   await clickhouse?.close();
   await topology?.teardown();
+  certs?.remove();
 });
 
 test('agent -> gRPC -> ingest -> ClickHouse: bytes and connections exact', { timeout: 120_000 }, async (t) => {

@@ -13,15 +13,41 @@ interface PushAck {
 
 type PushStream = grpc.ClientDuplexStream<{ batch: Buffer }, PushAck>;
 
+/** TLS to the ingest: the PEM bytes, read by the caller (the CLI reads them at start-up). */
+export interface GrpcClientTls {
+  /** The CA (PEM, one or more certificates) that signed the ingest's certificate; the only CA trusted. */
+  ca: Buffer;
+  /** The name the ingest's certificate must carry, instead of the host of the address. */
+  serverName?: string;
+  /** A client certificate and its key (PEM), for an ingest that requires them (mutual TLS). */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface GrpcSenderOptions {
+  /** TLS to the ingest; null or absent: plaintext (the CLI allows that only to loopback or with --grpc-plaintext). */
+  tls?: GrpcClientTls | null;
+}
+
+function channelOf(tls: GrpcClientTls | null | undefined): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
+  if (!tls) return { credentials: grpc.credentials.createInsecure(), options: {} };
+  return {
+    credentials: grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null),
+    // The name checked against the certificate, and the :authority sent.
+    options: tls.serverName ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {},
+  };
+}
+
 /** The TelemetryIngest service client, loaded from proto/ at run time. */
-export function telemetryIngestClient(address: string): grpc.Client & { Push(): PushStream } {
+export function telemetryIngestClient(address: string, tls?: GrpcClientTls | null): grpc.Client & { Push(): PushStream } {
   // keepCase: the fields are written and read by their proto names (rejected_reason); without it
   // the loader expects camelCase and a snake_case field is silently left out of the message.
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { Push(): PushStream } } } };
+    weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client & { Push(): PushStream } } } };
   };
-  return new loaded.weft.telemetry.v1.TelemetryIngestService(address, grpc.credentials.createInsecure());
+  const channel = channelOf(tls);
+  return new loaded.weft.telemetry.v1.TelemetryIngestService(address, channel.credentials, channel.options);
 }
 
 /**
@@ -32,7 +58,10 @@ export function telemetryIngestClient(address: string): grpc.Client & { Push(): 
  * and not sent again: it would be refused again. Any other failure (the
  * stream ended with UNAVAILABLE or any other status, or broke) fails the
  * batches in flight; the queue keeps them and sends them again, and the
- * stream is opened anew.
+ * stream is opened anew. With TLS (options.tls) an ingest whose certificate
+ * the CA did not sign, or that does not carry the expected name, is never
+ * sent a batch: every send fails like an unreachable ingest, and the queue
+ * keeps the batches.
  */
 export class GrpcSender implements BatchSender {
   /**
@@ -50,8 +79,8 @@ export class GrpcSender implements BatchSender {
   /** Why the last refused batch was refused. */
   lastRejectedReason = '';
 
-  constructor(address: string) {
-    this.client = telemetryIngestClient(address);
+  constructor(address: string, options: GrpcSenderOptions = {}) {
+    this.client = telemetryIngestClient(address, options.tls);
   }
 
   async connect(): Promise<void> {

@@ -36,6 +36,11 @@ export function agentCommand(): Command {
     )
     .option('--kafka <brokers>', 'send telemetry to Kafka (HOST:PORT[,...]) instead of printing it', process.env.WEFT_KAFKA)
     .option('--grpc <host:port>', 'send telemetry to an ingest over gRPC instead of printing it', process.env.WEFT_GRPC)
+    .option('--tls-ca <file>', 'with --grpc: TLS, trusting only this CA (PEM) to have signed the ingest\'s certificate')
+    .option('--tls-server-name <name>', 'with --tls-ca: the name the ingest\'s certificate must carry (default: the host of --grpc)')
+    .option('--tls-cert <file>', 'with --tls-ca: this client certificate (PEM), for an ingest with --tls-client-ca')
+    .option('--tls-key <file>', 'with --tls-cert: its private key (PEM)')
+    .option('--grpc-plaintext', 'with --grpc: send plaintext to an ingest that is not on loopback (without --tls-ca, only loopback is allowed)')
     .option('--node-id <id>', 'this node\'s name in the map', process.env.WEFT_NODE_ID ?? hostname())
     .option('--max-queued-bytes <n>', 'telemetry held while Kafka or the ingest is unreachable (oldest dropped, counted)', String(DEFAULT_QUEUED_BYTES))
     .action(async (options: AgentCommandOptions) => {

@@ -3,9 +3,10 @@
 // modules (loaded when the command runs) both need them.
 import type { AgentConfigInput } from '@weft/agent';
 import type { ClusterOptions } from './clusterNaming.js';
+import type { AgentTlsOptions, ListenerTlsOptions } from './grpcTls.js';
 import type { StoreOptions } from './retentionOptions.js';
 
-export interface AgentCommandOptions extends AgentConfigInput {
+export interface AgentCommandOptions extends AgentConfigInput, AgentTlsOptions {
   kafka?: string;
   grpc?: string;
   nodeId: string;
@@ -18,7 +19,7 @@ export interface ApiOptions {
   apiAddr: string;
 }
 
-export interface IngestOptions extends ClusterOptions, StoreOptions {
+export interface IngestOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
   kafka?: string;
   grpcListen?: string;
   clickhouse?: string;
@@ -27,7 +28,7 @@ export interface IngestOptions extends ClusterOptions, StoreOptions {
   metricsAddr: string;
 }
 
-export interface UpOptions extends ClusterOptions, StoreOptions {
+export interface UpOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
   kafka?: string;
   grpcListen?: string;
   dataDir: string;

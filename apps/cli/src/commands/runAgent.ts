@@ -14,6 +14,7 @@ import { DEFAULT_TOPICS } from '@weft/ingest/dist/kafka/topics.js';
 import { ConfigError } from '@weft/runtime';
 import type { AgentCommandOptions } from './commandOptions.js';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
+import { agentTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 
 /** Where rows go: a transport when one is configured, else the terminal, JSON lines or nothing. */
@@ -23,12 +24,14 @@ function transportSink(options: AgentCommandOptions, intervalMs: number): Queued
   if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1_000_000) {
     throw new ConfigError(`--max-queued-bytes must be an integer >= 1000000, got "${options.maxQueuedBytes}"`, '--max-queued-bytes');
   }
+  // Read and checked now: a bad file stops start-up, not the first send.
+  const tls = agentTlsOf(options.grpc, options);
   const encode = agentBatchEncoder(options.nodeId, intervalMs);
   if (options.kafka) {
     const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId);
     return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000 });
   }
-  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc), encode, { maxQueuedBytes, retryDelayMs: 1000 });
+  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc, { tls }), encode, { maxQueuedBytes, retryDelayMs: 1000 });
   return null;
 }
 

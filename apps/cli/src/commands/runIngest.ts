@@ -3,6 +3,7 @@ import { ConfigError, parseListenAddress, startMetricsServer, storeHealthCheck }
 import { openEdgeStore } from '@weft/store';
 import { startClusterNaming } from './clusterNaming.js';
 import type { IngestOptions } from './commandOptions.js';
+import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startGrpcIngest, startKafkaIngest } from './scaleOut.js';
 import { storeConfigOf } from './storeConfig.js';
@@ -15,15 +16,17 @@ export async function runIngest(options: IngestOptions): Promise<void> {
       throw new ConfigError('give --kafka BROKERS or --grpc-listen HOST:PORT (the embedded, single-process shape is `weft up`)', '--kafka');
     }
     const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
+    // Before anything is opened: a plaintext listener off loopback or a bad certificate file stops here.
+    const tls = listenerTlsOf(grpcListen, options);
     const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
     const cluster = await startClusterNaming(options, say);
     const store = await openEdgeStore(storeConfigOf(options));
     const ingest = grpcListen
-      ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null)
+      ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null, tls)
       : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null);
     const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port, [storeHealthCheck(store), ...ingest.health]);
-    const source = 'address' in ingest ? `gRPC at ${String(ingest.address)}` : `consuming ${options.kafka}`;
+    const source = 'address' in ingest ? `gRPC at ${String(ingest.address)} (${tls ? (tls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})` : `consuming ${options.kafka}`;
     say(`ready: ${source}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
     const stop = (): void => {
       say('stopping');

@@ -18,6 +18,7 @@ import { ConfigError, parseListenAddress, storeHealthCheck, type HealthCheck } f
 import { openEdgeStore } from '@weft/store';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
 import { startClusterNaming } from './clusterNaming.js';
+import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startKafkaIngest } from './scaleOut.js';
 import { storeConfigOf } from './storeConfig.js';
@@ -40,6 +41,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     const api = parseListenAddress(options.apiAddr, '--api-addr');
     if (options.grpcListen && options.kafka) throw new ConfigError('--grpc-listen is for the in-process shape; with --kafka, agents send to Kafka', '--grpc-listen');
     const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
+    // Before the store opens: a plaintext listener off loopback or a bad certificate file stops here.
+    const grpcTls = listenerTlsOf(grpcListen, options);
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
     const storeConfig = storeConfigOf(options);
 
@@ -84,12 +87,12 @@ export async function runUp(options: UpOptions): Promise<void> {
       };
       if (grpcListen) {
         try {
-          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics);
+          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics, undefined, grpcTls ?? undefined);
         } catch (err) {
           await store.close();
           throw new ConfigError(`--grpc-listen: ${(err as Error).message}`, '--grpc-listen');
         }
-        say(`taking other agents' batches over gRPC at ${grpcServer.address}`);
+        say(`taking other agents' batches over gRPC at ${grpcServer.address} (${grpcTls ? (grpcTls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})`);
       }
     }
 

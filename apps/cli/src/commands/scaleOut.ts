@@ -22,6 +22,7 @@ import {
 } from '@weft/ingest';
 import type { HealthCheck } from '@weft/runtime';
 import type { EdgeStore } from '@weft/store';
+import type { ListenerTls } from './grpcTls.js';
 
 export interface KafkaIngest {
   metrics: IngestMetrics;
@@ -69,13 +70,21 @@ export async function startKafkaIngest(
 
 /**
  * The ingest fed directly by agents over gRPC (no Kafka): one process, the
- * embedded pipeline, batches decoded and checked exactly as on Kafka.
+ * embedded pipeline, batches decoded and checked exactly as on Kafka; over
+ * TLS when `tls` is given.
  */
-export async function startGrpcIngest(host: string, port: number, store: EdgeStore, inventory: ServiceInventory | null, cluster: ClusterNamer | null): Promise<KafkaIngest & { address: string }> {
+export async function startGrpcIngest(
+  host: string,
+  port: number,
+  store: EdgeStore,
+  inventory: ServiceInventory | null,
+  cluster: ClusterNamer | null,
+  tls: ListenerTls | null = null,
+): Promise<KafkaIngest & { address: string }> {
   const metrics = new IngestMetrics();
   const listeners = new ListenerDirectory();
   const pipeline = new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(cluster, inventory, listeners), listeners, new StoreEdgeWriter(store), metrics);
-  const server = await startPipelineGrpcServer(host, port, pipeline, metrics);
+  const server = await startPipelineGrpcServer(host, port, pipeline, metrics, undefined, tls ?? undefined);
   const ticker = setInterval(() => pipeline.tick(), 1000);
   return {
     metrics,

@@ -2,7 +2,7 @@ import { BatchRejected, type HalvesMessage } from '../ingestTypes.js';
 import type { IngestMetrics } from '../metrics/ingestMetrics.js';
 import { stderrLog } from '../store/writeErrors.js';
 import { decodeAgentBatch, intervalOf } from '../transport/telemetryCodecs.js';
-import { startTelemetryGrpcServer, type BatchHandler, type TelemetryGrpcServer } from '../transport/telemetryGrpcServer.js';
+import { startTelemetryGrpcServer, type BatchHandler, type GrpcServerTls, type TelemetryGrpcServer } from '../transport/telemetryGrpcServer.js';
 import { BatchNotStored, type IngestPipeline } from './ingestPipeline.js';
 
 /**
@@ -37,10 +37,22 @@ export function pipelineBatchHandler(pipeline: IngestPipeline, metrics: IngestMe
   };
 }
 
-/** The gRPC ingest over an embedded pipeline (what `weft ingest --grpc-listen` and `weft up --grpc-listen` run). */
-export function startPipelineGrpcServer(host: string, port: number, pipeline: IngestPipeline, metrics: IngestMetrics, log: (line: string) => void = stderrLog): Promise<TelemetryGrpcServer> {
+/**
+ * The gRPC ingest over an embedded pipeline (what `weft ingest --grpc-listen`
+ * and `weft up --grpc-listen` run); with `tls`, over TLS (mutual TLS when it
+ * has a client CA).
+ */
+export function startPipelineGrpcServer(
+  host: string,
+  port: number,
+  pipeline: IngestPipeline,
+  metrics: IngestMetrics,
+  log: (line: string) => void = stderrLog,
+  tls?: GrpcServerTls,
+): Promise<TelemetryGrpcServer> {
   const logged = new Set<string>();
   return startTelemetryGrpcServer(host, port, pipelineBatchHandler(pipeline, metrics), {
+    ...(tls ? { tls } : {}),
     // Once per kind, like write errors: the count is in weft_ingest_batches_failed_total.
     onFault: (err) => {
       const reason = err instanceof BatchNotStored ? err.reason : 'internal';

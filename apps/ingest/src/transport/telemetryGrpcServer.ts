@@ -23,7 +23,19 @@ export interface TelemetryGrpcServer {
   close(): Promise<void>;
 }
 
+/** TLS for the listener: the PEM bytes, read by the caller (the CLI reads and checks them at start-up). */
+export interface GrpcServerTls {
+  /** The server's certificate chain (PEM). */
+  cert: Buffer;
+  /** Its private key (PEM). */
+  key: Buffer;
+  /** When given, every agent must present a certificate this CA (PEM) signed (mutual TLS). */
+  clientCa?: Buffer;
+}
+
 export interface TelemetryGrpcServerOptions {
+  /** TLS; absent: plaintext (the CLI allows that only on loopback or with --grpc-plaintext). */
+  tls?: GrpcServerTls;
   /** Told of every server fault that ended a stream (the handler counts them; this is for a log line). */
   onFault?: (err: Error) => void;
   /** How long close() waits for streams to finish before cutting them. */
@@ -101,8 +113,12 @@ export async function startTelemetryGrpcServer(
       call.on('error', () => (ended = true));
     },
   });
+  const tls = options.tls;
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined)
+    : grpc.ServerCredentials.createInsecure();
   const bound = await new Promise<number>((done, fail) =>
-    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, actual) =>
+    server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, actual) =>
       err ? fail(err) : done(actual),
     ),
   );
