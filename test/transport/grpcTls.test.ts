@@ -94,11 +94,12 @@ async function exchange(serverTls: ServerTls | undefined, senderTls: SenderTls |
   const port = server.address.split(':').pop() as string;
   const sender = new GrpcSender(`${host}:${port}`, { tls: senderTls });
   const bySecond = new Map(PLAN.map((p) => [p.second, p.bytes]));
+  const logged: string[] = [];
   const sink = new QueuedBatchSink(
     sender,
     (_rows, summary, sequence) =>
       encodeBatch({ nodeId: 'node-t', agentRun: 'run-1', sequence, intervalEndMs: summary.ts, intervalMs: 1000 }, [connection(bySecond.get(Math.floor(summary.ts / 1000)) ?? 0)], []),
-    { maxQueuedBytes: 1 << 20, retryDelayMs: 20 },
+    { maxQueuedBytes: 1 << 20, retryDelayMs: 20, log: (line) => logged.push(line) },
   );
   try {
     // The agent connects first (start); a refused sender would wait out its 5 s for nothing: its first send connects.
@@ -121,6 +122,7 @@ async function exchange(serverTls: ServerTls | undefined, senderTls: SenderTls |
     return {
       store,
       sink: { queuedBatches: sink.queuedBatches, sentBatches: sink.sentBatches, sendFailures: sink.sendFailures, dropped: sink.dropped + sink.droppedBatches },
+      logged,
       rejected: sender.rejected,
       ingestCounted: (await metricTotal(metrics.batchesRejected)) + (await metricTotal(metrics.batchesFailed)),
     };
@@ -158,6 +160,8 @@ function assertRefused(result: Awaited<ReturnType<typeof exchange>>): void {
   assert.equal(result.sink.dropped, 0, 'none dropped');
   assert.equal(result.rejected, 0, 'a refused connection is not a refused batch');
   assert.ok(result.sink.sendFailures >= 3);
+  // Visible, but once: not a line per retry.
+  assert.equal(result.logged.filter((line) => line.startsWith('sending telemetry failed')).length, 1, result.logged.join('\n'));
   assert.equal(result.store.writes, 0, 'nothing reached the store');
   assert.equal(result.ingestCounted, 0, 'nothing counted at the ingest');
 }

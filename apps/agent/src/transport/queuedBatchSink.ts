@@ -21,7 +21,16 @@ export interface QueuedBatchSinkOptions {
   /** Encoded batches held while the far end is unreachable; beyond this the oldest are dropped (counted). */
   maxQueuedBytes: number;
   retryDelayMs: number;
+  /**
+   * Told when sending starts failing (with why), at most once a minute
+   * while it goes on failing, and when batches go through again: not at
+   * every retry, which for a CA that does not match or an ingest that is
+   * down would fill the log (and the reasons vary from retry to retry).
+   */
+  log?: (message: string) => void;
 }
+
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface QueuedBatch {
   value: Uint8Array;
@@ -48,6 +57,9 @@ export class QueuedBatchSink implements RowSink {
   /** Bumped on each failure: outcomes of sends from before it are stale. */
   private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Since when sends are failing (ms), while they are, and when that was last logged. */
+  private failingSince: number | null = null;
+  private failureLoggedAt = 0;
   private closed = false;
   dropped = 0;
   droppedBatches = 0;
@@ -108,7 +120,7 @@ export class QueuedBatchSink implements RowSink {
       const generation = this.generation;
       this.sender.send(batch.value, batch.second).then(
         () => this.acknowledged(batch),
-        () => this.failed(generation),
+        (err: unknown) => this.failed(generation, err),
       );
     }
   }
@@ -116,6 +128,10 @@ export class QueuedBatchSink implements RowSink {
   private acknowledged(batch: QueuedBatch): void {
     if (!this.queue.includes(batch) || batch.acknowledged) return;
     batch.acknowledged = true;
+    if (this.failingSince !== null) {
+      this.options.log?.(`sending telemetry works again after ${Math.round((Date.now() - this.failingSince) / 1000)} s (${this.queue.length} batches queued)`);
+      this.failingSince = null;
+    }
     // Acknowledgements come in order; should one overtake another, the head waits for its own.
     while (this.queue[0]?.acknowledged) {
       const head = this.queue.shift() as QueuedBatch;
@@ -126,11 +142,21 @@ export class QueuedBatchSink implements RowSink {
     this.pump();
   }
 
-  private failed(generation: number): void {
+  private failed(generation: number, err: unknown): void {
     // One failure stands for every send of its generation (a broken stream fails them all).
     if (generation !== this.generation || this.closed) return;
     this.generation += 1;
     this.sendFailures += 1;
+    const why = err instanceof Error ? err.message : String(err);
+    const now = Date.now();
+    if (this.failingSince === null) {
+      this.options.log?.(`sending telemetry failed: ${why}; batches are kept (up to ${this.options.maxQueuedBytes} bytes) and sent again every ${this.options.retryDelayMs} ms`);
+      this.failingSince = now;
+      this.failureLoggedAt = now;
+    } else if (now - this.failureLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
+      this.options.log?.(`sending telemetry still failing after ${Math.round((now - this.failingSince) / 1000)} s (${this.queue.length} batches queued): ${why}`);
+      this.failureLoggedAt = now;
+    }
     this.inFlight = 0;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -18,7 +18,7 @@ import { agentTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 
 /** Where rows go: a transport when one is configured, else the terminal, JSON lines or nothing. */
-function transportSink(options: AgentCommandOptions, intervalMs: number): QueuedBatchSink | null {
+function transportSink(options: AgentCommandOptions, intervalMs: number, log: (message: string) => void): QueuedBatchSink | null {
   if (options.kafka && options.grpc) throw new ConfigError('give --kafka or --grpc, not both', '--kafka');
   const maxQueuedBytes = Number(options.maxQueuedBytes);
   if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1_000_000) {
@@ -29,9 +29,9 @@ function transportSink(options: AgentCommandOptions, intervalMs: number): Queued
   const encode = agentBatchEncoder(options.nodeId, intervalMs);
   if (options.kafka) {
     const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId);
-    return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000 });
+    return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000, log });
   }
-  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc, { tls }), encode, { maxQueuedBytes, retryDelayMs: 1000 });
+  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc, { tls }), encode, { maxQueuedBytes, retryDelayMs: 1000, log });
   return null;
 }
 
@@ -44,7 +44,7 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
   let agent: NodeAgent;
   try {
     const config = buildAgentConfig(options);
-    const transport = transportSink(options, config.intervalMs);
+    const transport = transportSink(options, config.intervalMs, log.warn);
     if (transport) await transport.start();
     const sink: RowSink = transport
       ? transport

@@ -66,6 +66,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
         maxQueuedBytes: 64 * 1024 * 1024,
         retryDelayMs: 1000,
+        log: log.warn,
       });
       await transport.start();
       sink = transport;
