@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Weft needs on a Debian 12 machine, as root: apt packages,
 # npm packages, the BPF objects, the native addon, the TypeScript build and
-# Apache Kafka's jars for the tests' broker.
+# Apache Kafka's jars for the tests' broker, and Schemathesis for the API's
+# fuzz test.
 # Idempotent, and quick when nothing changed: each step checks before it works.
 # Prints one line per step; the output of a step that fails is shown in full.
 # Non-interactive (safe with no stdin, CI=true).
@@ -17,14 +18,15 @@ APT_PACKAGES=(
   nginx wrk                                            # bench/agent-overhead
   openjdk-17-jre-headless maven                        # the tests' Kafka broker (jars from Maven Central)
   postgresql                                           # test/control: the tests' PostgreSQL (own cluster in a temp dir)
+  python3-venv                                         # test/api: Schemathesis in its own venv (.weft/venv)
 )
 
 started=$(date +%s%N)
 elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
-# One line per step: "weft setup: [2/6] npm packages ... up to date". A step
+# One line per step: "weft setup: [2/7] npm packages ... up to date". A step
 # that has work to do prints its line's start first and its result when done.
 open_line=""
-begin() { printf 'weft setup: [%s/6] %s ... ' "$1" "$2"; open_line=1; }
+begin() { printf 'weft setup: [%s/7] %s ... ' "$1" "$2"; open_line=1; }
 end() { printf '%s\n' "$1"; open_line=""; }
 fail() {
   [ -z "$open_line" ] || printf 'failed\n'
@@ -216,6 +218,29 @@ if grep -qx 'kafka jars: up to date' "$log"; then
   end "up to date"
 else
   end "resolved ($(elapsed "$t"))"
+fi
+
+# --- 7. Schemathesis ---------------------------------------------------------
+# test/api/openapiFuzz.test.ts runs Schemathesis (from PyPI) against the API's
+# /api/v1/openapi.json. It lives in a venv of Debian's python3 under .weft/venv:
+# the system python's packages stay as they are. Up to date when the venv runs
+# and has this version.
+SCHEMATHESIS_VERSION=4.32.5
+venv=.weft/venv
+schemathesis_installed() {
+  [ -x "$venv/bin/schemathesis" ] \
+    && "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" >/dev/null 2>&1
+}
+begin 7 "Schemathesis $SCHEMATHESIS_VERSION (PyPI, $venv)"
+if schemathesis_installed; then
+  end "up to date"
+else
+  t=$(date +%s%N)
+  # A venv whose python no longer runs (Debian's python3 upgraded under it) is made again.
+  "$venv/bin/python" -c '' >/dev/null 2>&1 || quietly "creating $venv" /usr/bin/python3 -m venv --clear "$venv"
+  quietly "installing schemathesis" env PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --no-input --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+  schemathesis_installed || fail "schemathesis $SCHEMATHESIS_VERSION is not in $venv after pip install"
+  end "installed ($(elapsed "$t"))"
 fi
 
 echo "weft setup: done ($(elapsed "$started"))"

@@ -1,10 +1,15 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
+import { ZodSerializerInterceptor } from 'nestjs-zod';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { HealthCheck } from '@weft/runtime';
 import { HEALTH_CHECKS, HealthController, METRICS_REGISTRY } from './health/healthController.js';
+import { ZodQueryPipe } from './http/apiError.js';
 import { MapController } from './map/mapController.js';
+import { methodNotAllowed } from './openapi/methodNotAllowed.js';
+import { serveOpenApiDocument } from './openapi/openApiDocument.js';
 import { SERVICE_MAP_READER, type ServiceMapReader } from './map/serviceMapReader.js';
 
 @Module({})
@@ -17,6 +22,9 @@ class ApiModule {
         { provide: SERVICE_MAP_READER, useValue: reader },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: HEALTH_CHECKS, useValue: health },
+        // Queries are validated, and answers serialized, by the same zod DTOs the OpenAPI document is made of.
+        { provide: APP_PIPE, useClass: ZodQueryPipe },
+        { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
       ],
     };
   }
@@ -26,6 +34,8 @@ export class ApiListenError extends Error {}
 
 export interface ApiServer {
   app: INestApplication;
+  /** The OpenAPI document served at /api/v1/openapi.json. */
+  openApi: OpenAPIObject;
   /** http://host:port */
   url: string;
   close(): Promise<void>;
@@ -59,6 +69,8 @@ export async function startApiServer(reader: ServiceMapReader, options: ApiServe
     });
     next();
   });
+  const openApi = serveOpenApiDocument(app);
+  app.use(methodNotAllowed(openApi));
   await app.init();
   // Listen on the HTTP server ourselves: a taken port is the caller's error
   // to report (one line), not a stack trace logged by the framework.
@@ -78,5 +90,5 @@ export async function startApiServer(reader: ServiceMapReader, options: ApiServe
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { app, url: `http://${host}:${port}`, close: () => app.close() };
+  return { app, openApi, url: `http://${host}:${port}`, close: () => app.close() };
 }

@@ -1,58 +1,29 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ZodResponse } from 'nestjs-zod';
+import { ApiErrorDto, badParameter } from '../http/apiError.js';
 import { parseWindow, TimeParameterError } from '../time/timeWindow.js';
+import { MapQueryDto, MapResponseDto, type MapResponse } from './mapDto.js';
 import { SERVICE_MAP_READER, type ServiceMapReader } from './serviceMapReader.js';
 
-export interface MapNode {
-  id: string;
-  name: string;
-  namespace: string;
-  kind: string;
-}
-
-export interface MapEdge {
-  source: string;
-  target: string;
-  port: number;
-  connections_opened: number;
-  connections_active: number;
-  connections_failed: number;
-  bytes_sent: number;
-  bytes_received: number;
-  rtt_p50_us: number | null;
-  rtt_p99_us: number | null;
-  retransmits: number;
-  resets: number;
-}
-
-export interface MapResponse {
-  window: { from: string; to: string; resolution: number };
-  nodes: MapNode[];
-  edges: MapEdge[];
-}
-
-const KNOWN_PARAMETERS = new Set(['from', 'to']);
+export type { MapEdge, MapNode, MapResponse } from './mapDto.js';
 
 /** The service map: every pair of services that talked in the window. */
+@ApiTags('map')
 @Controller('api/v1')
 export class MapController {
   constructor(@Inject(SERVICE_MAP_READER) private readonly reader: ServiceMapReader) {}
 
   @Get('map')
-  async map(@Query() query: Record<string, unknown>): Promise<MapResponse> {
-    for (const name of Object.keys(query)) {
-      if (!KNOWN_PARAMETERS.has(name)) throw new BadRequestException({ error: `unknown parameter ${name}`, parameter: name });
-    }
-    const text = (name: string): string | undefined => {
-      const value = query[name];
-      if (value === undefined) return undefined;
-      if (typeof value !== 'string') throw new BadRequestException({ error: `${name} must be given once`, parameter: name });
-      return value;
-    };
+  @ApiOperation({ operationId: 'getMap', summary: 'Every pair of services that talked in the window [from, to)' })
+  @ZodResponse({ status: 200, description: 'The services and the edges between them', type: MapResponseDto })
+  @ApiBadRequestResponse({ description: 'A parameter is unknown, given twice, unreadable, or names a time Weft does not store', type: ApiErrorDto })
+  async map(@Query() query: MapQueryDto): Promise<MapResponse> {
     let window;
     try {
-      window = parseWindow(text('from'), text('to'), Date.now());
+      window = parseWindow(query.from, query.to, Date.now());
     } catch (err) {
-      if (err instanceof TimeParameterError) throw new BadRequestException({ error: err.message, parameter: err.parameter });
+      if (err instanceof TimeParameterError) throw badParameter(err.parameter, err.message);
       throw err;
     }
     const read = await this.reader.readServiceMap(window);
@@ -60,7 +31,7 @@ export class MapController {
       window: {
         from: new Date(window.from * 1000).toISOString(),
         to: new Date(window.to * 1000).toISOString(),
-        resolution: read.resolution,
+        resolution: read.resolution as MapResponse['window']['resolution'],
       },
       nodes: read.services.map((s) => ({ id: s.service, name: s.name, namespace: s.namespace, kind: s.kind })),
       edges: read.edges.map((e) => ({

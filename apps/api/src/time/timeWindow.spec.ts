@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { parseTime, parseWindow, TimeParameterError } from './timeWindow.js';
+import { parseTime, parseWindow, TIME_PATTERN, TimeParameterError } from './timeWindow.js';
 
 const now = Date.UTC(2026, 10, 23, 12, 0, 0);
 const nowS = now / 1000;
@@ -33,5 +33,32 @@ describe('time parameters', () => {
     assert.deepEqual(parseWindow(undefined, undefined, now), { from: nowS - 900, to: nowS });
     assert.throws(() => parseWindow('now', 'now-1h', now), /before/);
     assert.throws(() => parseWindow('now', 'now', now), /before/);
+  });
+
+  it('refuses a day the month does not have, which Date.parse would roll over', () => {
+    for (const bad of ['2026-02-30', '2026-02-29T00:00:00Z', '2026-04-31T10:00:00Z', '0000-00-00', '2026-00-10']) {
+      assert.throws(() => parseTime('from', bad, now), (err: unknown) => err instanceof TimeParameterError && /cannot read/.test(err.message), bad);
+    }
+    assert.equal(parseTime('from', '2024-02-29T00:00:00Z', now), Date.UTC(2024, 1, 29) / 1000);
+  });
+
+  it('says milliseconds only of what could be milliseconds, and quotes long values cut short', () => {
+    assert.throws(() => parseTime('to', String(nowS * 1000), now), /milliseconds/);
+    assert.throws(() => parseTime('to', '18446744073709551616', now), /outside the times/);
+    assert.throws(() => parseTime('to', '9'.repeat(5000), now), (err: unknown) => err instanceof Error && /outside the times/.test(err.message) && err.message.length < 300);
+  });
+
+  it('never defaults the start to before 1970', () => {
+    assert.deepEqual(parseWindow(undefined, '60', now), { from: 0, to: 60 });
+    assert.throws(() => parseWindow(undefined, '0', now), (err: unknown) => err instanceof TimeParameterError && err.parameter === 'to');
+  });
+
+  it('TIME_PATTERN takes the forms parseTime reads, and not what it cannot', () => {
+    const pattern = new RegExp(TIME_PATTERN);
+    for (const good of ['', 'now', 'now-15m', '1795000000', '1795000000.5', '2026-11-23', '2026-11-23T10:00Z', '2026-11-23T10:00:00.123+01:00', '2026-11-23 10:00:00']) {
+      assert.ok(pattern.test(good), good);
+      if (good !== '') assert.doesNotThrow(() => parseTime('from', good, now), good);
+    }
+    for (const bad of [' now', 'now\n', 'yesterday', '-1', '1e9', '\u0661\u0662', '2026-13-01', "1' OR '1'='1"]) assert.ok(!pattern.test(bad), bad);
   });
 });

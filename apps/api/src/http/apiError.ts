@@ -1,0 +1,62 @@
+import { BadRequestException, Injectable, InternalServerErrorException, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { createZodDto, type ZodDto } from 'nestjs-zod';
+import { z } from 'zod';
+import { unreadableTime } from '../time/timeWindow.js';
+
+/** Every 400 the API answers: what is wrong, and which query parameter. */
+export const ApiErrorSchema = z
+  .object({
+    error: z.string().describe('What is wrong, for a person to read'),
+    parameter: z.string().describe('The query parameter that is wrong (an unknown one is named as given)'),
+  });
+
+export class ApiErrorDto extends createZodDto(ApiErrorSchema) {}
+
+export type ApiError = z.infer<typeof ApiErrorSchema>;
+
+export function badParameter(parameter: string, error: string): BadRequestException {
+  return new BadRequestException({ error, parameter } satisfies ApiError);
+}
+
+/**
+ * A query DTO's zod error as the API's 400: unknown parameters first (as
+ * before the DTOs), then the first parameter that is wrong. A query string
+ * carries strings only, so a parameter that is not a string was given more
+ * than once (the array express makes of `from=a&from=b`).
+ */
+export function queryError(error: unknown): BadRequestException {
+  const issues = error instanceof z.ZodError ? error.issues : [];
+  const unknown = issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys') {
+    const name = unknown.keys[0] ?? '';
+    return badParameter(name, `unknown parameter ${name}`);
+  }
+  const issue = issues[0];
+  const name = issue === undefined ? '' : String(issue.path[0] ?? '');
+  if (issue?.code === 'invalid_type') return badParameter(name, `${name} must be given once`);
+  if (issue?.code === 'invalid_format') {
+    return badParameter(name, unreadableTime(name, typeof issue.input === 'string' ? issue.input : String(issue.input)));
+  }
+  return badParameter(name, `${name}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * Validates every @Query()/@Param()/@Body() against its nestjs-zod DTO (the
+ * same schema the OpenAPI document is generated from) and answers the API's
+ * 400 when it does not match. A parameter typed with anything but such a DTO
+ * is a programming error, not something to let through unchecked.
+ */
+@Injectable()
+export class ZodQueryPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    const dto = metadata.metatype as Partial<ZodDto> | undefined;
+    if (dto?.isZodDto !== true || dto.schema === undefined) {
+      throw new InternalServerErrorException(`${metadata.type} ${metadata.data ?? ''} is not typed with a zod DTO`);
+    }
+    const schema = dto.schema as z.ZodType;
+    const result = schema.safeParse(value, { reportInput: true });
+    if (!result.success) throw queryError(result.error);
+    return result.data;
+  }
+}
