@@ -16,42 +16,9 @@ import {
   IngestPipeline,
   ListenerDirectory,
   startPipelineGrpcServer,
-  type EdgeRow,
-  type EdgeWriter,
 } from '@weft/ingest';
-import { encodeBatch, type EncodableConnection } from '@weft/telemetry';
-
-/** A store that keeps the first write of each token (as ClickHouse does), failing the first `failures` writes. */
-class TokenStore implements EdgeWriter {
-  readonly byToken = new Map<string, EdgeRow[]>();
-  writes = 0;
-  constructor(private failures = 0) {}
-  async writeEdgeRows(rows: readonly EdgeRow[], options: { dedupToken?: string } = {}): Promise<void> {
-    this.writes++;
-    if (this.failures-- > 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
-    const token = options.dedupToken ?? `none-${this.writes}`;
-    if (!this.byToken.has(token)) this.byToken.set(token, [...rows]);
-  }
-  bytesSent(): number {
-    return [...this.byToken.values()].flat().reduce((sum, r) => sum + r.bytes_sent, 0);
-  }
-}
-
-function connection(bytesSent: number): EncodableConnection {
-  return {
-    socketNumber: 7, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.1.5', localPort: 40000, remoteIp: '203.0.113.9', remotePort: 443,
-    pid: 7, comm: 'curl', cmdline: null, containerId: null, bytesSent, bytesReceived: 2 * bytesSent, srttUs: 100, retransmits: 0,
-    resetsSent: 0, resetsReceived: 0, opened: false, closed: false, connectFailed: false,
-  };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { encodeBatch } from '@weft/telemetry';
+import { TokenStore, connection, until } from '../fixtures/grpcBatches.js';
 
 async function run(store: TokenStore, plan: Array<{ second: number; bytes: number | 'malformed' }>) {
   const metrics = new IngestMetrics();

@@ -25,46 +25,15 @@ import {
   IngestPipeline,
   ListenerDirectory,
   startPipelineGrpcServer,
-  type EdgeRow,
-  type EdgeWriter,
 } from '@weft/ingest';
-import { encodeBatch, type EncodableConnection } from '@weft/telemetry';
+import { encodeBatch } from '@weft/telemetry';
+import { TokenStore, connection, until } from '../fixtures/grpcBatches.js';
 import { AGENT_MAIN, assertAgentBuilt } from '../fixtures/agentProcess.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { makeTestCertificates, type TestCertificates } from '../fixtures/tlsCertificates.js';
 
 type ServerTls = NonNullable<Parameters<typeof startPipelineGrpcServer>[5]>;
 type SenderTls = NonNullable<NonNullable<ConstructorParameters<typeof GrpcSender>[1]>['tls']>;
-
-/** A store that keeps the first write of each token (as ClickHouse does). */
-class TokenStore implements EdgeWriter {
-  readonly byToken = new Map<string, EdgeRow[]>();
-  writes = 0;
-  async writeEdgeRows(rows: readonly EdgeRow[], options: { dedupToken?: string } = {}): Promise<void> {
-    this.writes++;
-    const token = options.dedupToken ?? `none-${this.writes}`;
-    if (!this.byToken.has(token)) this.byToken.set(token, [...rows]);
-  }
-  bytesSent(): number {
-    return [...this.byToken.values()].flat().reduce((sum, r) => sum + r.bytes_sent, 0);
-  }
-}
-
-function connection(bytesSent: number): EncodableConnection {
-  return {
-    socketNumber: 7, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.1.5', localPort: 40000, remoteIp: '203.0.113.9', remotePort: 443,
-    pid: 7, comm: 'curl', cmdline: null, containerId: null, bytesSent, bytesReceived: 2 * bytesSent, srttUs: 100, retransmits: 0,
-    resetsSent: 0, resetsReceived: 0, opened: false, closed: false, connectFailed: false,
-  };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const PLAN = Array.from({ length: 10 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: 1000 + 7 * i }));
 const PLAN_BYTES = PLAN.reduce((sum, p) => sum + p.bytes, 0);
