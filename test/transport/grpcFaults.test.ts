@@ -7,35 +7,13 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
-import {
-  ConnectionMatcher,
-  DEFAULT_MATCHER_OPTIONS,
-  DEFAULT_PIPELINE_OPTIONS,
-  EndpointNamer,
-  IngestMetrics,
-  IngestPipeline,
-  ListenerDirectory,
-  startPipelineGrpcServer,
-} from '@weft/ingest';
+import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TokenStore, connection, until } from '../fixtures/grpcBatches.js';
+import { TokenStore, connection, startTestIngest, until } from '../fixtures/grpcBatches.js';
 
 async function run(store: TokenStore, plan: Array<{ second: number; bytes: number | 'malformed' }>) {
-  const metrics = new IngestMetrics();
-  const listeners = new ListenerDirectory();
-  const pipeline = new IngestPipeline(
-    new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, startupSeconds: 0 }),
-    new EndpointNamer(null, null, listeners),
-    listeners,
-    store,
-    metrics,
-    // No retry inside the ingest: a failed write is the agent's to send again.
-    { ...DEFAULT_PIPELINE_OPTIONS, writeAttempts: 1, log: () => undefined },
-  );
-  const server = await startPipelineGrpcServer('127.0.0.1', 0, pipeline, metrics, () => undefined);
-  // As in production, a timer tick releases what arrivals alone do not.
-  const ticker = setInterval(() => pipeline.tick(), 20);
-  const sender = new GrpcSender(server.address);
+  const { pipeline, metrics, address, close } = await startTestIngest(store);
+  const sender = new GrpcSender(address);
   const bySecond = new Map(plan.map((p) => [p.second, p.bytes]));
   const sink = new QueuedBatchSink(
     sender,
@@ -55,9 +33,8 @@ async function run(store: TokenStore, plan: Array<{ second: number; bytes: numbe
   await until(() => sink.queuedBatches <= 1, 'every batch but the newest acknowledged');
   pipeline.tick(Date.now(), true);
   await until(() => sink.queuedBatches === 0, 'the newest acknowledged after the flush');
-  clearInterval(ticker);
   await sink.close();
-  await server.close();
+  await close();
   return { metrics, sink, sender };
 }
 

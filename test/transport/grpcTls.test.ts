@@ -16,23 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
-import {
-  ConnectionMatcher,
-  DEFAULT_MATCHER_OPTIONS,
-  DEFAULT_PIPELINE_OPTIONS,
-  EndpointNamer,
-  IngestMetrics,
-  IngestPipeline,
-  ListenerDirectory,
-  startPipelineGrpcServer,
-} from '@weft/ingest';
+import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TokenStore, connection, until } from '../fixtures/grpcBatches.js';
+import { TokenStore, connection, startTestIngest, until, type IngestTls as ServerTls } from '../fixtures/grpcBatches.js';
 import { AGENT_MAIN, assertAgentBuilt } from '../fixtures/agentProcess.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { makeTestCertificates, type TestCertificates } from '../fixtures/tlsCertificates.js';
 
-type ServerTls = NonNullable<Parameters<typeof startPipelineGrpcServer>[5]>;
 type SenderTls = NonNullable<NonNullable<ConstructorParameters<typeof GrpcSender>[1]>['tls']>;
 
 const PLAN = Array.from({ length: 10 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: 1000 + 7 * i }));
@@ -48,19 +38,8 @@ const metricTotal = async (metric: IngestMetrics['batchesRejected']): Promise<nu
  */
 async function exchange(serverTls: ServerTls | undefined, senderTls: SenderTls | null, expect: 'delivered' | 'refused', host = '127.0.0.1') {
   const store = new TokenStore();
-  const metrics = new IngestMetrics();
-  const listeners = new ListenerDirectory();
-  const pipeline = new IngestPipeline(
-    new ConnectionMatcher({ ...DEFAULT_MATCHER_OPTIONS, startupSeconds: 0 }),
-    new EndpointNamer(null, null, listeners),
-    listeners,
-    store,
-    metrics,
-    { ...DEFAULT_PIPELINE_OPTIONS, writeAttempts: 1, log: () => undefined },
-  );
-  const server = await startPipelineGrpcServer('127.0.0.1', 0, pipeline, metrics, () => undefined, serverTls);
-  const ticker = setInterval(() => pipeline.tick(), 20);
-  const port = server.address.split(':').pop() as string;
+  const { pipeline, metrics, address, close } = await startTestIngest(store, serverTls);
+  const port = address.split(':').pop() as string;
   const sender = new GrpcSender(`${host}:${port}`, { tls: senderTls });
   const bySecond = new Map(PLAN.map((p) => [p.second, p.bytes]));
   const logged: string[] = [];
@@ -96,9 +75,8 @@ async function exchange(serverTls: ServerTls | undefined, senderTls: SenderTls |
       ingestCounted: (await metricTotal(metrics.batchesRejected)) + (await metricTotal(metrics.batchesFailed)),
     };
   } finally {
-    clearInterval(ticker);
     await sink.close();
-    await server.close();
+    await close();
   }
 }
 
