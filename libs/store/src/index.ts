@@ -34,3 +34,4 @@ export {
 } from './migrations/migrator.js';
 export { DEFAULT_RETENTION, parseInterval, type RetentionConfig } from './migrations/retention.js';
 export { openEdgeStore, type StoreConfig } from './openEdgeStore.js';
+export * from './queries/queryTypes.js';
