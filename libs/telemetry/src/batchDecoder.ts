@@ -119,6 +119,7 @@ export interface RawBatch {
   netns: number[];
   connections: RawConnections | undefined;
   listeners: RawListener[];
+  tenant: string;
 }
 
 /** protobuf-es's reader, with uint64 varints as numbers (its varint64 is protected). */
@@ -227,7 +228,7 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
   const reader = new NodeBatchReader(bytes);
   const batch: RawBatch = {
     schemaVersion: 0, nodeId: '', agentRun: '', sequence: 0n, intervalEndUnixMs: 0n, intervalMs: 0,
-    addresses: [], processes: [], netns: [], connections: undefined, listeners: [],
+    addresses: [], processes: [], netns: [], connections: undefined, listeners: [], tenant: '',
   };
   const end = bytes.byteLength;
   while (reader.pos < end) {
@@ -244,6 +245,7 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
       case 9: readUint32List(reader, wireType, batch.netns); break;
       case 10: batch.connections = readConnections(reader, reader.uint32(), batch.connections ?? emptyConnections()); break;
       case 11: batch.listeners.push(readListener(reader, reader.uint32())); break;
+      case 12: batch.tenant = reader.string(); break;
       default: reader.skip(wireType, field);
     }
   }
@@ -281,6 +283,7 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
     sequence: batch.sequence,
     intervalEndMs: Number(batch.intervalEndUnixMs),
     intervalMs: batch.intervalMs,
+    tenant: batch.tenant,
   };
   const tsMs = header.intervalEndMs;
   const second = Math.floor(tsMs / 1000);

@@ -127,6 +127,7 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
     sequence: header.sequence,
     intervalEndUnixMs: BigInt(header.intervalEndMs),
     intervalMs: header.intervalMs,
+    tenant: header.tenant ?? '',
     addresses: tables.addresses,
     processes: tables.processes,
     netns: tables.netns,

@@ -51,4 +51,9 @@ export interface BatchHeader {
   sequence: bigint;
   intervalEndMs: number;
   intervalMs: number;
+  /**
+   * The tenant of the halves, set by the ingest on its halves topic only; '' (or absent)
+   * in an agent's batch, and the ingest never takes it from there (see NodeBatch.tenant).
+   */
+  tenant?: string;
 }

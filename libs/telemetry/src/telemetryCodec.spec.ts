@@ -76,6 +76,13 @@ describe('telemetry batches', () => {
     assert.equal(encoder.socketsNumbered, 1);
   });
 
+  it('the tenant (set by the ingest on its halves topic) round-trips; an agent batch has none', () => {
+    const agent = decodeNodeBatch(new AgentBatchEncoder('node-a', 'r').encode([row()], [], 1000, 1000));
+    assert.equal(agent.tenant, '');
+    const stamped = decodeNodeBatch(encodeBatch({ nodeId: 'node-a', agentRun: 'r', sequence: 1n, intervalEndMs: 1000, intervalMs: 1000, tenant: 'tenant-b' }, [], []));
+    assert.equal(stamped.tenant, 'tenant-b');
+  });
+
   it('rejects every kind of bad batch with its reason', () => {
     const good: EncodableConnection = {
       socketNumber: 1, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.0.1', localPort: 1, remoteIp: '10.0.0.1', remotePort: 2,
@@ -133,7 +140,7 @@ describe('telemetry batches', () => {
       return {
         schemaVersion: m.schemaVersion, nodeId: m.nodeId, agentRun: m.agentRun, sequence: m.sequence, intervalEndUnixMs: m.intervalEndUnixMs, intervalMs: m.intervalMs,
         addresses: m.addresses.map((a) => [...a]), processes: m.processes.map((p) => ({ pid: p.pid, comm: p.comm, cmdline: p.cmdline, containerId: p.containerId })),
-        netns: [...m.netns], listeners: m.listeners.map((l) => ({ address: l.address, port: l.port, process: l.process, netns: l.netns })),
+        netns: [...m.netns], listeners: m.listeners.map((l) => ({ address: l.address, port: l.port, process: l.process, netns: l.netns })), tenant: m.tenant,
         connections: c && {
           socketId: c.socketId.map(n), socketIdText: Object.fromEntries(c.socketId.flatMap((v, i) => (n(v) === -1 ? [[i, v.toString()]] : []))),
           flags: [...c.flags], netns: [...c.netns], process: [...c.process], localAddress: [...c.localAddress], localPort: [...c.localPort],
