@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything Weft needs on a Debian 12 machine, as root: apt packages,
 # npm packages, the BPF objects, the native addon, the TypeScript build and
-# Apache Kafka's jars for the tests' broker, and Schemathesis for the API's
-# fuzz test.
+# Apache Kafka's jars for the tests' broker, Schemathesis for the API's
+# fuzz test, and grpcurl (built from the Go module proxy) for the gRPC API's test.
 # Idempotent, and quick when nothing changed: each step checks before it works.
 # Prints one line per step; the output of a step that fails is shown in full.
 # Non-interactive (safe with no stdin, CI=true).
@@ -23,10 +23,10 @@ APT_PACKAGES=(
 
 started=$(date +%s%N)
 elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
-# One line per step: "weft setup: [2/7] npm packages ... up to date". A step
+# One line per step: "weft setup: [2/8] npm packages ... up to date". A step
 # that has work to do prints its line's start first and its result when done.
 open_line=""
-begin() { printf 'weft setup: [%s/7] %s ... ' "$1" "$2"; open_line=1; }
+begin() { printf 'weft setup: [%s/8] %s ... ' "$1" "$2"; open_line=1; }
 end() { printf '%s\n' "$1"; open_line=""; }
 fail() {
   [ -z "$open_line" ] || printf 'failed\n'
@@ -241,6 +241,46 @@ else
   quietly "installing schemathesis" env PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install --no-input --quiet "schemathesis==$SCHEMATHESIS_VERSION"
   schemathesis_installed || fail "schemathesis $SCHEMATHESIS_VERSION is not in $venv after pip install"
   end "installed ($(elapsed "$t"))"
+fi
+
+# --- 8. grpcurl --------------------------------------------------------------
+# test/api/grpcApi.test.ts lists and calls the gRPC API (weft.api.v1) with grpcurl, built
+# from source through the Go module proxy into .weft/bin. The version is stamped into the
+# binary (-X main.version), so `grpcurl -version` tells whether it is this one.
+GRPCURL_VERSION=v1.9.3
+GRPCURL_GO_MIN=1.21 # grpcurl $GRPCURL_VERSION's go.mod
+grpcurl=.weft/bin/grpcurl
+# Go's version as major.minor (1.26 of go1.26.8); empty when this go does not run.
+go_minor() { "$1" env GOVERSION 2>/dev/null | sed -nE 's/^go([0-9]+)\.([0-9]+).*/\1.\2/p'; }
+# Whether version $1 (major.minor) is at least $2.
+at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+begin 8 "grpcurl $GRPCURL_VERSION (Go module proxy, $grpcurl)"
+if [ -x "$grpcurl" ] && [ "$("$grpcurl" -version 2>&1)" = "grpcurl $GRPCURL_VERSION" ]; then
+  end "up to date"
+else
+  t=$(date +%s%N)
+  go_bin=""
+  for candidate in "$(command -v go || true)" /usr/local/go/bin/go /usr/lib/go/bin/go; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    v=$(go_minor "$candidate")
+    if [ -n "$v" ] && at_least "$v" "$GRPCURL_GO_MIN"; then go_bin=$candidate; break; fi
+  done
+  if [ -z "$go_bin" ]; then
+    # Debian's golang-go, only when it is new enough (bookworm's is 1.19).
+    quietly "apt-get update" apt-get update -q
+    debian_go=$(apt-cache policy golang-go 2>/dev/null | sed -nE 's/^ *Candidate: ([0-9]+:)?([0-9]+\.[0-9]+).*/\2/p')
+    [ -n "$debian_go" ] && at_least "$debian_go" "$GRPCURL_GO_MIN" \
+      || fail "grpcurl $GRPCURL_VERSION needs Go $GRPCURL_GO_MIN or later to build; found $(command -v go >/dev/null && go env GOVERSION 2>/dev/null || echo 'no go on PATH') and Debian offers golang-go ${debian_go:-not at all}: install Go $GRPCURL_GO_MIN+ and put it on PATH"
+    printf 'installing golang-go %s ... ' "$debian_go"
+    quietly "apt-get install golang-go" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends golang-go
+    go_bin=$(command -v go) || fail "golang-go installed but no go on PATH"
+  fi
+  printf 'go install with %s ... ' "$("$go_bin" env GOVERSION)"
+  # GOTOOLCHAIN=local: build with this go, never download another toolchain.
+  quietly "building grpcurl" env GOBIN="$PWD/.weft/bin" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    "$go_bin" install -ldflags "-X main.version=$GRPCURL_VERSION" "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
+  [ "$("$grpcurl" -version 2>&1)" = "grpcurl $GRPCURL_VERSION" ] || fail "$grpcurl is not grpcurl $GRPCURL_VERSION after go install: $("$grpcurl" -version 2>&1 | head -n 1)"
+  end "built ($(elapsed "$t"))"
 fi
 
 echo "weft setup: done ($(elapsed "$started"))"
