@@ -100,6 +100,18 @@ export class ControlStore {
     });
   }
 
+  /**
+   * The first tenant made (the oldest; ties, which only hand-made tenants can have, by id), or
+   * null when there is none. It is the operator's tenant: ensureFirstTenant makes it on the very
+   * first start, and the API lets only its admin keys create other tenants.
+   */
+  async firstTenant(): Promise<Tenant | null> {
+    return this.run('reading the first tenant', async () => {
+      const row = await this.db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+      return row ? toTenant(row) : null;
+    });
+  }
+
   /** The tenant, or null when there is none with that id. */
   async getTenant(id: string): Promise<Tenant | null> {
     if (typeof id !== 'string') return null;

@@ -227,6 +227,25 @@ export const controlStoreScenarios: ControlStoreScenario[] = [
     },
   },
   {
+    name: 'the first tenant is the oldest, whatever the names; none before any exists',
+    async run(harness) {
+      const location = await harness.newLocation();
+      const clock = manualClock(new Date('2031-05-06T07:08:09.000Z'));
+      await withStore(location, { now: clock.now }, async (store) => {
+        assert.equal(await store.firstTenant(), null);
+        const first = await store.createTenant('zulu');
+        clock.advance(1);
+        await store.createTenant('alpha');
+        clock.advance(60_000);
+        await store.createTenant('mike');
+        assert.deepEqual(await store.firstTenant(), first);
+      });
+      await withStore(location, undefined, async (store) => {
+        assert.deepEqual((await store.firstTenant())?.name, 'zulu', 'after a restart');
+      });
+    },
+  },
+  {
     name: 'reopening keeps the data and does not rerun the migrations',
     async run(harness) {
       const location = await harness.newLocation();
