@@ -73,6 +73,8 @@ const LATENCY_NODES = positive('WEFT_BENCH_LATENCY_NODES', 10);
 const LATENCY_WARMUP_SECONDS = DEFAULT_MATCHER_OPTIONS.startupSeconds + positive('WEFT_BENCH_LATENCY_WARMUP', 20);
 const ROUNDS = positive('WEFT_BENCH_ROUNDS', 3);
 const CHURN = 0.05;
+/** Every batch of the benchmark is one tenant's (the pipeline takes the tenant from the key that sent it). */
+const BENCH_TENANT = 'bench';
 
 function log(line: string): void {
   process.stderr.write(`ingest bench: ${line}\n`);
@@ -198,7 +200,7 @@ async function throughput(seconds: Array<{ batches: Uint8Array[]; halves: number
   const started = process.hrtime.bigint();
   for (const second of seconds) {
     for (const batch of second.batches) {
-      const message = decodeAgentBatch(batch);
+      const message = decodeAgentBatch(batch, BENCH_TENANT);
       pipeline?.accept(intervalOf(message));
     }
     // Let queued writes run between seconds, as they would between arrivals.
@@ -245,7 +247,7 @@ async function latency(store: EdgeStore, nodes: number, encodeSecondsPerSecond: 
     const due = (second + 1) * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
     for (const batch of batches) {
-      pipeline.accept(intervalOf(decodeAgentBatch(batch)));
+      pipeline.accept(intervalOf(decodeAgentBatch(batch, BENCH_TENANT)));
       // Each agent's batch is its own arrival (a Kafka message, a gRPC call):
       // I/O such as a store write in flight moves on between them.
       await new Promise((resolve) => setImmediate(resolve));

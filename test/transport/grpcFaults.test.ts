@@ -9,11 +9,11 @@ import { describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
 import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TokenStore, connection, startTestIngest, until } from '../fixtures/grpcBatches.js';
+import { TEST_KEYS, TokenStore, connection, startTestIngest, until } from '../fixtures/grpcBatches.js';
 
 async function run(store: TokenStore, plan: Array<{ second: number; bytes: number | 'malformed' }>) {
   const { pipeline, metrics, address, close } = await startTestIngest(store);
-  const sender = new GrpcSender(address);
+  const sender = new GrpcSender(address, { key: TEST_KEYS.ingest });
   const bySecond = new Map(plan.map((p) => [p.second, p.bytes]));
   const sink = new QueuedBatchSink(
     sender,

@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
 import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TokenStore, connection, startTestIngest, until, type IngestTls as ServerTls } from '../fixtures/grpcBatches.js';
+import { TEST_KEYS, TokenStore, connection, startTestIngest, until, type IngestTls as ServerTls } from '../fixtures/grpcBatches.js';
 import { AGENT_MAIN, assertAgentBuilt } from '../fixtures/agentProcess.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { makeTestCertificates, type TestCertificates } from '../fixtures/tlsCertificates.js';
@@ -40,7 +40,7 @@ async function exchange(serverTls: ServerTls | undefined, senderTls: SenderTls |
   const store = new TokenStore();
   const { pipeline, metrics, address, close } = await startTestIngest(store, serverTls);
   const port = address.split(':').pop() as string;
-  const sender = new GrpcSender(`${host}:${port}`, { tls: senderTls });
+  const sender = new GrpcSender(`${host}:${port}`, { tls: senderTls, key: TEST_KEYS.ingest });
   const bySecond = new Map(PLAN.map((p) => [p.second, p.bytes]));
   const logged: string[] = [];
   const sink = new QueuedBatchSink(

@@ -7,6 +7,7 @@ export type { ConnectionRow } from './connections/connectionRow.js';
 export { NullSink } from './sinks/nullSink.js';
 export { QueuedBatchSink, type BatchEncoder, type BatchSender, type QueuedBatchSinkOptions } from './transport/queuedBatchSink.js';
 export { KafkaSender } from './transport/kafkaSender.js';
+export { SendRefused } from './transport/sendRefused.js';
 export { GrpcSender } from './transport/grpcSender.js';
 // The shared pieces live in @weft/runtime (the CLI's ingest and api commands use them
 // without loading the agent and its BPF addon); re-exported for the agent's users.

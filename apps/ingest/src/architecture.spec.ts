@@ -19,7 +19,8 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 const RANK: Record<string, number> = {
   'ingestTypes.ts': -1,
   metrics: -1,
-  transport: 0, // bytes in; decoding agent batches (telemetryCodecs, agentRowInterval) needs the shared types only
+  auth: 0, // who sent the bytes: the API key of a batch and its tenant
+  transport: 1, // bytes in; decoding agent batches (telemetryCodecs, agentRowInterval) needs the shared types only
   halves: 2,
   matching: 3,
   naming: 4,

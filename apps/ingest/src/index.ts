@@ -20,7 +20,20 @@ export { EndpointNamer, type ClusterNamer } from './naming/endpointNamer.js';
 export { ListenerDirectory } from './naming/listenerDirectory.js';
 export { ServiceInventory, InventoryError, type InventoryRule } from './naming/serviceInventory.js';
 export { IngestPipeline, BatchNotStored, DEFAULT_PIPELINE_OPTIONS, type IngestPipelineOptions } from './pipeline/ingestPipeline.js';
-export { pipelineBatchHandler, startPipelineGrpcServer } from './pipeline/grpcIngest.js';
+export { pipelineBatchHandler, startPipelineGrpcServer, type PipelineGrpcServerOptions } from './pipeline/grpcIngest.js';
+export {
+  AuthUnavailable,
+  CachedIngestAuthenticator,
+  DEFAULT_INGEST_AUTH_CACHE,
+  INGEST_SCOPE,
+  KAFKA_KEY_HEADER,
+  bearerKey,
+  type IngestAuthCacheOptions,
+  type IngestAuthenticator,
+  type IngestAuthRefusal,
+  type IngestAuthResult,
+  type KeyLookup,
+} from './auth/ingestAuth.js';
 export { IngestMetrics } from './metrics/ingestMetrics.js';
 export { StoreEdgeWriter, toStoreRow } from './store/storeEdgeWriter.js';
 export { StoreWriteError, WriteErrorReporter, writeErrorReason } from './store/writeErrors.js';

@@ -18,6 +18,11 @@ export type ListenerReport = ListenerSample;
 
 /** One agent's interval, decoded. */
 export interface NodeInterval {
+  /**
+   * The tenant of the key that sent it (the in-process agent of `weft up`: the first tenant).
+   * Halves are matched within their tenant only: two tenants may use the same addresses.
+   */
+  tenant: string;
   nodeId: string;
   second: number;
   halves: ConnectionHalf[];
@@ -32,6 +37,8 @@ export interface BatchOrigin {
 
 /** One node's halves of one interval that belong to one partition (plus the node's listeners). */
 export interface HalvesMessage extends BatchOrigin {
+  /** The tenant of the key that sent the batch (never what the batch itself says). */
+  tenant: string;
   nodeId: string;
   second: number;
   halves: ConnectionHalf[];
@@ -96,6 +103,8 @@ export interface EndpointIdentity {
  * `bytes_sent` flows client to server, `bytes_received` server to client.
  */
 export interface EdgeRow {
+  /** The tenant whose agents reported the traffic. */
+  tenant: string;
   ts: number;
   client: EndpointIdentity;
   server: EndpointIdentity;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { BatchSender } from './queuedBatchSink.js';
+import { SendRefused } from './sendRefused.js';
 
 const PROTO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../proto/weft/telemetry/v1/ingest_service.proto');
 
@@ -27,6 +28,11 @@ export interface GrpcClientTls {
 export interface GrpcSenderOptions {
   /** TLS to the ingest; null or absent: plaintext (the CLI allows that only to loopback or with --grpc-plaintext). */
   tls?: GrpcClientTls | null;
+  /**
+   * The API key (ingest scope) sent as `authorization: Bearer <key>` on every stream. Without
+   * one the ingest refuses the stream. Never logged.
+   */
+  key?: string;
 }
 
 function channelOf(tls: GrpcClientTls | null | undefined): { credentials: grpc.ChannelCredentials; options: grpc.ChannelOptions } {
@@ -39,12 +45,12 @@ function channelOf(tls: GrpcClientTls | null | undefined): { credentials: grpc.C
 }
 
 /** The TelemetryIngest service client, loaded from proto/ at run time. */
-export function telemetryIngestClient(address: string, tls?: GrpcClientTls | null): grpc.Client & { Push(): PushStream } {
+export function telemetryIngestClient(address: string, tls?: GrpcClientTls | null): grpc.Client & { Push(metadata?: grpc.Metadata): PushStream } {
   // keepCase: the fields are written and read by their proto names (rejected_reason); without it
   // the loader expects camelCase and a snake_case field is silently left out of the message.
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client & { Push(): PushStream } } } };
+    weft: { telemetry: { v1: { TelemetryIngestService: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => grpc.Client & { Push(metadata?: grpc.Metadata): PushStream } } } };
   };
   const channel = channelOf(tls);
   return new loaded.weft.telemetry.v1.TelemetryIngestService(address, channel.credentials, channel.options);
@@ -79,8 +85,11 @@ export class GrpcSender implements BatchSender {
   /** Why the last refused batch was refused. */
   lastRejectedReason = '';
 
+  private readonly metadata = new grpc.Metadata();
+
   constructor(address: string, options: GrpcSenderOptions = {}) {
     this.client = telemetryIngestClient(address, options.tls);
+    if (options.key) this.metadata.set('authorization', `Bearer ${options.key}`);
   }
 
   async connect(): Promise<void> {
@@ -114,7 +123,7 @@ export class GrpcSender implements BatchSender {
 
   private open(): PushStream {
     if (this.stream) return this.stream;
-    const stream = this.client.Push();
+    const stream = this.client.Push(this.metadata);
     stream.on('data', (ack: PushAck) => {
       // A rejected batch is not retried: it would be rejected again.
       if (ack.rejected_reason) this.refused(ack.rejected_reason);
@@ -129,11 +138,24 @@ export class GrpcSender implements BatchSender {
         this.refused((err as grpc.ServiceError).details || 'invalid_argument');
         this.waiting.shift()?.resolve();
       }
-      for (const waiter of this.waiting.splice(0)) waiter.reject(err);
+      const refusal = refusalOf(err);
+      for (const waiter of this.waiting.splice(0)) waiter.reject(refusal ?? err);
     };
     stream.on('error', fail);
     stream.on('end', () => fail(new Error('the ingest closed the stream')));
     this.stream = stream;
     return stream;
   }
+}
+
+/** The ingest's refusal of the key, as a SendRefused the queue backs off from; null for any other failure. */
+function refusalOf(err: Error): SendRefused | null {
+  const { code, details } = err as Partial<grpc.ServiceError>;
+  if (code === grpc.status.UNAUTHENTICATED) {
+    return new SendRefused('unauthenticated', `the ingest refused this agent's API key (UNAUTHENTICATED: ${details ?? err.message}); give a key with the ingest scope (--key or WEFT_AGENT_KEY)`, { cause: err });
+  }
+  if (code === grpc.status.PERMISSION_DENIED) {
+    return new SendRefused('permission_denied', `the ingest refused this agent's API key (PERMISSION_DENIED: ${details ?? err.message}); the key needs the ingest scope`, { cause: err });
+  }
+  return null;
 }

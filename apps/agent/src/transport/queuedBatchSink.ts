@@ -1,5 +1,6 @@
 import type { ConnectionRow } from '../connections/connectionRow.js';
 import type { IntervalSummary, RowSink } from '../sinks/rowSink.js';
+import { SendRefused } from './sendRefused.js';
 
 /** Encodes one interval of one node into the bytes of a telemetry batch. */
 export type BatchEncoder = (rows: readonly ConnectionRow[], summary: IntervalSummary, sequence: bigint) => Uint8Array;
@@ -32,6 +33,9 @@ export interface QueuedBatchSinkOptions {
 
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
+/** The longest wait between attempts while the far end refuses the key (doubling from retryDelayMs). */
+const MAX_REFUSED_DELAY_MS = 60_000;
+
 interface QueuedBatch {
   value: Uint8Array;
   rows: number;
@@ -60,6 +64,8 @@ export class QueuedBatchSink implements RowSink {
   /** Since when sends are failing (ms), while they are, and when that was last logged. */
   private failingSince: number | null = null;
   private failureLoggedAt = 0;
+  /** Refusals of the key in a row: the wait before the next attempt doubles with each. */
+  private refusals = 0;
   private closed = false;
   dropped = 0;
   droppedBatches = 0;
@@ -128,6 +134,7 @@ export class QueuedBatchSink implements RowSink {
   private acknowledged(batch: QueuedBatch): void {
     if (!this.queue.includes(batch) || batch.acknowledged) return;
     batch.acknowledged = true;
+    this.refusals = 0;
     if (this.failingSince !== null) {
       this.options.log?.(`sending telemetry works again after ${Math.round((Date.now() - this.failingSince) / 1000)} s (${this.queue.length} batches queued)`);
       this.failingSince = null;
@@ -149,8 +156,13 @@ export class QueuedBatchSink implements RowSink {
     this.sendFailures += 1;
     const why = err instanceof Error ? err.message : String(err);
     const now = Date.now();
+    // A refused key is refused again: back off instead of asking every second.
+    const refused = err instanceof SendRefused;
+    this.refusals = refused ? this.refusals + 1 : 0;
+    const delayMs = refused ? Math.min(MAX_REFUSED_DELAY_MS, this.options.retryDelayMs * 2 ** (this.refusals - 1)) : this.options.retryDelayMs;
     if (this.failingSince === null) {
-      this.options.log?.(`sending telemetry failed: ${why}; batches are kept (up to ${this.options.maxQueuedBytes} bytes) and sent again every ${this.options.retryDelayMs} ms`);
+      const again = refused ? `sent again after ${delayMs} ms, waiting twice as long each time it is refused (up to ${MAX_REFUSED_DELAY_MS} ms)` : `sent again every ${this.options.retryDelayMs} ms`;
+      this.options.log?.(`sending telemetry failed: ${why}; batches are kept (up to ${this.options.maxQueuedBytes} bytes) and ${again}`);
       this.failingSince = now;
       this.failureLoggedAt = now;
     } else if (now - this.failureLoggedAt >= FAILURE_LOG_INTERVAL_MS) {
@@ -161,6 +173,6 @@ export class QueuedBatchSink implements RowSink {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.pump();
-    }, this.options.retryDelayMs);
+    }, delayMs);
   }
 }

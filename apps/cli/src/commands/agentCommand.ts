@@ -36,6 +36,8 @@ export function agentCommand(): Command {
     )
     .option('--kafka <brokers>', 'send telemetry to Kafka (HOST:PORT[,...]) instead of printing it', process.env.WEFT_KAFKA)
     .option('--grpc <host:port>', 'send telemetry to an ingest over gRPC instead of printing it', process.env.WEFT_GRPC)
+    // No default from WEFT_AGENT_KEY here: commander would show it in --help. agentKey.ts reads it.
+    .option('--key <key>', 'with --grpc or --kafka: the API key (ingest scope) the ingest takes batches with; else WEFT_AGENT_KEY (never printed)')
     .option('--tls-ca <file>', 'with --grpc: TLS, trusting only this CA (PEM) to have signed the ingest\'s certificate')
     .option('--tls-server-name <name>', 'with --tls-ca: the name the ingest\'s certificate must carry (default: the host of --grpc)')
     .option('--tls-cert <file>', 'with --tls-ca: this client certificate (PEM), for an ingest with --tls-client-ca')

@@ -9,11 +9,15 @@ import type { StoreOptions } from './retentionOptions.js';
 export interface AgentCommandOptions extends AgentConfigInput, AgentTlsOptions {
   kafka?: string;
   grpc?: string;
+  /** The API key (ingest scope) for --grpc / --kafka; else WEFT_AGENT_KEY. */
+  key?: string;
   nodeId: string;
   maxQueuedBytes: string;
 }
 
 export interface ApiOptions {
+  /** postgres://... or a SQLite file; default <data dir>/control.db. */
+  controlDb?: string;
   clickhouse?: string;
   dataDir: string;
   apiAddr: string;
@@ -22,6 +26,7 @@ export interface ApiOptions {
 export interface IngestOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
   kafka?: string;
   grpcListen?: string;
+  controlDb?: string;
   clickhouse?: string;
   dataDir: string;
   inventory?: string;
@@ -31,6 +36,7 @@ export interface IngestOptions extends ClusterOptions, StoreOptions, ListenerTls
 export interface UpOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
   kafka?: string;
   grpcListen?: string;
+  controlDb?: string;
   dataDir: string;
   apiAddr: string;
   clickhouse?: string;

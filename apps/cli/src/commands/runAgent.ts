@@ -14,6 +14,7 @@ import { DEFAULT_TOPICS } from '@weft/ingest/dist/kafka/topics.js';
 import { ConfigError } from '@weft/runtime';
 import type { AgentCommandOptions } from './commandOptions.js';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
+import { agentKeyOf } from './agentKey.js';
 import { agentTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 
@@ -24,14 +25,15 @@ function transportSink(options: AgentCommandOptions, intervalMs: number, log: (m
   if (!Number.isInteger(maxQueuedBytes) || maxQueuedBytes < 1_000_000) {
     throw new ConfigError(`--max-queued-bytes must be an integer >= 1000000, got "${options.maxQueuedBytes}"`, '--max-queued-bytes');
   }
-  // Read and checked now: a bad file stops start-up, not the first send.
+  // Read and checked now: a bad file or a missing key stops start-up, not the first send.
   const tls = agentTlsOf(options.grpc, options);
+  const key = agentKeyOf(options.key, options.kafka ? '--kafka' : options.grpc ? '--grpc' : null);
   const encode = agentBatchEncoder(options.nodeId, intervalMs);
   if (options.kafka) {
-    const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId);
+    const sender = new KafkaSender(kafkaClient(options.kafka, 'agent'), DEFAULT_TOPICS.telemetry, options.nodeId, key as string);
     return new QueuedBatchSink(sender, encode, { maxQueuedBytes, retryDelayMs: 1000, log });
   }
-  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc, { tls }), encode, { maxQueuedBytes, retryDelayMs: 1000, log });
+  if (options.grpc) return new QueuedBatchSink(new GrpcSender(options.grpc, { tls, key: key as string }), encode, { maxQueuedBytes, retryDelayMs: 1000, log });
   return null;
 }
 

@@ -2,6 +2,7 @@ import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api
 import { ConfigError, parseListenAddress, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import type { ApiOptions } from './commandOptions.js';
+import { openCommandControlStore } from './controlStoreSetup.js';
 import { storeConfigOf } from './storeConfig.js';
 
 /** The REST API over the store. */
@@ -9,18 +10,22 @@ export async function runApi(options: ApiOptions): Promise<void> {
   const say = (message: string): void => void process.stderr.write(`weft api: ${message}\n`);
   try {
     const addr = parseListenAddress(options.apiAddr, '--api-addr');
+    // Tenants and keys: the API asks for a key on every request.
+    const control = await openCommandControlStore(options.controlDb, options.dataDir);
+    say(`API keys from ${control.location}`);
     const store = await openEdgeStore(storeConfigOf(options));
     let server;
     try {
       server = await startApiServer(new StoreServiceMapReader(store), { host: addr.host, port: addr.port, health: [storeHealthCheck(store)] });
     } catch (err) {
       await store.close();
+      await control.close();
       if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
       throw err;
     }
     say(`API at ${server.url}`);
     const stop = (): void => {
-      server.close().then(() => store.close()).then(() => process.exit(0), () => process.exit(1));
+      server.close().then(() => store.close()).then(() => control.close()).then(() => process.exit(0), () => process.exit(1));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

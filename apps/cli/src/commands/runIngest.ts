@@ -2,6 +2,7 @@ import { InventoryError, ServiceInventory } from '@weft/ingest';
 import { ConfigError, parseListenAddress, startMetricsServer, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import { startClusterNaming } from './clusterNaming.js';
+import { controlAuthenticator, openCommandControlStore } from './controlStoreSetup.js';
 import type { IngestOptions } from './commandOptions.js';
 import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
@@ -20,11 +21,15 @@ export async function runIngest(options: IngestOptions): Promise<void> {
     const tls = listenerTlsOf(grpcListen, options);
     const metricsAddr = parseListenAddress(options.metricsAddr, '--metrics-addr');
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
+    // Agents' keys are checked against it: opened first, so a database that cannot be reached stops start-up.
+    const control = await openCommandControlStore(options.controlDb, options.dataDir);
+    say(`API keys from ${control.location}`);
+    const authenticator = controlAuthenticator(control);
     const cluster = await startClusterNaming(options, say);
     const store = await openEdgeStore(storeConfigOf(options));
     const ingest = grpcListen
-      ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null, tls)
-      : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null);
+      ? await startGrpcIngest(grpcListen.host, grpcListen.port, store, inventory, cluster?.namer ?? null, authenticator, tls)
+      : await startKafkaIngest(kafkaClient(options.kafka as string, 'ingest'), store, inventory, cluster?.namer ?? null, authenticator);
     const server = await startMetricsServer(ingest.metrics.registry, metricsAddr.host, metricsAddr.port, [storeHealthCheck(store), ...ingest.health]);
     const source = 'address' in ingest ? `gRPC at ${String(ingest.address)} (${tls ? (tls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})` : `consuming ${options.kafka}`;
     say(`ready: ${source}, writing ${options.clickhouse ?? options.dataDir}; metrics at http://${options.metricsAddr}/metrics`);
@@ -33,6 +38,7 @@ export async function runIngest(options: IngestOptions): Promise<void> {
       ingest
         .stop()
         .then(() => store.close())
+        .then(() => control.close())
         .then(() => cluster?.stop())
         .then(() => server.close())
         .then(() => process.exit(0), () => process.exit(1));

@@ -18,6 +18,8 @@ import { ConfigError, parseListenAddress, storeHealthCheck, type HealthCheck } f
 import { openEdgeStore } from '@weft/store';
 import { agentBatchEncoder } from './agentBatchEncoder.js';
 import { startClusterNaming } from './clusterNaming.js';
+import { controlAuthenticator, openCommandControlStore } from './controlStoreSetup.js';
+import { localAgentKey, withLocalAgent } from './localAgentKey.js';
 import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startKafkaIngest } from './scaleOut.js';
@@ -46,6 +48,15 @@ export async function runUp(options: UpOptions): Promise<void> {
     const inventory = options.inventory ? ServiceInventory.fromFile(options.inventory) : null;
     const storeConfig = storeConfigOf(options);
 
+    // Tenants and keys. The very first start makes the first tenant and its admin key, shown
+    // this once; this process's own agent reports as that (the oldest) tenant.
+    const control = await openCommandControlStore(options.controlDb, options.dataDir);
+    const adminKey = await control.ensureFirstTenant();
+    const tenant = await control.firstTenant();
+    if (!tenant) throw new ConfigError(`--control-db: ${control.location} has no tenant, and none could be made`, '--control-db');
+    if (adminKey) say(`first start: admin key for tenant "${tenant.name}" (shown once, store it): ${adminKey}`);
+    const authenticator = controlAuthenticator(control);
+
     say(options.clickhouse ? `store: ClickHouse at ${options.clickhouse}` : `store: embedded ClickHouse in ${storeConfig.mode === 'embedded' ? storeConfig.dataDir : ''}`);
     const cluster = await startClusterNaming(options, say);
     const store = await openEdgeStore(storeConfig);
@@ -59,11 +70,12 @@ export async function runUp(options: UpOptions): Promise<void> {
     let grpcServer: Awaited<ReturnType<typeof startPipelineGrpcServer>> | null = null;
     if (options.kafka) {
       const kafka = kafkaClient(options.kafka, 'up');
-      const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null);
+      const ownKey = localAgentKey();
+      const ingest = await startKafkaIngest(kafka, store, inventory, cluster?.namer ?? null, withLocalAgent(authenticator, ownKey, tenant.id));
       metrics = ingest.metrics;
       health.push(...ingest.health);
       stopIngest = () => ingest.stop();
-      const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
+      const transport = new QueuedBatchSink(new KafkaSender(kafka, DEFAULT_TOPICS.telemetry, nodeId, ownKey), agentBatchEncoder(nodeId, agentConfig.intervalMs), {
         maxQueuedBytes: 64 * 1024 * 1024,
         retryDelayMs: 1000,
         log: log.warn,
@@ -82,18 +94,19 @@ export async function runUp(options: UpOptions): Promise<void> {
       sink = {
         dropped: 0,
         write(rows: readonly ConnectionRow[], summary: IntervalSummary): void {
-          inProcess.accept(intervalFromAgent(nodeId, summary.ts, rows, summary.listeners));
+          inProcess.accept(intervalFromAgent(tenant.id, nodeId, summary.ts, rows, summary.listeners));
         },
         async close(): Promise<void> {},
       };
       if (grpcListen) {
         try {
-          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics, undefined, grpcTls ?? undefined);
+          grpcServer = await startPipelineGrpcServer(grpcListen.host, grpcListen.port, inProcess, metrics, { authenticator, ...(grpcTls ? { tls: grpcTls } : {}) });
         } catch (err) {
           await store.close();
+          await control.close();
           throw new ConfigError(`--grpc-listen: ${(err as Error).message}`, '--grpc-listen');
         }
-        say(`taking other agents' batches over gRPC at ${grpcServer.address} (${grpcTls ? (grpcTls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'})`);
+        say(`taking other agents' batches over gRPC at ${grpcServer.address} (${grpcTls ? (grpcTls.clientCa ? 'mutual TLS' : 'TLS') : 'plaintext'}; each needs a key with the ingest scope)`);
       }
     }
 
@@ -103,6 +116,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry], health });
     } catch (err) {
       await store.close();
+      await control.close();
       if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
       throw err;
     }
@@ -127,6 +141,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       await cluster?.stop();
       await server.close();
       await store.close();
+      await control.close();
       process.exit(0);
     };
     const stopOrFail = (): void => {

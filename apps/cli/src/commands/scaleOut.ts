@@ -17,6 +17,7 @@ import {
   writeHealthCheck,
   nodeBatchHalvesCodec,
   type ClusterNamer,
+  type IngestAuthenticator,
   type ServiceInventory,
   type TopicLayout,
 } from '@weft/ingest';
@@ -31,12 +32,16 @@ export interface KafkaIngest {
   stop(): Promise<void>;
 }
 
-/** Both ingest stages on Kafka in this process, sharing partitions with any other ingest in the group. */
+/**
+ * Both ingest stages on Kafka in this process, sharing partitions with any other ingest in the
+ * group; agents' messages are taken only with a key `authenticator` accepts.
+ */
 export async function startKafkaIngest(
   kafka: Kafka,
   store: EdgeStore,
   inventory: ServiceInventory | null,
   cluster: ClusterNamer | null,
+  authenticator: IngestAuthenticator,
   topics: TopicLayout = DEFAULT_TOPICS,
 ): Promise<KafkaIngest> {
   const admin = kafka.admin();
@@ -49,7 +54,7 @@ export async function startKafkaIngest(
   const metrics = new IngestMetrics();
   const listeners = new ListenerDirectory();
   const namer = new EndpointNamer(cluster, inventory, listeners);
-  const decode = new DecodeStage(kafka, (bytes) => decodeAgentBatch(bytes), nodeBatchHalvesCodec, metrics, { groupId: 'weft-ingest-decode', topics });
+  const decode = new DecodeStage(kafka, (bytes, tenant) => decodeAgentBatch(bytes, tenant), nodeBatchHalvesCodec, metrics, { groupId: 'weft-ingest-decode', topics, authenticator });
   const match = new MatchStage(kafka, nodeBatchHalvesCodec, namer, listeners, new StoreEdgeWriter(store), metrics, {
     groupId: 'weft-ingest-match',
     topic: topics.halves,
@@ -70,8 +75,8 @@ export async function startKafkaIngest(
 
 /**
  * The ingest fed directly by agents over gRPC (no Kafka): one process, the
- * embedded pipeline, batches decoded and checked exactly as on Kafka; over
- * TLS when `tls` is given.
+ * embedded pipeline, batches decoded and checked exactly as on Kafka, taken
+ * only with a key `authenticator` accepts; over TLS when `tls` is given.
  */
 export async function startGrpcIngest(
   host: string,
@@ -79,12 +84,13 @@ export async function startGrpcIngest(
   store: EdgeStore,
   inventory: ServiceInventory | null,
   cluster: ClusterNamer | null,
+  authenticator: IngestAuthenticator,
   tls: ListenerTls | null = null,
 ): Promise<KafkaIngest & { address: string }> {
   const metrics = new IngestMetrics();
   const listeners = new ListenerDirectory();
   const pipeline = new IngestPipeline(new ConnectionMatcher(), new EndpointNamer(cluster, inventory, listeners), listeners, new StoreEdgeWriter(store), metrics);
-  const server = await startPipelineGrpcServer(host, port, pipeline, metrics, undefined, tls ?? undefined);
+  const server = await startPipelineGrpcServer(host, port, pipeline, metrics, { authenticator, ...(tls ? { tls } : {}) });
   const ticker = setInterval(() => pipeline.tick(), 1000);
   return {
     metrics,

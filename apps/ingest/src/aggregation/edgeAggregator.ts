@@ -19,7 +19,7 @@ function identityKey(identity: EndpointIdentity): string {
 }
 
 /**
- * Sums released halves into edge rows per second. Each connection counts
+ * Sums released halves into edge rows per second and tenant. Each connection counts
  * from its primary half only (see ConnectionMatcher); the other half adds
  * its own retransmits, which only it sees.
  */
@@ -51,6 +51,7 @@ export class EdgeAggregator {
     let row = rowsOfSecond.get(rowKey);
     if (!row) {
       row = {
+        tenant: sample.tenant,
         ts: half.second,
         client: ends.client,
         server: ends.server,
@@ -105,7 +106,8 @@ export class EdgeAggregator {
       ...(sample.connection.dialled ? { dialled: sample.connection.dialled } : {}),
       atMs,
     });
-    const named = { client, server, pairId: this.pairIdOf(`${identityKey(client)}\u0003${identityKey(server)}`) };
+    // The tenant is part of the pair: two tenants' rows never sum into one.
+    const named = { client, server, pairId: this.pairIdOf(`${sample.tenant}\u0003${identityKey(client)}\u0003${identityKey(server)}`) };
     // An end named only by its address may be named better once its agent or
     // the cluster knows it: keep the memo only when both ends are settled.
     if (client.kind !== 'external' && server.kind !== 'external') sample.memo.value = named;

@@ -36,9 +36,9 @@ function messages(): { list: PartitionMessage[]; truth: { bytesSent: number; byt
         if (second === born) truth.opened += 1;
         // The server half of the same connection-second comes in the server node's message.
         const serverHalf: ConnectionHalf = { ...common, nodeId: serverNode, socketId: `${id}s`, role: 'server', localIp: serverIp, localPort: 80, remoteIp: clientIp, remotePort: port, pid: 2, comm: `server-${serverNode}`, bytesSent: 100 + k, bytesReceived: 10 + k };
-        pending.push({ offset: -1n, agentRun: 'r', sequence: BigInt(second), interval: { nodeId: serverNode, second, halves: [serverHalf], listeners: [] } });
+        pending.push({ offset: -1n, agentRun: 'r', sequence: BigInt(second), interval: { tenant: 't1', nodeId: serverNode, second, halves: [serverHalf], listeners: [] } });
       }
-      list.push({ offset: 0n, agentRun: 'r', sequence: BigInt(second), interval: { nodeId: node, second, halves, listeners: [] } });
+      list.push({ offset: 0n, agentRun: 'r', sequence: BigInt(second), interval: { tenant: 't1', nodeId: node, second, halves, listeners: [] } });
     }
   }
   // Merge each node's own halves with the server halves it reports, one message per node-second.
@@ -97,7 +97,7 @@ describe('PartitionProcessor', () => {
     // Everything, once the window has passed: feed clock messages beyond the end.
     let offset = BigInt(list.length);
     for (let s = 1060; s < 1070; s++) for (const node of ['a', 'b', 'c']) {
-      const block = flushing.handle({ offset: offset++, agentRun: 'r', sequence: BigInt(s), interval: { nodeId: node, second: s, halves: [], listeners: [] } });
+      const block = flushing.handle({ offset: offset++, agentRun: 'r', sequence: BigInt(s), interval: { tenant: 't1', nodeId: node, second: s, halves: [], listeners: [] } });
       if (block) all.write(block);
     }
     assert.deepEqual(totals(all.rows()), truth);
@@ -109,7 +109,7 @@ describe('PartitionProcessor', () => {
     const clocks = (from: number): PartitionMessage[] => {
       const extra: PartitionMessage[] = [];
       let offset = BigInt(from);
-      for (let s = 1060; s < 1070; s++) for (const node of ['a', 'b', 'c']) extra.push({ offset: offset++, agentRun: 'r', sequence: BigInt(s), interval: { nodeId: node, second: s, halves: [], listeners: [] } });
+      for (let s = 1060; s < 1070; s++) for (const node of ['a', 'b', 'c']) extra.push({ offset: offset++, agentRun: 'r', sequence: BigInt(s), interval: { tenant: 't1', nodeId: node, second: s, halves: [], listeners: [] } });
       return extra;
     };
     const input = [...list, ...clocks(list.length)];

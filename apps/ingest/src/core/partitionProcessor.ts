@@ -47,7 +47,7 @@ export interface PartitionProcessorOptions {
 export class PartitionProcessor {
   private readonly core: PipelineCore;
   private blockStart: bigint | null = null;
-  /** Latest sequence per (node, agent run): duplicates from retried produces are skipped. */
+  /** Latest sequence per (tenant, node, agent run): duplicates from retried produces are skipped. */
   private readonly sequences = new Map<string, bigint>();
   duplicates = 0;
 
@@ -69,7 +69,7 @@ export class PartitionProcessor {
   handle(message: PartitionMessage, warmUp = false): RowBlock | null {
     this.blockStart ??= message.offset;
     const { interval } = message;
-    const runKey = `${interval.nodeId}\u0000${message.agentRun}`;
+    const runKey = `${interval.tenant}\u0000${interval.nodeId}\u0000${message.agentRun}`;
     const seen = this.sequences.get(runKey);
     if (seen !== undefined && message.sequence <= seen) {
       this.duplicates++;

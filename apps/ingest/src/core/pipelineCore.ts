@@ -24,7 +24,7 @@ export class PipelineCore {
 
   /** One node's interval (an empty one still advances that node's clock). */
   add(interval: NodeInterval): void {
-    this.matcher.add(interval.nodeId, interval.second, interval.halves);
+    this.matcher.add(interval.tenant, interval.nodeId, interval.second, interval.halves);
   }
 
   /**

@@ -1,24 +1,39 @@
 import { hostname } from 'node:os';
 import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import { KAFKA_KEY_HEADER, type IngestAuthenticator, type IngestAuthRefusal } from '../auth/ingestAuth.js';
 import { canonicalConnection } from '../halves/canonicalConnection.js';
 import { BatchRejected, type ConnectionHalf, type HalvesCodec, type HalvesMessage } from '../ingestTypes.js';
 import type { IngestMetrics } from '../metrics/ingestMetrics.js';
 import { StageRecovery } from './stageRecovery.js';
 import { partitionOfKey, type TopicLayout } from './topics.js';
 
-/** Turns one agent batch (bytes) into its halves; throws a BatchRejected for bad input. */
-export type BatchDecoder = (value: Uint8Array) => HalvesMessage;
+/** Turns one agent batch (bytes) into its halves of `tenant`; throws a BatchRejected for bad input. */
+export type BatchDecoder = (value: Uint8Array, tenant: string) => HalvesMessage;
+
+/** The first value of a Kafka header, as text. */
+function headerText(value: Buffer | string | Array<Buffer | string> | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
 
 export { BatchRejected } from '../ingestTypes.js';
 
 export interface DecodeStageOptions {
   groupId: string;
   topics: TopicLayout;
+  /**
+   * Whose batches these are: the key in each message's `weft-key` header, which needs the
+   * ingest scope. A message without one, or with a key that is refused, is dropped and
+   * counted (weft_ingest_auth_refused_total{transport="kafka"}); its halves never reach the
+   * halves topic. A check that cannot be answered fails the batch, which is consumed again.
+   */
+  authenticator: IngestAuthenticator;
 }
 
 /**
  * The first ingest stage on Kafka: consumes agent batches (keyed by node),
- * rejects malformed ones (counted), and re-keys every half by its
+ * drops those whose key is refused and rejects malformed ones (both
+ * counted), stamps the rest with their key's tenant, and re-keys every half by its
  * connection: each batch becomes one message per halves partition (empty
  * ones too, so every partition learns that the node has reached that
  * second). Output and input offsets go in one Kafka transaction, so a crash
@@ -95,12 +110,24 @@ export class DecodeStage {
     // Counted once the transaction commits: a batch retried after a failed
     // commit is not counted twice.
     const rejected = new Map<string, number>();
+    const refused = new Map<IngestAuthRefusal, number>();
     let halves = 0;
     for (const message of batch.messages) {
+      let auth;
+      try {
+        auth = await this.options.authenticator.authenticate(headerText(message.headers?.[KAFKA_KEY_HEADER]));
+      } catch (err) {
+        this.metrics.authErrors.inc({ transport: 'kafka' });
+        throw err;
+      }
+      if ('refused' in auth) {
+        refused.set(auth.refused, (refused.get(auth.refused) ?? 0) + 1);
+        continue;
+      }
       let decoded: HalvesMessage;
       try {
         if (!message.value) throw new BatchRejected('empty', 'empty message');
-        decoded = this.decodeBatch(message.value);
+        decoded = this.decodeBatch(message.value, auth.tenant);
       } catch (err) {
         const reason = err instanceof BatchRejected ? err.reason : 'malformed';
         rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
@@ -130,6 +157,7 @@ export class DecodeStage {
     this.metrics.batchesIn.inc(batch.messages.length);
     this.metrics.halvesIn.inc(halves);
     for (const [reason, count] of rejected) this.metrics.batchesRejected.inc({ reason }, count);
+    for (const [reason, count] of refused) this.metrics.authRefused.inc({ transport: 'kafka', reason }, count);
     resolveOffset(last.offset);
     await heartbeat();
   }

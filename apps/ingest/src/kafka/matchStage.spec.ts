@@ -114,7 +114,7 @@ describe('MatchStage', () => {
     const consumer = consumers[0] as FakeConsumer;
     // Seconds 100..105 from one node; each message releases the second before it.
     const sent = [100, 101, 102, 103, 104, 105].map((second, i) => ({ second, bytes: 10 * (i + 1) }));
-    const messages: HalvesMessage[] = sent.map(({ second, bytes }) => ({ nodeId: 'node-a', agentRun: 'r1', sequence: BigInt(second), second, halves: [clientHalf(second, bytes)], listeners: [] }));
+    const messages: HalvesMessage[] = sent.map(({ second, bytes }) => ({ tenant: 't1', nodeId: 'node-a', agentRun: 'r1', sequence: BigInt(second), second, halves: [clientHalf(second, bytes)], listeners: [] }));
     consumer.join([0]);
     await consumer.eachBatch?.(batchOf(messages));
     assert.equal(admin.fetches, 3, 'two failed attempts, then one that worked');
@@ -136,7 +136,7 @@ describe('MatchStage', () => {
     await match.start();
     const consumer = consumers[0] as FakeConsumer;
     consumer.join([0]);
-    await consumer.eachBatch?.(batchOf([{ nodeId: 'node-a', agentRun: 'r1', sequence: 1n, second: 100, halves: [clientHalf(100, 5)], listeners: [] }]));
+    await consumer.eachBatch?.(batchOf([{ tenant: 't1', nodeId: 'node-a', agentRun: 'r1', sequence: 1n, second: 100, halves: [clientHalf(100, 5)], listeners: [] }]));
     for (let i = 0; i < 200 && consumers.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(consumers.length, 2, 'a new consumer: the stage was rebuilt');
     assert.equal(await counterValue(metrics.stageRestarts, { stage: 'match' }), 1);

@@ -247,7 +247,7 @@ export class MatchStage {
       if (offset === state.liveFrom) state.processor.startBlockAt(offset);
       const before = { ...state.processor.counters };
       const block = state.processor.handle(
-        { offset, agentRun: decoded.agentRun, sequence: decoded.sequence, interval: { nodeId: decoded.nodeId, second: decoded.second, halves: decoded.halves, listeners: decoded.listeners } },
+        { offset, agentRun: decoded.agentRun, sequence: decoded.sequence, interval: { tenant: decoded.tenant, nodeId: decoded.nodeId, second: decoded.second, halves: decoded.halves, listeners: decoded.listeners } },
         warmUp,
       );
       if (!warmUp) {

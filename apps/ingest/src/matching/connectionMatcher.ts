@@ -43,6 +43,8 @@ function countersOf(half: ConnectionHalf): HalfCounters {
 
 /** One half's interval, with everything known about its connection when it was released. */
 export interface MatchedSample {
+  /** The tenant whose agent reported the half (both halves of a connection are one tenant's). */
+  tenant: string;
   half: HalfCounters;
   connection: CanonicalConnection;
   client: HalfOrigin | null;
@@ -105,6 +107,7 @@ export const DEFAULT_MATCHER_OPTIONS: ConnectionMatcherOptions = {
 };
 
 interface ConnectionState {
+  tenant: string;
   connection: CanonicalConnection;
   client: HalfOrigin | null;
   server: HalfOrigin | null;
@@ -139,8 +142,8 @@ export interface MatcherCounters {
   unmatched: number;
 }
 
-function newState(connection: CanonicalConnection, second: number): ConnectionState {
-  return { connection, client: null, server: null, lastSecond: second, closed: false, countedFrom: null, memo: {} };
+function newState(tenant: string, connection: CanonicalConnection, second: number): ConnectionState {
+  return { tenant, connection, client: null, server: null, lastSecond: second, closed: false, countedFrom: null, memo: {} };
 }
 
 function originOf(half: ConnectionHalf): HalfOrigin {
@@ -163,9 +166,15 @@ function originOf(half: ConnectionHalf): HalfOrigin {
  * a node catching up after an outage is not outrun by the others. State is
  * kept per connection for its lifetime, so a long-lived connection matched
  * once stays matched even in seconds where only one end was active.
+ *
+ * Halves are joined within their tenant only (one connection table per tenant, node clocks
+ * per tenant and node): two tenants may use the same addresses and node names, and a half of
+ * one never completes a connection of the other.
  */
 export class ConnectionMatcher {
-  private readonly connections = new ConnectionTable<ConnectionState>();
+  /** tenant -> its connections. */
+  private readonly tables = new Map<string, ConnectionTable<ConnectionState>>();
+  private connectionCount = 0;
   private readonly pending = new Map<number, PendingSecond>();
   private pendingCount = 0;
   private readonly nodes = new Map<string, NodeClock>();
@@ -182,14 +191,20 @@ export class ConnectionMatcher {
   }
 
   get connectionsTracked(): number {
-    return this.connections.size;
+    return this.connectionCount;
   }
 
-  /** Takes one node's halves of one interval (an empty list still advances that node's clock). */
-  add(nodeId: string, second: number, halves: readonly ConnectionHalf[]): void {
-    const clock = this.nodes.get(nodeId);
+  /** Takes one node's halves of one interval of a tenant (an empty list still advances that node's clock). */
+  add(tenant: string, nodeId: string, second: number, halves: readonly ConnectionHalf[]): void {
+    const clockKey = `${tenant}\u0000${nodeId}`;
+    const clock = this.nodes.get(clockKey);
     if (clock) clock.latestSecond = Math.max(clock.latestSecond, second);
-    else this.nodes.set(nodeId, { latestSecond: second });
+    else this.nodes.set(clockKey, { latestSecond: second });
+    let table = this.tables.get(tenant);
+    if (!table && halves.length > 0) {
+      table = new ConnectionTable<ConnectionState>();
+      this.tables.set(tenant, table);
+    }
     if (second > this.newestSecond) this.newestSecond = second;
     if (second < this.firstSecond) this.firstSecond = second;
     for (const half of halves) {
@@ -197,7 +212,7 @@ export class ConnectionMatcher {
         this.counters.pendingDropped++;
         continue;
       }
-      const state = this.remember(half);
+      const state = this.remember(tenant, table as ConnectionTable<ConnectionState>, half);
       const known = half.role === 'client' ? state.client : state.server;
       if (known === null || known.pid !== half.pid || known.comm !== half.comm) {
         if (half.role === 'client') state.client = originOf(half);
@@ -271,6 +286,7 @@ export class ConnectionMatcher {
         else this.counters.unmatched++;
         const primary = half.role === state.countedFrom;
         if (sample) {
+          sample.tenant = state.tenant;
           sample.half = half;
           sample.connection = state.connection;
           sample.client = client;
@@ -278,7 +294,7 @@ export class ConnectionMatcher {
           sample.primary = primary;
           sample.memo = state.memo;
         } else {
-          sample = { half, connection: state.connection, client, server, primary, memo: state.memo };
+          sample = { tenant: state.tenant, half, connection: state.connection, client, server, primary, memo: state.memo };
         }
         visit(sample);
       }
@@ -286,19 +302,19 @@ export class ConnectionMatcher {
     if (mark !== null) this.forget(mark);
   }
 
-  private remember(half: ConnectionHalf): ConnectionState {
-    let state = this.connections.get(half);
+  private remember(tenant: string, table: ConnectionTable<ConnectionState>, half: ConnectionHalf): ConnectionState {
+    let state = table.get(half);
     if (!state) {
-      if (this.connections.size >= this.options.maxConnections) this.evictLeastRecent();
-      state = newState(canonicalConnection(half), half.second);
-      this.connections.set(state);
+      if (this.connectionCount >= this.options.maxConnections) this.evictLeastRecent();
+      state = newState(tenant, canonicalConnection(half), half.second);
+      this.setState(table, state);
     } else if (state.closed) {
       // A 4-tuple reused after a close, by another socket, is a new connection
       // (the peer's half of a short connection arrives after the close: same socket).
       const known = half.role === 'client' ? state.client : state.server;
       if (known !== null && (known.socketId !== half.socketId || known.nodeId !== half.nodeId)) {
-        state = newState(canonicalConnection(half), half.second);
-        this.connections.set(state);
+        state = newState(tenant, canonicalConnection(half), half.second);
+        this.setState(table, state);
       }
     }
     if (half.second > state.lastSecond) state.lastSecond = half.second;
@@ -308,9 +324,31 @@ export class ConnectionMatcher {
 
   /** Full: forget the tenth of connections least recently active (one scan, not one per insert). */
   private evictLeastRecent(): void {
-    const seconds = Float64Array.from(this.connections.values(), (s) => s.lastSecond).sort();
+    const seconds = Float64Array.from(this.allStates(), (s) => s.lastSecond).sort();
     const cutoff = seconds[Math.max(0, Math.floor(seconds.length / 10) - 1)] ?? Number.NEGATIVE_INFINITY;
-    this.counters.connectionsEvicted += this.connections.deleteWhere((state) => state.lastSecond <= cutoff);
+    // Tables left empty stay: add() is still filling one of them.
+    this.counters.connectionsEvicted += this.deleteWhere((state) => state.lastSecond <= cutoff, false);
+  }
+
+  private setState(table: ConnectionTable<ConnectionState>, state: ConnectionState): void {
+    const before = table.size;
+    table.set(state);
+    this.connectionCount += table.size - before;
+  }
+
+  private *allStates(): IterableIterator<ConnectionState> {
+    for (const table of this.tables.values()) yield* table.values();
+  }
+
+  /** Forgets, in every tenant's table, the states `drop` says to (with `dropEmpty`, a table left empty too); returns how many. */
+  private deleteWhere(drop: (state: ConnectionState) => boolean, dropEmpty: boolean): number {
+    let deleted = 0;
+    for (const [tenant, table] of this.tables) {
+      deleted += table.deleteWhere(drop);
+      if (dropEmpty && table.size === 0) this.tables.delete(tenant);
+    }
+    this.connectionCount -= deleted;
+    return deleted;
   }
 
   private forget(mark: number): void {
@@ -318,6 +356,6 @@ export class ConnectionMatcher {
     // may still come: forgetting it earlier would count that half again.
     const closedBefore = mark - this.options.nodeSilenceSeconds - 2 * this.options.windowSeconds;
     const idleBefore = mark - this.options.idleSeconds;
-    this.connections.deleteWhere((state) => (state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore);
+    this.deleteWhere((state) => (state.closed && state.lastSecond < closedBefore) || state.lastSecond < idleBefore, true);
   }
 }

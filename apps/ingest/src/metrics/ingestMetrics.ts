@@ -5,6 +5,8 @@ export class IngestMetrics {
   readonly registry = new Registry();
   readonly batchesIn = new Counter({ name: 'weft_ingest_batches_total', help: 'Agent batches received', registers: [this.registry] });
   readonly batchesRejected = new Counter({ name: 'weft_ingest_batches_rejected_total', help: 'Agent batches rejected as malformed or oversized, by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly authRefused = new Counter({ name: 'weft_ingest_auth_refused_total', help: 'Agent streams (gRPC) and messages (Kafka) refused for their API key, by transport and reason (missing_key, unknown_key, no_ingest_scope)', labelNames: ['transport', 'reason'] as const, registers: [this.registry] });
+  readonly authErrors = new Counter({ name: 'weft_ingest_auth_errors_total', help: 'API key checks that could not be answered (the control store failed), by transport; the batches are retried', labelNames: ['transport'] as const, registers: [this.registry] });
   readonly halvesIn = new Counter({ name: 'weft_ingest_halves_total', help: 'Connection halves decoded (one connection end, one interval)', registers: [this.registry] });
   readonly halvesDropped = new Counter({ name: 'weft_ingest_halves_dropped_total', help: 'Connection halves dropped because the matcher was full', registers: [this.registry] });
   readonly matched = new Counter({ name: 'weft_ingest_halves_matched_total', help: 'Halves released with their peer half known', registers: [this.registry] });

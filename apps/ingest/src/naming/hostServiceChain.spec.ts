@@ -55,6 +55,7 @@ describe('a chain on a plain host', () => {
     );
     for (let second = 100; second < 103; second++) {
       pipeline.accept({
+        tenant: 't1',
         nodeId: 'host-1',
         second,
         halves: [...connection(second, a, 40001, b, 9000, second === 100, 10), ...connection(second, b, 40002, c, 5432, second === 100, 100)],

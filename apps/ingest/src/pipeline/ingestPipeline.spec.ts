@@ -39,7 +39,7 @@ describe('IngestPipeline', () => {
     );
     // 12 seconds of 10 connections (10 rows a second, each client its own process).
     for (let second = 100; second < 112; second++) {
-      pipeline.accept({ nodeId: 'node-a', second, halves: Array.from({ length: 10 }, (_, i) => clientHalf(second, 40000 + i)), listeners: [] });
+      pipeline.accept({ tenant: 't1', nodeId: 'node-a', second, halves: Array.from({ length: 10 }, (_, i) => clientHalf(second, 40000 + i)), listeners: [] });
     }
     pipeline.tick(Date.now(), true);
     release();

@@ -114,12 +114,12 @@ export class IngestPipeline {
    * Takes a batch and resolves once its rows are stored; rejects with a
    * BatchNotStored (retryable) when they were not, or with a BatchRejected
    * when the store refused them as invalid (sending again would not help).
-   * The same batch submitted again (same node, run and sequence) is not
+   * The same batch submitted again (same tenant, node, run and sequence) is not
    * counted again: it shares the first submission's outcome, or resolves at
    * once when that one is stored.
    */
   submit(interval: NodeInterval, origin: BatchOrigin, nowMs = Date.now()): Promise<void> {
-    const key = `${interval.nodeId}\u0000${origin.agentRun}\u0000${origin.sequence}`;
+    const key = `${interval.tenant}\u0000${interval.nodeId}\u0000${origin.agentRun}\u0000${origin.sequence}`;
     const known = this.batches.get(key);
     if (known) {
       this.metrics.batchesDuplicate.inc();

@@ -46,7 +46,7 @@ function feed(pipeline: IngestPipeline, from: number, seconds: number): number {
   for (let second = from; second < from + seconds; second++) {
     const halves = [1, 2, 3].map((i) => clientHalf(second, 40000 + i, 1000 * i + (second % 7)));
     for (const h of halves) sent += h.bytesSent;
-    pipeline.accept({ nodeId: 'node-a', second, halves, listeners: [] });
+    pipeline.accept({ tenant: 't1', nodeId: 'node-a', second, halves, listeners: [] });
   }
   pipeline.tick(Date.now(), true);
   return sent;
@@ -114,7 +114,7 @@ describe('IngestPipeline writes', () => {
     const store = new Error('Code: 210. DB::NetException: Connection refused (NETWORK_ERROR)');
     const failing = pipelineOver({ writeEdgeRows: async () => Promise.reject(store) }, new IngestMetrics(), { writeAttempts: 2, log: () => undefined });
     const outcomes = [100, 101, 102].map((second) =>
-      failing.submit({ nodeId: 'node-a', second, halves: [clientHalf(second, 40001, 5)], listeners: [] }, { agentRun: 'r', sequence: BigInt(second) }),
+      failing.submit({ tenant: 't1', nodeId: 'node-a', second, halves: [clientHalf(second, 40001, 5)], listeners: [] }, { agentRun: 'r', sequence: BigInt(second) }),
     );
     failing.tick(Date.now(), true);
     const err = await outcomes[0]?.then(() => assert.fail('stored?'), (e: unknown) => e);

@@ -39,14 +39,16 @@ export function halfFromAgentRow(nodeId: string, row: AgentRowLike): ConnectionH
   return half;
 }
 
-/** One agent interval (its rows and the listeners it knows) as the ingest takes it. */
+/** One agent interval (its rows and the listeners it knows) as the ingest takes it, as halves of `tenant`. */
 export function intervalFromAgent(
+  tenant: string,
   nodeId: string,
   tsMs: number,
   rows: readonly AgentRowLike[],
   listeners: readonly AgentListenerLike[],
 ): NodeInterval {
   return {
+    tenant,
     nodeId,
     second: Math.floor(tsMs / 1000),
     halves: rows.map((row) => halfFromAgentRow(nodeId, row)),

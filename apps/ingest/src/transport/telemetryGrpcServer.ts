@@ -2,17 +2,37 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { AuthUnavailable, bearerKey, type IngestAuthenticator, type IngestAuthRefusal } from '../auth/ingestAuth.js';
 import { BatchRejected } from '../ingestTypes.js';
 
 const PROTO = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../proto/weft/telemetry/v1/ingest_service.proto');
 
 /**
- * What the server does with one batch: its sequence number once it is taken
- * (and, for a handler that waits for the store, stored). A BatchRejected
- * means the batch is malformed (not retried); any other error is a fault of
- * this side, which the agent answers by sending the batch again.
+ * What the server does with one batch of `tenant` (the tenant of the key the
+ * stream carries): its sequence number once it is taken (and, for a handler
+ * that waits for the store, stored). A BatchRejected means the batch is
+ * malformed (not retried); any other error is a fault of this side, which
+ * the agent answers by sending the batch again.
  */
-export type BatchHandler = (batch: Uint8Array) => { sequence: bigint } | Promise<{ sequence: bigint }>;
+export type BatchHandler = (batch: Uint8Array, tenant: string) => { sequence: bigint } | Promise<{ sequence: bigint }>;
+
+/** A stream whose key was refused: ends it with UNAUTHENTICATED or PERMISSION_DENIED. */
+class AccessRefused extends Error {
+  constructor(readonly reason: IngestAuthRefusal) {
+    super(
+      reason === 'no_ingest_scope'
+        ? 'the API key has no ingest scope (an agent needs a key with the ingest scope)'
+        : reason === 'missing_key'
+          ? 'no API key (send metadata authorization: Bearer <key>; weft agent --key)'
+          : 'the API key is unknown, revoked or wrong',
+    );
+    this.name = 'AccessRefused';
+  }
+
+  get code(): grpc.status {
+    return this.reason === 'no_ingest_scope' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAUTHENTICATED;
+  }
+}
 
 /** The name the gRPC server exported first; the same class as the decoder's rejection. */
 export { BatchRejected as BatchRejection } from '../ingestTypes.js';
@@ -34,6 +54,15 @@ export interface GrpcServerTls {
 }
 
 export interface TelemetryGrpcServerOptions {
+  /**
+   * Who may send: the key in each stream's `authorization: Bearer <key>` metadata, asked for
+   * every batch (the authenticator caches). A missing or unknown key ends the stream with
+   * UNAUTHENTICATED, a key without the ingest scope with PERMISSION_DENIED, and no batch of it
+   * is handled; an authenticator that cannot answer ends it with UNAVAILABLE (the agent retries).
+   */
+  authenticator: IngestAuthenticator;
+  /** Told of every refused stream, by reason (the caller counts them). */
+  onAuthRefused?: (reason: IngestAuthRefusal) => void;
   /** TLS; absent: plaintext (the CLI allows that only on loopback or with --grpc-plaintext). */
   tls?: GrpcServerTls;
   /** Told of every server fault that ended a stream (the handler counts them; this is for a log line). */
@@ -59,8 +88,9 @@ export async function startTelemetryGrpcServer(
   host: string,
   port: number,
   handle: BatchHandler,
-  options: TelemetryGrpcServerOptions = {},
+  options: TelemetryGrpcServerOptions,
 ): Promise<TelemetryGrpcServer> {
+  const { authenticator } = options;
   // keepCase: the fields are written and read by their proto names (rejected_reason); without it
   // the loader expects camelCase and a snake_case field is silently left out of the message.
   const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
@@ -72,13 +102,27 @@ export async function startTelemetryGrpcServer(
     Push: (call: grpc.ServerDuplexStream<{ batch: Buffer }, { sequence: string; rejected_reason: string }>) => {
       let acks: Promise<void> = Promise.resolve();
       let ended = false;
+      const key = bearerKey(call.metadata.get('authorization')[0]);
+      // Batches are handed over in the order received, each once its key is known good: the
+      // handler is called from this chain (wrapped, so that its result is not awaited here).
+      let intake: Promise<unknown> = Promise.resolve();
       call.on('data', (request: { batch: Buffer }) => {
-        let result: Promise<{ sequence: bigint }>;
-        try {
-          result = Promise.resolve(handle(request.batch));
-        } catch (err) {
-          result = Promise.reject(err);
-        }
+        const taken = intake.then(async () => {
+          const auth = await authenticator.authenticate(key).catch((err: unknown) => {
+            throw new AuthUnavailable(err);
+          });
+          if ('refused' in auth) throw new AccessRefused(auth.refused);
+          let handled: Promise<{ sequence: bigint }>;
+          try {
+            handled = Promise.resolve(handle(request.batch, auth.tenant));
+          } catch (err) {
+            handled = Promise.reject(err);
+          }
+          handled.catch(() => undefined);
+          return { handled };
+        });
+        intake = taken.catch(() => undefined);
+        const result = taken.then(({ handled }) => handled);
         // Observed below, in order; marked handled now so that a batch failing
         // while an earlier one is still waiting is not an unhandled rejection.
         result.catch(() => undefined);
@@ -94,6 +138,11 @@ export async function startTelemetryGrpcServer(
                 return;
               }
               ended = true;
+              if (err instanceof AccessRefused) {
+                options.onAuthRefused?.(err.reason);
+                call.emit('error', { code: err.code, details: err.message });
+                return;
+              }
               const fault = err instanceof Error ? err : new Error(String(err));
               options.onFault?.(fault);
               call.emit('error', { code: grpc.status.UNAVAILABLE, details: `ingest could not take the batch: ${fault.message}` });
