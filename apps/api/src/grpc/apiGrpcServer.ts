@@ -6,8 +6,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { authorize, GrpcAuthError, type GrpcKeyAuthenticator } from './grpcAuth.js';
+import type { ApiServices } from '../apiServices.js';
+import { adminFeature } from './adminFeature.js';
+import { changesFeature } from './changesFeature.js';
+import { edgesFeature } from './edgesFeature.js';
+import { authorizeCall } from './grpcAuth.js';
 import type { GrpcFeature } from './grpcFeature.js';
+import { mapFeature } from './mapFeature.js';
+import { servicesFeature } from './servicesFeature.js';
 import { addReflection } from './grpcReflection.js';
 import { grpcServiceDefinition } from './grpcServiceDefinition.js';
 import { statusOf } from './grpcStatusError.js';
@@ -29,13 +35,18 @@ export interface ApiGrpcServerOptions {
   log?: (line: string) => void;
   /** How long close() lets calls in flight finish before cutting them. */
   closeTimeoutMs?: number;
+  /**
+   * Where the weft_api_grpc_* metrics are registered: e.g. one of startApiServer's
+   * extraRegistries, so /metrics serves them. Default: a registry of its own (ApiGrpcServer.metrics).
+   */
+  registry?: Registry;
 }
 
 export interface ApiGrpcServer {
   /** host:port it listens on. */
   address: string;
   port: number;
-  /** weft_api_grpc_* metrics, for the REST API's /metrics (startApiServer's extraRegistries). */
+  /** Where the weft_api_grpc_* metrics are (options.registry when given). */
   metrics: Registry;
   close(): Promise<void>;
 }
@@ -44,13 +55,32 @@ export class ApiGrpcListenError extends Error {}
 
 const NAME_OF_CODE = Object.fromEntries(Object.entries(grpc.status).filter(([, v]) => typeof v === 'number').map(([k, v]) => [v, k])) as Record<number, string>;
 
-export async function startApiGrpcServer(features: readonly GrpcFeature[], authenticator: GrpcKeyAuthenticator, options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
+/** Every weft.api.v1 service, each over the REST API's service of the same feature. */
+export function apiGrpcFeatures(services: ApiServices): GrpcFeature[] {
+  return [
+    mapFeature(services.map),
+    servicesFeature(services.services),
+    edgesFeature(services.edges),
+    changesFeature(services.changes),
+    adminFeature(services.keys, services.tenants),
+  ];
+}
+
+/**
+ * Serves the API's services over gRPC. Refused keys are counted by `services.authorization`
+ * (weft_api_auth_failures_total{transport="grpc"}); calls by method and code in `metrics`.
+ */
+export async function startApiGrpcServer(services: ApiServices, options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
+  return serveGrpcFeatures(apiGrpcFeatures(services), services.authorization, options);
+}
+
+export async function serveGrpcFeatures(features: readonly GrpcFeature[], authorization: ApiServices['authorization'], options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const metrics = new Registry();
+  const metrics = options.registry ?? new Registry();
   const calls = new Counter({ name: 'weft_api_grpc_requests_total', help: 'gRPC API calls by method and status code', labelNames: ['method', 'code'] as const, registers: [metrics] });
-  const authFailures = new Counter({ name: 'weft_api_grpc_auth_failures_total', help: 'gRPC API calls refused by the key check, by reason', labelNames: ['reason'] as const, registers: [metrics] });
   const latency = new Histogram({ name: 'weft_api_grpc_request_seconds', help: 'gRPC API call latency by method', labelNames: ['method'] as const, registers: [metrics], buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 1, 3] });
 
+  const failureLog = new FailureLog(log);
   const server = new grpc.Server();
   for (const feature of features) {
     const definition = grpcServiceDefinition(feature.service);
@@ -67,7 +97,7 @@ export async function startApiGrpcServer(features: readonly GrpcFeature[], authe
           calls.inc({ method: name, code: NAME_OF_CODE[code] ?? String(code) });
         };
         void (async () => {
-          const caller = await authorize(authenticator, call.metadata, feature.scope);
+          const caller = await authorizeCall(authorization, call.metadata, feature.scope);
           const answer = await handler(call.request as never, caller);
           return create(method.output, answer as never);
         })().then(
@@ -76,9 +106,8 @@ export async function startApiGrpcServer(features: readonly GrpcFeature[], authe
             callback(null, message);
           },
           (error: unknown) => {
-            if (error instanceof GrpcAuthError) authFailures.inc({ reason: error.reason });
             const status = statusOf(error, feature.fieldNames);
-            if (status.internal) log(`weft api: gRPC ${name} failed (${NAME_OF_CODE[status.code]}): ${describe(error)}`);
+            if (status.internal) failureLog.note(`gRPC ${name} ${NAME_OF_CODE[status.code] ?? status.code}`, error);
             finish(status.code);
             const trailers = new grpc.Metadata();
             for (const [key, value] of Object.entries(status.trailers)) trailers.set(key, value);
@@ -116,6 +145,28 @@ export async function startApiGrpcServer(features: readonly GrpcFeature[], authe
         });
       }),
   };
+}
+
+/**
+ * Failures of the server's side, logged with their cause: the first of each kind at once, then at
+ * most one line a minute per kind saying how many more there were (each is counted in metrics).
+ */
+class FailureLog {
+  private readonly kinds = new Map<string, { loggedAt: number; since: number }>();
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  note(kind: string, error: unknown): void {
+    const now = Date.now();
+    const seen = this.kinds.get(kind);
+    if (seen !== undefined && now - seen.loggedAt < 60_000) {
+      seen.since++;
+      return;
+    }
+    const more = seen !== undefined && seen.since > 0 ? ` (and ${seen.since} more in the last minute)` : '';
+    this.kinds.set(kind, { loggedAt: now, since: 0 });
+    this.log(`weft api: ${kind}${more}: ${describe(error)}`);
+  }
 }
 
 /** An error with its chain of causes, for the log. */

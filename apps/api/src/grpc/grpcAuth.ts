@@ -1,49 +1,44 @@
 /**
  * Who is calling: the API key in the call's metadata (`authorization: Bearer weft_<id>_<secret>`),
- * checked by the same authenticator as the REST API's, and whether its scopes allow the method.
- * Missing, malformed, unknown or revoked key: UNAUTHENTICATED; a key without the scope:
- * PERMISSION_DENIED. Every call is authenticated, on loopback too.
+ * checked by the REST API's CallerAuthorization (the same keys, cache, scopes and failure counter,
+ * labelled transport="grpc"). No valid key: UNAUTHENTICATED; a key without the feature's scope:
+ * PERMISSION_DENIED; keys that cannot be checked: UNAVAILABLE. Every call is checked, loopback too.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { AuthenticatedKey, Scope } from '@weft/control';
+import type { Caller, Scope } from '../auth/apiControl.js';
+import type { AuthFailureReason, CallerAuthorization } from '../auth/callerAuthorization.js';
 import { GrpcStatusError } from './grpcStatusError.js';
 
-/** What the gRPC server asks of the key check (the REST API's authenticator, or a ControlStore). */
-export interface GrpcKeyAuthenticator {
-  /** The key's tenant and scopes; null when it is not a valid key. */
-  authenticate(plaintext: string): Promise<AuthenticatedKey | null>;
-}
+const CODE_OF_REFUSAL: Readonly<Record<AuthFailureReason, grpc.status>> = {
+  missing: grpc.status.UNAUTHENTICATED,
+  malformed: grpc.status.UNAUTHENTICATED,
+  unknown: grpc.status.UNAUTHENTICATED,
+  scope: grpc.status.PERMISSION_DENIED,
+  unavailable: grpc.status.UNAVAILABLE,
+};
 
-/** Why a call was refused, as counted. */
-export type AuthFailure = 'missing' | 'malformed' | 'invalid' | 'scope';
-
+/** A refused call; `cause` is what the control store threw when keys could not be checked. */
 export class GrpcAuthError extends GrpcStatusError {
   constructor(
-    readonly reason: AuthFailure,
-    code: grpc.status,
+    readonly reason: AuthFailureReason,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(CODE_OF_REFUSAL[reason], message);
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
-const BEARER = /^Bearer +(\S+) *$/i;
-
-/** The key of a call; throws GrpcAuthError. */
-export function bearerKey(metadata: grpc.Metadata): string {
-  const values = metadata.get('authorization');
-  if (values.length === 0) {
-    throw new GrpcAuthError('missing', grpc.status.UNAUTHENTICATED, 'no API key: send the metadata authorization: Bearer weft_<id>_<secret>');
-  }
-  const value = values.length === 1 ? values[0] : undefined;
-  const match = typeof value === 'string' ? BEARER.exec(value) : null;
-  if (!match?.[1]) throw new GrpcAuthError('malformed', grpc.status.UNAUTHENTICATED, 'the authorization metadata must be given once, as Bearer weft_<id>_<secret>');
-  return match[1];
+/** The authorization metadata as the REST API's check takes a header: absent, one value, or several. */
+function authorizationOf(metadata: grpc.Metadata): string | string[] | undefined {
+  const values = metadata.get('authorization').map((value) => (typeof value === 'string' ? value : value.toString('utf8')));
+  if (values.length === 0) return undefined;
+  return values.length === 1 ? values[0] : values;
 }
 
-export async function authorize(authenticator: GrpcKeyAuthenticator, metadata: grpc.Metadata, scope: Scope): Promise<AuthenticatedKey> {
-  const key = await authenticator.authenticate(bearerKey(metadata));
-  if (key === null) throw new GrpcAuthError('invalid', grpc.status.UNAUTHENTICATED, 'the API key is not valid (unknown, revoked or mistyped)');
-  if (!key.scopes.includes(scope)) throw new GrpcAuthError('scope', grpc.status.PERMISSION_DENIED, `this API key lacks the ${scope} scope`);
-  return key;
+export async function authorizeCall(authorization: CallerAuthorization, metadata: grpc.Metadata, scope: Scope): Promise<Caller> {
+  const result = await authorization.authorize(authorizationOf(metadata), scope, 'grpc');
+  if (result.ok) return result.caller;
+  // The REST wording names the header; over gRPC it is the metadata of that name.
+  throw new GrpcAuthError(result.reason, result.message.replace(/Authorization header/g, 'authorization metadata'), { cause: result.cause });
 }

@@ -1,10 +1,10 @@
 /** One weft.api.v1 service as the gRPC server serves it: its descriptor, the scope it needs, a handler per method. */
 import type { MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type { AuthenticatedKey, Scope } from '@weft/control';
+import type { Caller, Scope } from '../auth/apiControl.js';
 
 export type UnaryHandlers<Methods extends GenServiceMethods> = {
-  [Name in keyof Methods]: (request: MessageShape<Methods[Name]['input']>, caller: AuthenticatedKey) => Promise<MessageInitShape<Methods[Name]['output']>>;
+  [Name in keyof Methods]: (request: MessageShape<Methods[Name]['input']>, caller: Caller) => Promise<MessageInitShape<Methods[Name]['output']>>;
 };
 
 export interface GrpcFeature<Methods extends GenServiceMethods = GenServiceMethods> {

@@ -40,7 +40,8 @@ export interface StatusAnswer {
 export function statusOf(error: unknown, fieldNames: Readonly<Record<string, string>> = {}): StatusAnswer {
   const known = asServiceError(error);
   const answer = (code: grpc.status, details: string, trailers: Record<string, string> = {}, internal = false): StatusAnswer => ({ code, details, trailers, internal });
-  if (known instanceof GrpcStatusError) return answer(known.code, known.message, known.trailers);
+  // Keys that cannot be checked are the server's trouble, to be logged with the cause.
+  if (known instanceof GrpcStatusError) return answer(known.code, known.message, known.trailers, known.code === grpc.status.UNAVAILABLE);
   if (known instanceof InvalidParameterError) {
     const field = fieldNames[known.parameter] ?? known.parameter;
     const invalid = invalidField(field, known.message);

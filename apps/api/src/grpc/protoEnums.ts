@@ -3,7 +3,7 @@
  * service's default applies; a number the proto does not define is the caller's mistake.
  */
 import type { BreakdownDimension, Direction, MapGrouping as StoreMapGrouping } from '@weft/store';
-import type { Scope as ControlScope } from '@weft/control';
+import type { Scope as ControlScope } from '../auth/apiControl.js';
 import { Scope } from './gen/weft/api/v1/admin_service_pb.js';
 import { BreakdownDimension as ProtoDimension } from './gen/weft/api/v1/edges_service_pb.js';
 import { MapGrouping } from './gen/weft/api/v1/map_service_pb.js';

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file weft/api/v1/admin_service.proto.
  */
 export const file_weft_api_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch93ZWZ0L2FwaS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEgt3ZWZ0LmFwaS52MSKXAQoGQXBpS2V5EgoKAmlkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiIKBnNjb3BlcxgEIAMoDjISLndlZnQuYXBpLnYxLlNjb3BlEhIKCmNyZWF0ZWRfYXQYBSABKAkSFAoMbGFzdF91c2VkX2F0GAYgASgJEhIKCnJldm9rZWRfYXQYByABKAkiNgoGVGVuYW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKY3JlYXRlZF9hdBgDIAEoCSJEChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSIgoGc2NvcGVzGAIgAygOMhIud2VmdC5hcGkudjEuU2NvcGUiSAoRQ3JlYXRlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMud2VmdC5hcGkudjEuQXBpS2V5EhEKCXBsYWludGV4dBgCIAEoCSIRCg9MaXN0S2V5c1JlcXVlc3QiNQoQTGlzdEtleXNSZXNwb25zZRIhCgRrZXlzGAEgAygLMhMud2VmdC5hcGkudjEuQXBpS2V5Ih4KEFJldm9rZUtleVJlcXVlc3QSCgoCaWQYASABKAkiNQoRUmV2b2tlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMud2VmdC5hcGkudjEuQXBpS2V5IiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJwChRDcmVhdGVUZW5hbnRSZXNwb25zZRIjCgZ0ZW5hbnQYASABKAsyEy53ZWZ0LmFwaS52MS5UZW5hbnQSIAoDa2V5GAIgASgLMhMud2VmdC5hcGkudjEuQXBpS2V5EhEKCXBsYWludGV4dBgDIAEoCSIUChJMaXN0VGVuYW50c1JlcXVlc3QiOwoTTGlzdFRlbmFudHNSZXNwb25zZRIkCgd0ZW5hbnRzGAEgAygLMhMud2VmdC5hcGkudjEuVGVuYW50KmIKBVNjb3BlEhUKEVNDT1BFX1VOU1BFQ0lGSUVEEAASDgoKU0NPUEVfUkVBRBABEg8KC1NDT1BFX1dSSVRFEAISEAoMU0NPUEVfSU5HRVNUEAMSDwoLU0NPUEVfQURNSU4QBDKWAwoMQWRtaW5TZXJ2aWNlEkoKCUNyZWF0ZUtleRIdLndlZnQuYXBpLnYxLkNyZWF0ZUtleVJlcXVlc3QaHi53ZWZ0LmFwaS52MS5DcmVhdGVLZXlSZXNwb25zZRJHCghMaXN0S2V5cxIcLndlZnQuYXBpLnYxLkxpc3RLZXlzUmVxdWVzdBodLndlZnQuYXBpLnYxLkxpc3RLZXlzUmVzcG9uc2USSgoJUmV2b2tlS2V5Eh0ud2VmdC5hcGkudjEuUmV2b2tlS2V5UmVxdWVzdBoeLndlZnQuYXBpLnYxLlJldm9rZUtleVJlc3BvbnNlElMKDENyZWF0ZVRlbmFudBIgLndlZnQuYXBpLnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaIS53ZWZ0LmFwaS52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJQCgtMaXN0VGVuYW50cxIfLndlZnQuYXBpLnYxLkxpc3RUZW5hbnRzUmVxdWVzdBogLndlZnQuYXBpLnYxLkxpc3RUZW5hbnRzUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("Ch93ZWZ0L2FwaS92MS9hZG1pbl9zZXJ2aWNlLnByb3RvEgt3ZWZ0LmFwaS52MSKXAQoGQXBpS2V5EgoKAmlkGAEgASgJEhEKCXRlbmFudF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEiIKBnNjb3BlcxgEIAMoDjISLndlZnQuYXBpLnYxLlNjb3BlEhIKCmNyZWF0ZWRfYXQYBSABKAkSFAoMbGFzdF91c2VkX2F0GAYgASgJEhIKCnJldm9rZWRfYXQYByABKAkiNgoGVGVuYW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKY3JlYXRlZF9hdBgDIAEoCSJEChBDcmVhdGVLZXlSZXF1ZXN0EgwKBG5hbWUYASABKAkSIgoGc2NvcGVzGAIgAygOMhIud2VmdC5hcGkudjEuU2NvcGUiSAoRQ3JlYXRlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMud2VmdC5hcGkudjEuQXBpS2V5EhEKCXBsYWludGV4dBgCIAEoCSIRCg9MaXN0S2V5c1JlcXVlc3QiNQoQTGlzdEtleXNSZXNwb25zZRIhCgRrZXlzGAEgAygLMhMud2VmdC5hcGkudjEuQXBpS2V5Ih4KEFJldm9rZUtleVJlcXVlc3QSCgoCaWQYASABKAkiNQoRUmV2b2tlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMud2VmdC5hcGkudjEuQXBpS2V5IiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSKAAQoUQ3JlYXRlVGVuYW50UmVzcG9uc2USIwoGdGVuYW50GAEgASgLMhMud2VmdC5hcGkudjEuVGVuYW50EiYKCWFkbWluX2tleRgCIAEoCzITLndlZnQuYXBpLnYxLkFwaUtleRIbChNhZG1pbl9rZXlfcGxhaW50ZXh0GAMgASgJIhQKEkxpc3RUZW5hbnRzUmVxdWVzdCI7ChNMaXN0VGVuYW50c1Jlc3BvbnNlEiQKB3RlbmFudHMYASADKAsyEy53ZWZ0LmFwaS52MS5UZW5hbnQqYgoFU2NvcGUSFQoRU0NPUEVfVU5TUEVDSUZJRUQQABIOCgpTQ09QRV9SRUFEEAESDwoLU0NPUEVfV1JJVEUQAhIQCgxTQ09QRV9JTkdFU1QQAxIPCgtTQ09QRV9BRE1JThAEMpYDCgxBZG1pblNlcnZpY2USSgoJQ3JlYXRlS2V5Eh0ud2VmdC5hcGkudjEuQ3JlYXRlS2V5UmVxdWVzdBoeLndlZnQuYXBpLnYxLkNyZWF0ZUtleVJlc3BvbnNlEkcKCExpc3RLZXlzEhwud2VmdC5hcGkudjEuTGlzdEtleXNSZXF1ZXN0Gh0ud2VmdC5hcGkudjEuTGlzdEtleXNSZXNwb25zZRJKCglSZXZva2VLZXkSHS53ZWZ0LmFwaS52MS5SZXZva2VLZXlSZXF1ZXN0Gh4ud2VmdC5hcGkudjEuUmV2b2tlS2V5UmVzcG9uc2USUwoMQ3JlYXRlVGVuYW50EiAud2VmdC5hcGkudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBohLndlZnQuYXBpLnYxLkNyZWF0ZVRlbmFudFJlc3BvbnNlElAKC0xpc3RUZW5hbnRzEh8ud2VmdC5hcGkudjEuTGlzdFRlbmFudHNSZXF1ZXN0GiAud2VmdC5hcGkudjEuTGlzdFRlbmFudHNSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * A key as it may be shown: never its secret.
@@ -239,16 +239,16 @@ export type CreateTenantResponse = Message<"weft.api.v1.CreateTenantResponse"> &
   /**
    * The new tenant's first key, with every scope.
    *
-   * @generated from field: weft.api.v1.ApiKey key = 2;
+   * @generated from field: weft.api.v1.ApiKey admin_key = 2;
    */
-  key?: ApiKey;
+  adminKey?: ApiKey;
 
   /**
-   * Its plaintext, shown once.
+   * Its plaintext (weft_<id>_<secret>), shown once.
    *
-   * @generated from field: string plaintext = 3;
+   * @generated from field: string admin_key_plaintext = 3;
    */
-  plaintext: string;
+  adminKeyPlaintext: string;
 };
 
 /**
@@ -372,7 +372,8 @@ export const AdminService: GenService<{
     output: typeof RevokeKeyResponseSchema;
   },
   /**
-   * A new tenant and a first admin key for it (only for the operator tenant's admin keys).
+   * A new tenant and a first key of every scope for it. Only admin keys of the operator's
+   * tenant (the first one, made by `weft up` on its first start) may: others get PERMISSION_DENIED.
    *
    * @generated from rpc weft.api.v1.AdminService.CreateTenant
    */
@@ -382,7 +383,7 @@ export const AdminService: GenService<{
     output: typeof CreateTenantResponseSchema;
   },
   /**
-   * The tenants the caller may see.
+   * The tenants the caller may see: its own.
    *
    * @generated from rpc weft.api.v1.AdminService.ListTenants
    */
