@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EdgeStore, resolutionForWindow, windowPieces } from './edgeStore.js';
+import { DOMAIN_TIERS, SERVICE_TIERS, type WindowPiecesOptions } from './window/windowPieces.js';
 import { EmbeddedExecutor } from './embeddedExecutor.js';
 import { openEdgeStore } from './openEdgeStore.js';
 import { edgeStoreScenarios, type StoreHarness } from './testing/edgeStoreScenarios.js';
@@ -37,27 +38,47 @@ for (const scenario of edgeStoreScenarios) {
   });
 }
 
-test('a window is cut into the coarsest exact pieces: ragged seconds, whole minutes, whole hours', () => {
+test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s buckets, whole minutes, whole hours', () => {
   const H = 1_800_000_000 - (1_800_000_000 % 3600);
-  const cut = (from: number, to: number): string[] => windowPieces({ from, to }).map((p) => `${p.resolution}:${p.from - H}-${p.to - H}`);
-  assert.deepEqual(cut(H - 1830, H + 7261), ['1:-1830--1800', '60:-1800-0', '3600:0-7200', '60:7200-7260', '1:7260-7261']);
-  assert.deepEqual(cut(H + 59, H + 61), ['1:59-61'], 'no whole minute inside');
-  assert.deepEqual(cut(H + 30, H + 3590), ['1:30-60', '60:60-3540', '1:3540-3590'], 'no whole hour inside');
-  assert.deepEqual(cut(H, H + 3600), ['3600:0-3600']);
-  // Whatever the window, the pieces tile it exactly, each on its own table's buckets.
-  for (let i = 0; i < 2000; i++) {
-    const from = H + Math.floor(Math.random() * 20_000) - 10_000;
-    const to = from + 1 + Math.floor(Math.random() * 200_000);
-    const pieces = windowPieces({ from, to });
-    assert.equal(pieces[0]?.from, from);
-    assert.equal(pieces.at(-1)?.to, to);
-    pieces.forEach((p, j) => {
-      if (j > 0) assert.equal(p.from, pieces[j - 1]?.to, 'contiguous');
-      assert.ok(p.from < p.to);
-      if (p.resolution > 1) assert.deepEqual([p.from % p.resolution, p.to % p.resolution], [0, 0], 'whole buckets');
-    });
-    // Never more than two ragged ends and two minute runs around the hours.
-    assert.ok(pieces.length <= 5);
+  const cut = (from: number, to: number, options?: WindowPiecesOptions): string[] =>
+    windowPieces({ from, to }, options).map((p) => `${p.resolution}:${p.from - H}-${p.to - H}`);
+  // The failure-domain tiers (1 s, 1 m, 1 h).
+  const domain = { tiers: DOMAIN_TIERS };
+  assert.deepEqual(cut(H - 1830, H + 7261, domain), ['1:-1830--1800', '60:-1800-0', '3600:0-7200', '60:7200-7260', '1:7260-7261']);
+  assert.deepEqual(cut(H + 59, H + 61, domain), ['1:59-61'], 'no whole minute inside');
+  assert.deepEqual(cut(H + 30, H + 3590, domain), ['1:30-60', '60:60-3540', '1:3540-3590'], 'no whole hour inside');
+  assert.deepEqual(cut(H, H + 3600, domain), ['3600:0-3600']);
+  // The service tiers (1 s, 10 s, 1 m, 1 h), the default.
+  assert.deepEqual(cut(H - 1837, H + 7283), ['1:-1837--1830', '10:-1830--1800', '60:-1800-0', '3600:0-7200', '60:7200-7260', '10:7260-7280', '1:7280-7283']);
+  assert.deepEqual(cut(H + 3517, H + 7283), ['1:3517-3520', '10:3520-3540', '60:3540-3600', '3600:3600-7200', '60:7200-7260', '10:7260-7280', '1:7280-7283']);
+  assert.deepEqual(cut(H + 59, H + 61), ['1:59-61']);
+  assert.deepEqual(cut(H + 55, H + 75), ['1:55-60', '10:60-70', '1:70-75']);
+  assert.deepEqual(cut(H + 5, H + 3605), ['1:5-10', '10:10-60', '60:60-3600', '1:3600-3605']);
+  // A maximum tier: a series at 60 s steps never takes an hour piece, at 10 s steps never a minute.
+  assert.deepEqual(cut(H - 60, H + 7260, { maxTier: 60 }), ['60:-60-7260']);
+  assert.deepEqual(cut(H - 10, H + 130, { maxTier: 10 }), ['10:-10-130']);
+  assert.deepEqual(cut(H - 3, H + 3, { maxTier: 1 }), ['1:-3-3']);
+  assert.deepEqual(cut(H + 1, H + 3601, { maxTier: 60 }), ['1:1-10', '10:10-60', '60:60-3600', '1:3600-3601']);
+  assert.throws(() => windowPieces({ from: H, to: H + 1 }, { tiers: [10, 60] }), /start at 1 s/);
+  assert.throws(() => windowPieces({ from: H, to: H + 1 }, { tiers: [1, 60, 10] }), /ascend/);
+  // Whatever the window, the pieces tile it exactly, each on its own tier's buckets.
+  for (const tiers of [SERVICE_TIERS, DOMAIN_TIERS]) {
+    for (let i = 0; i < 2000; i++) {
+      const from = H + Math.floor(Math.random() * 20_000) - 10_000;
+      const to = from + 1 + Math.floor(Math.random() * 200_000);
+      const maxTier = i % 3 === 0 ? [1, 10, 60, 3600][i % 4] : undefined;
+      const pieces = windowPieces({ from, to }, { tiers, ...(maxTier !== undefined ? { maxTier } : {}) });
+      assert.equal(pieces[0]?.from, from);
+      assert.equal(pieces.at(-1)?.to, to);
+      pieces.forEach((p, j) => {
+        if (j > 0) assert.equal(p.from, pieces[j - 1]?.to, 'contiguous');
+        assert.ok(p.from < p.to);
+        assert.ok(tiers.includes(p.resolution) && p.resolution <= (maxTier ?? Infinity), 'a tier allowed');
+        assert.deepEqual([p.from % p.resolution, p.to % p.resolution], [0, 0], 'whole buckets');
+      });
+      // Never more than two ragged ends and two runs of each finer tier around the coarsest.
+      assert.ok(pieces.length <= 2 * (tiers.length - 1) + 1);
+    }
   }
 });
 
@@ -81,7 +102,7 @@ test('openEdgeStore opens the embedded backend and migrates it, refusing a bad s
   const dataDir = join(root, 'opened');
   const store = await openEdgeStore({ mode: 'embedded', dataDir, retention: { minute: '14 DAY' } });
   try {
-    assert.deepEqual(await store.migrate(), { applied: [], version: 1, ttlChanged: [] });
+    assert.deepEqual(await store.migrate(), { applied: [], version: 2, ttlChanged: [] });
   } finally {
     await store.close();
   }

@@ -1,6 +1,11 @@
 import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
 import { migrate, type MigrateResult } from './migrations/migrator.js';
 import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
+import { DOMAIN_TABLES, SERVICE_TABLES } from './queries/querySql.js';
+import { StoreEdgeQueries } from './queries/storeEdgeQueries.js';
+import { DOMAIN_TIERS, MAX_UNIX_SECONDS, checkWindow, finestTier, windowPieces, type Tier, type TimeWindow, type WindowPiece } from './window/windowPieces.js';
+
+export { windowPieces, type TimeWindow, type WindowPiece } from './window/windowPieces.js';
 
 /** The naming fields of one end of an edge (all but `service` optional, '' when unknown). */
 const END_FIELDS = ['service', 'display', 'namespace', 'workload', 'kind', 'instance', 'node', 'zone', 'version', 'process'] as const;
@@ -22,11 +27,13 @@ type EndColumns<P extends string> = { [F in EndField as `${P}_${F}`]?: string };
 
 /**
  * One second of traffic between a client service and a server service on one server port, for
- * one combination of failure domains (instance, node, zone, version, process of each end).
- * The ingest writes these; counters are deltas over that second.
+ * one combination of failure domains (instance, node, zone, version, process of each end), of one
+ * tenant. The ingest writes these; counters are deltas over that second.
  */
 export type EdgeRow = EndColumns<'client'> &
   EndColumns<'server'> & {
+    /** The tenant whose agent reported the traffic (non-empty; the ingest key's tenant). */
+    tenant: string;
     /** Unix seconds (UTC) of the second the counters cover. */
     ts: number;
     client_service: string;
@@ -34,18 +41,15 @@ export type EdgeRow = EndColumns<'client'> &
     server_port: number;
     /** Per-connection srtt samples taken in that second, microseconds. */
     rtt_samples_us?: readonly number[];
+    /** L7 requests and their errors in that second (0 until the agent sends them). */
+    requests?: number;
+    request_errors?: number;
+    /** Request durations of that second, microseconds. */
+    request_duration_samples_us?: readonly number[];
   } & { [C in Counter]: number };
 
+/** The tiers of the failure-domain tables, which readServiceMap and readEdgeTotals read. */
 export type Resolution = 1 | 60 | 3600;
-
-const TABLE_BY_RESOLUTION: Record<Resolution, string> = { 1: 'edges_1s', 60: 'edges_1m', 3600: 'edges_1h' };
-
-export interface TimeWindow {
-  /** Unix seconds, inclusive. */
-  from: number;
-  /** Unix seconds, exclusive. */
-  to: number;
-}
 
 export interface ServiceEnd {
   service: string;
@@ -93,74 +97,43 @@ export interface WriteOptions {
   dedupToken?: string;
 }
 
-/** A part of a window answered from one table: only whole buckets of that table. */
-export interface WindowPiece extends TimeWindow {
-  resolution: Resolution;
-}
-
-/**
- * A window cut into the coarsest pieces that are exact: whole hours from edges_1h, the whole
- * minutes around them from edges_1m, and the ragged seconds at each end from edges_1s. So
- * `now-1h` reads about two minutes of seconds and an hour of minutes, never 3,600 seconds of
- * rows per pair, and `now-24h` reads mostly hours.
- */
-export function windowPieces(window: TimeWindow): WindowPiece[] {
-  checkWindow(window);
-  const { from, to } = window;
-  const up = (t: number, step: number): number => Math.ceil(t / step) * step;
-  const down = (t: number, step: number): number => Math.floor(t / step) * step;
-  const pieces: WindowPiece[] = [];
-  const add = (resolution: Resolution, start: number, end: number): void => {
-    if (start < end) pieces.push({ resolution, from: start, to: end });
-  };
-  const minutesFrom = Math.min(up(from, 60), to);
-  const minutesTo = Math.max(down(to, 60), minutesFrom);
-  if (minutesFrom === minutesTo) {
-    add(1, from, to);
-    return pieces;
-  }
-  add(1, from, minutesFrom);
-  const hoursFrom = Math.min(up(minutesFrom, 3600), minutesTo);
-  const hoursTo = Math.max(down(minutesTo, 3600), hoursFrom);
-  add(60, minutesFrom, hoursFrom);
-  add(3600, hoursFrom, hoursTo);
-  add(60, hoursTo, minutesTo);
-  add(1, minutesTo, to);
-  return pieces;
-}
-
-/** The finest table a window needs: 3600 when it is whole hours, 60 when whole minutes, else 1. */
+/** The finest failure-domain table a window needs: 3600 when it is whole hours, 60 when whole minutes, else 1. */
 export function resolutionForWindow(window: TimeWindow): Resolution {
-  return Math.min(...windowPieces(window).map((p) => p.resolution)) as Resolution;
+  return finestTier(windowPieces(window, { tiers: DOMAIN_TIERS })) as Resolution;
 }
 
 /**
  * The rows of a window as one SQL source: a UNION ALL of one SELECT per piece, each over its
- * table and its own bounds (bound parameters f<i>/t<i>).
+ * tier's failure-domain table and its own bounds (bound parameters f<i>/t<i>), of one tenant
+ * or, for the legacy tenant-less readers, of all.
  */
-function piecesSource(pieces: readonly WindowPiece[], columns: string): { sql: string; params: QueryParams } {
-  const params: Record<string, number> = {};
+function piecesSource(pieces: readonly WindowPiece[], columns: string, tenant: string | undefined): { sql: string; params: QueryParams } {
+  const params: Record<string, number | string> = {};
+  if (tenant !== undefined) params.tenant = tenant;
   const selects = pieces.map((piece, i) => {
     params[`f${i}`] = piece.from;
     params[`t${i}`] = piece.to;
-    return `SELECT ${columns} FROM ${TABLE_BY_RESOLUTION[piece.resolution]} WHERE ts >= toDateTime({f${i}:UInt32}, 'UTC') AND ts < toDateTime({t${i}:UInt32}, 'UTC')`;
+    const tenantFilter = tenant !== undefined ? 'tenant = {tenant:String} AND ' : '';
+    return `SELECT ${columns} FROM ${DOMAIN_TABLES[piece.resolution]} WHERE ${tenantFilter}ts >= toDateTime({f${i}:UInt32}, 'UTC') AND ts < toDateTime({t${i}:UInt32}, 'UTC')`;
   });
   return { sql: selects.join('\n    UNION ALL\n    '), params };
 }
 
-function checkWindow({ from, to }: TimeWindow): void {
-  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to > 0xffffffff || from >= to) {
-    throw new RangeError(`invalid time window [${from}, ${to}): expected integer unix seconds with 0 <= from < to <= 4294967295`);
-  }
+function checkTenantArgument(tenant: string | undefined): void {
+  if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) throw new RangeError('tenant must be a non-empty string');
 }
 
 const INSERT_COLUMNS = [
+  'tenant',
   'ts',
   ...END_FIELDS.map((f) => `client_${f}`),
   ...END_FIELDS.map((f) => `server_${f}`),
   'server_port',
   ...COUNTERS,
+  'requests',
+  'request_errors',
   'rtt_samples_us',
+  'request_duration_samples_us',
 ];
 
 const WINDOW_FILTER = `ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')`;
@@ -168,11 +141,14 @@ const WINDOW_FILTER = `ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTim
 /** Weft's edge store: the same SQL over chdb (embedded) or a ClickHouse server (remote). */
 export class EdgeStore {
   readonly executor: ClickHouseExecutor;
+  /** The per-tenant reads of issue 10 (map, search, service, neighbourhood, series, breakdown, changes). */
+  readonly queries: StoreEdgeQueries;
   readonly #options: EdgeStoreOptions;
 
   constructor(executor: ClickHouseExecutor, options: EdgeStoreOptions = {}) {
     resolveRetention(options.retention); // a bad retention setting fails here, with its name
     this.executor = executor;
+    this.queries = new StoreEdgeQueries(executor);
     this.#options = options;
   }
 
@@ -190,17 +166,22 @@ export class EdgeStore {
   /**
    * The service map of [from, to): every (client_service, server_service, server_port) with its
    * counters summed over all failure domains, composed from the coarsest exact pieces of the
-   * window (windowPieces).
+   * window in the failure-domain tables.
+   *
+   * Legacy (the v1 map endpoint, until the API reads `queries.readMap`): with a tenant it reads
+   * that tenant's rows only; without one, every tenant's rows together.
    */
-  async readServiceMap(window: TimeWindow): Promise<ServiceMap> {
-    const pieces = windowPieces(window);
-    const resolution = resolutionForWindow(window);
+  async readServiceMap(window: TimeWindow, tenant?: string): Promise<ServiceMap> {
+    checkTenantArgument(tenant);
+    const pieces = windowPieces(window, { tiers: DOMAIN_TIERS });
+    const resolution = finestTier(pieces) as Resolution;
     const seconds = window.to - window.from;
 
     // Counters cast to plain UInt64: the rollups hold them as SimpleAggregateFunction(sum, UInt64).
     const edgeSource = piecesSource(
       pieces,
       `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, rtt_us`,
+      tenant,
     );
     const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(
       `
@@ -209,7 +190,7 @@ SELECT
     server_service,
     server_port,
     ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
-    quantilesTDigestMerge(0.5, 0.99)(rtt_us) AS rtt_quantiles_us
+    quantilesTDigestMerge(0.5, 0.95, 0.99)(rtt_us) AS rtt_quantiles_us
 FROM
 (
     ${edgeSource.sql}
@@ -220,7 +201,7 @@ ORDER BY client_service, server_service, server_port`,
     );
 
     const endSource = (end: 'client' | 'server'): { sql: string; params: QueryParams } =>
-      piecesSource(pieces, `ts, ${END_FIELDS.map((f) => `${end}_${f} AS ${f}`).join(', ')}`);
+      piecesSource(pieces, `ts, ${END_FIELDS.map((f) => `${end}_${f} AS ${f}`).join(', ')}`, tenant);
     const clientSource = endSource('client');
     const serverSource = endSource('server');
     const serviceRows = await this.executor.queryJsonRows<Record<string, unknown>>(
@@ -248,7 +229,7 @@ ORDER BY service`,
     );
 
     const edges = edgeRows.map((r): ServiceEdge => {
-      const [p50, p99] = Array.isArray(r.rtt_quantiles_us) ? (r.rtt_quantiles_us as unknown[]) : [];
+      const [p50, , p99] = Array.isArray(r.rtt_quantiles_us) ? (r.rtt_quantiles_us as unknown[]) : [];
       const edge = {
         client_service: String(r.client_service),
         server_service: String(r.server_service),
@@ -279,16 +260,22 @@ ORDER BY service`,
 
   /**
    * Counter totals over [from, to) read from one table, whatever the window's alignment (the
-   * caller picks the table; for the rollups a bucket counts when its start is in the window).
-   * `rows` is the number of stored rows, meaningful for edges_1s only (rollup rows merge).
+   * caller picks the table; for the rollups a bucket counts when its start is in the window):
+   * a failure-domain table by default, or with `level: 'service'` a service-level rollup (which
+   * has a 10 s tier too). Of one tenant when given, else of all. `rows` is the number of stored
+   * rows, meaningful for edges_1s only (rollup rows merge).
    */
-  async readEdgeTotals(window: TimeWindow & { resolution: Resolution }): Promise<EdgeTotals> {
+  async readEdgeTotals(window: TimeWindow & { resolution: Resolution | 10; level?: 'domain' | 'service'; tenant?: string }): Promise<EdgeTotals> {
     checkWindow(window);
-    const table = TABLE_BY_RESOLUTION[window.resolution];
-    if (table === undefined) throw new RangeError(`invalid resolution ${String(window.resolution)}`);
+    checkTenantArgument(window.tenant);
+    const tables: Partial<Record<Tier, string>> = window.level === 'service' ? SERVICE_TABLES : DOMAIN_TABLES;
+    const table = tables[window.resolution];
+    if (table === undefined) throw new RangeError(`invalid resolution ${String(window.resolution)} for the ${window.level ?? 'domain'} tables`);
+    const params: Record<string, number | string> = { from: window.from, to: window.to };
+    if (window.tenant !== undefined) params.tenant = window.tenant;
     const [row] = await this.executor.queryJsonRows<Record<string, unknown>>(
-      `SELECT count() AS rows, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${WINDOW_FILTER}`,
-      { from: window.from, to: window.to },
+      `SELECT count() AS rows, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM ${table} WHERE ${window.tenant !== undefined ? 'tenant = {tenant:String} AND ' : ''}${WINDOW_FILTER}`,
+      params,
     );
     return { rows: Number(row?.rows ?? 0), ...countersOf(row ?? {}) };
   }
@@ -317,7 +304,7 @@ function quantileValue(v: unknown): number | null {
   return Number.isFinite(n) ? Math.round(n) : null;
 }
 
-const UINT32_MAX = 0xffffffff;
+const UINT32_MAX = MAX_UNIX_SECONDS;
 
 /** The end columns in INSERT_COLUMNS order, named once (not a template string per row and field). */
 const END_KEYS = (['client', 'server'] as const).flatMap((end) => END_FIELDS.map((f) => ({ key: `${end}_${f}` as const, required: f === 'service' })));
@@ -329,7 +316,8 @@ function toRecordValues(row: EdgeRow, index: number): unknown[] {
   };
   if (!Number.isSafeInteger(row.ts) || row.ts < 0 || row.ts > UINT32_MAX) bad(`ts must be unix seconds, got ${String(row.ts)}`);
   if (!Number.isInteger(row.server_port) || row.server_port < 0 || row.server_port > 65535) bad(`server_port must be 0..65535, got ${String(row.server_port)}`);
-  const values: unknown[] = [row.ts];
+  if (typeof row.tenant !== 'string' || row.tenant === '') bad('tenant is required (a non-empty string)');
+  const values: unknown[] = [row.tenant, row.ts];
   for (const { key, required } of END_KEYS) {
     const value = row[key] ?? '';
     if (typeof value !== 'string') bad(`${key} must be a string`);
@@ -342,10 +330,17 @@ function toRecordValues(row: EdgeRow, index: number): unknown[] {
     if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
     values.push(value);
   }
-  const samples = row.rtt_samples_us ?? [];
-  for (const s of samples) {
-    if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`rtt_samples_us must hold UInt32 microseconds, got ${String(s)}`);
+  for (const c of ['requests', 'request_errors'] as const) {
+    const value = row[c] ?? 0;
+    if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
+    values.push(value);
   }
-  values.push(samples);
+  for (const field of ['rtt_samples_us', 'request_duration_samples_us'] as const) {
+    const samples = row[field] ?? [];
+    for (const s of samples) {
+      if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`${field} must hold UInt32 microseconds, got ${String(s)}`);
+    }
+    values.push(samples);
+  }
   return values;
 }

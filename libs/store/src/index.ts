@@ -35,3 +35,18 @@ export {
 export { DEFAULT_RETENTION, parseInterval, type RetentionConfig } from './migrations/retention.js';
 export { openEdgeStore, type StoreConfig } from './openEdgeStore.js';
 export * from './queries/queryTypes.js';
+export { StoreEdgeQueries } from './queries/storeEdgeQueries.js';
+export {
+  FAILURE_MIN_FAILED,
+  FAILURE_RATE_RISE,
+  RETRANSMIT_MIN_COUNT,
+  RETRANSMIT_RATE_FACTOR,
+  RETRANSMIT_RATE_FLOOR_PER_MB,
+  RTT_P99_FACTOR,
+  RTT_P99_MIN_RISE_US,
+} from './queries/edgeChanges.js';
+export { MAX_SERIES_POINTS } from './queries/edgeSeries.js';
+export { MAX_DEPTH } from './queries/neighborhood.js';
+export { MAX_SEARCH_LIMIT } from './queries/serviceSearch.js';
+export { BREAKDOWN_DIMENSIONS } from './queries/edgeBreakdown.js';
+export { DOMAIN_TIERS, SERVICE_TIERS, finestTier, type Tier, type WindowPiecesOptions } from './window/windowPieces.js';

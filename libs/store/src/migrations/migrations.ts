@@ -10,6 +10,8 @@
  * (ALTER TABLE ... MODIFY TTL) when they differ.
  */
 
+import { MIGRATION_2 } from './migration2.js';
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -159,5 +161,10 @@ export const MIGRATIONS: readonly Migration[] = [
       rollupView('edges_1m_mv', 'edges_1m', 'toStartOfMinute'),
       rollupView('edges_1h_mv', 'edges_1h', 'toStartOfHour'),
     ],
+  },
+  {
+    version: 2,
+    name: 'tenants: every table keyed by tenant first; service-level rollups at 1 s, 10 s, 1 m, 1 h; services table; p95 and request metrics',
+    statements: MIGRATION_2,
   },
 ];

@@ -97,11 +97,11 @@ ORDER BY version`);
     `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}`,
     { names: retention.map((r) => r.table) },
   );
-  for (const { table, interval } of retention) {
+  for (const { table, column, interval } of retention) {
     const current = tables.find((t) => t.name === table);
     if (current === undefined) continue; // a custom migration list without this table
-    if (ttlOfEngineFull(current.engine_full) === ttlExpressionAsPrinted(interval)) continue;
-    await executor.command(`ALTER TABLE ${table} MODIFY TTL ${ttlExpression(interval)}`);
+    if (ttlOfEngineFull(current.engine_full) === ttlExpressionAsPrinted(interval, column)) continue;
+    await executor.command(`ALTER TABLE ${table} MODIFY TTL ${ttlExpression(interval, column)}`);
     ttlChanged.push(table);
   }
 

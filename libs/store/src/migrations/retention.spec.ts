@@ -12,13 +12,19 @@ test('retention settings parse to TTL expressions, as written and as ClickHouse 
     assert.throws(() => parseInterval(bad, 'retention.minute'), /invalid retention retention\.minute=/, bad);
   }
   assert.deepEqual(
-    resolveRetention({ minute: '14 DAY' }).map((r) => [r.table, ttlExpression(r.interval)]),
+    resolveRetention({ minute: '14 DAY' }).map((r) => [r.table, ttlExpression(r.interval, r.column)]),
     [
       ['edges_1s', 'ts + INTERVAL 7 DAY'],
+      ['service_edges_1s', 'ts + INTERVAL 7 DAY'],
+      ['service_edges_10s', 'ts + INTERVAL 7 DAY'],
       ['edges_1m', 'ts + INTERVAL 14 DAY'],
+      ['service_edges_1m', 'ts + INTERVAL 14 DAY'],
       ['edges_1h', 'ts + INTERVAL 395 DAY'],
+      ['service_edges_1h', 'ts + INTERVAL 395 DAY'],
+      ['services', 'last_seen + INTERVAL 395 DAY'],
     ],
   );
+  assert.equal(ttlExpressionAsPrinted({ count: 2, unit: 'YEAR' }, 'last_seen'), 'last_seen + toIntervalYear(2)');
 });
 
 test('the TTL clause is read out of engine_full', () => {

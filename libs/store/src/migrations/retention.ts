@@ -3,11 +3,11 @@
  * Applied at start-up with ALTER TABLE ... MODIFY TTL when it differs from the table's TTL.
  */
 export interface RetentionConfig {
-  /** edges_1s, the raw one-second rows. */
+  /** edges_1s (the raw one-second rows), service_edges_1s and service_edges_10s. */
   rawSeconds?: string;
-  /** edges_1m. */
+  /** edges_1m and service_edges_1m. */
   minute?: string;
-  /** edges_1h. */
+  /** edges_1h, service_edges_1h and the services table (by last_seen). */
   hour?: string;
 }
 
@@ -34,15 +34,15 @@ export function parseInterval(spec: string, setting: string): Interval {
   return { count, unit };
 }
 
-/** The TTL expression for ALTER TABLE ... MODIFY TTL. */
-export function ttlExpression(interval: Interval): string {
-  return `ts + INTERVAL ${interval.count} ${interval.unit}`;
+/** The TTL expression for ALTER TABLE ... MODIFY TTL, on the table's time column. */
+export function ttlExpression(interval: Interval, column: TtlColumn = 'ts'): string {
+  return `${column} + INTERVAL ${interval.count} ${interval.unit}`;
 }
 
 /** The same expression as ClickHouse prints it back in system.tables.engine_full. */
-export function ttlExpressionAsPrinted(interval: Interval): string {
+export function ttlExpressionAsPrinted(interval: Interval, column: TtlColumn = 'ts'): string {
   const unit = interval.unit.charAt(0) + interval.unit.slice(1).toLowerCase();
-  return `ts + toInterval${unit}(${interval.count})`;
+  return `${column} + toInterval${unit}(${interval.count})`;
 }
 
 /** The TTL clause of an engine_full string, or undefined when the table has none. */
@@ -51,18 +51,39 @@ export function ttlOfEngineFull(engineFull: string): string | undefined {
   return match?.[1]?.trim();
 }
 
+/** The column a table's TTL counts from: the bucket start, or for services the last row seen. */
+export type TtlColumn = 'ts' | 'last_seen';
+
 export interface TableRetention {
-  readonly table: 'edges_1s' | 'edges_1m' | 'edges_1h';
+  readonly table: string;
+  readonly column: TtlColumn;
   readonly interval: Interval;
 }
 
+/** Which tables each setting governs (the 10 s service tier shares the raw seconds' TTL). */
+const TABLES_BY_SETTING: Record<keyof RetentionConfig, ReadonlyArray<{ table: string; column: TtlColumn }>> = {
+  rawSeconds: [
+    { table: 'edges_1s', column: 'ts' },
+    { table: 'service_edges_1s', column: 'ts' },
+    { table: 'service_edges_10s', column: 'ts' },
+  ],
+  minute: [
+    { table: 'edges_1m', column: 'ts' },
+    { table: 'service_edges_1m', column: 'ts' },
+  ],
+  hour: [
+    { table: 'edges_1h', column: 'ts' },
+    { table: 'service_edges_1h', column: 'ts' },
+    { table: 'services', column: 'last_seen' },
+  ],
+};
+
 export function resolveRetention(config: RetentionConfig = {}): TableRetention[] {
   const merged = { ...DEFAULT_RETENTION, ...definedOnly(config) };
-  return [
-    { table: 'edges_1s', interval: parseInterval(merged.rawSeconds, 'retention.rawSeconds') },
-    { table: 'edges_1m', interval: parseInterval(merged.minute, 'retention.minute') },
-    { table: 'edges_1h', interval: parseInterval(merged.hour, 'retention.hour') },
-  ];
+  return (['rawSeconds', 'minute', 'hour'] as const).flatMap((setting) => {
+    const interval = parseInterval(merged[setting], `retention.${setting}`);
+    return TABLES_BY_SETTING[setting].map(({ table, column }) => ({ table, column, interval }));
+  });
 }
 
 function definedOnly(config: RetentionConfig): RetentionConfig {

@@ -7,7 +7,11 @@
 import assert from 'node:assert/strict';
 import { EdgeStore, type Counter, type EdgeRow, type EdgeStoreOptions, type Resolution, type ServiceMap } from '../edgeStore.js';
 import { MIGRATIONS } from '../migrations/migrations.js';
-import { MIGRATIONS_TABLE, SchemaTooNewError } from '../migrations/migrator.js';
+import { MIGRATIONS_TABLE, SchemaTooNewError, migrate } from '../migrations/migrator.js';
+import { queryScenarios } from './queryScenarios.js';
+import { seededRandom } from './seededRandom.js';
+
+export { seededRandom } from './seededRandom.js';
 
 /** An empty, isolated place for a store: its own data directory or its own database. */
 export interface StoreLocation {
@@ -38,18 +42,6 @@ const COUNTERS: readonly Counter[] = [
 /** A few hours ago, on the hour: recent enough for every default TTL, old enough to be complete. */
 function baseHour(): number {
   return Math.floor(Date.now() / 1000 / 3600) * 3600 - 4 * 3600;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function withStore<T>(location: StoreLocation, options: EdgeStoreOptions | undefined, body: (store: EdgeStore) => Promise<T>): Promise<T> {
@@ -98,9 +90,13 @@ const OTHER_EDGES: Pair[] = [
   },
 ];
 
+/** The tenant the v1-era scenarios write as. */
+const SCENARIO_TENANT = 'acme';
+
 function edgeRow(pair: Pair, ts: number, random: () => number, samples: readonly number[] = []): EdgeRow {
   const int = (max: number): number => Math.floor(random() * max);
   return {
+    tenant: SCENARIO_TENANT,
     ...pair.client,
     ...pair.server,
     ts,
@@ -210,7 +206,7 @@ function countersOnly(t: Sums): Sums {
   return Object.fromEntries(COUNTERS.map((c) => [c, t[c]])) as Sums;
 }
 
-export const edgeStoreScenarios: readonly Scenario[] = [
+const storeScenarios: readonly Scenario[] = [
   {
     name: 'migrations apply once, a re-run is a no-op, a newer database version is refused',
     async run(harness, note) {
@@ -227,11 +223,35 @@ export const edgeStoreScenarios: readonly Scenario[] = [
         note(`tables: ${tables.map((t) => `${t.name} (${t.engine})`).join(', ')}`);
         const byName = new Map(tables.map((t) => [t.name, t.engine]));
         assert.equal(byName.get('edges_1s'), 'MergeTree');
-        assert.equal(byName.get('edges_1m'), 'AggregatingMergeTree');
-        assert.equal(byName.get('edges_1h'), 'AggregatingMergeTree');
-        assert.equal(byName.get('edges_1m_mv'), 'MaterializedView');
-        assert.equal(byName.get('edges_1h_mv'), 'MaterializedView');
+        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_1h', 'services']) {
+          assert.equal(byName.get(rollup), 'AggregatingMergeTree', rollup);
+        }
+        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_1h_mv', 'services_mv']) {
+          assert.equal(byName.get(view), 'MaterializedView', view);
+        }
         assert.equal(byName.get(MIGRATIONS_TABLE), 'MergeTree');
+        // Every table is keyed by tenant first, then time.
+        const keys = await store.executor.queryJsonRows<{ name: string; sorting_key: string }>(
+          `SELECT name, sorting_key FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' AND name != {m:String}`,
+          { m: MIGRATIONS_TABLE },
+        );
+        for (const { name, sorting_key } of keys) {
+          assert.match(sorting_key, name === 'services' ? /^tenant, service$/ : /^tenant, ts, /, `${name} sorted by ${sorting_key}`);
+        }
+      });
+      // A database at v1 (rows without a tenant) goes to v2: the v1 tables are dropped, not carried over.
+      const v1 = await harness.newLocation();
+      await withStore(v1, undefined, async (store) => {
+        await migrate(store.executor, { migrations: MIGRATIONS.slice(0, 1) });
+        await store.executor.command(
+          `INSERT INTO edges_1s (ts, client_service, server_service, server_port, connections_opened, rtt_samples_us) VALUES (now(), 'a', 'b', 80, 7, [100])`,
+        );
+        const result = await store.migrate();
+        assert.deepEqual(result.applied.map((m) => m.version), MIGRATIONS.slice(1).map((m) => m.version));
+        const [row] = await store.executor.queryJsonRows<{ n: number | string }>(`SELECT count() AS n FROM edges_1s`);
+        assert.equal(Number(row?.n), 0, 'the v1 rows are gone');
+        const columns = await store.executor.queryJsonRows<{ name: string }>(`SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'edges_1s' AND name = 'tenant'`);
+        assert.equal(columns.length, 1, 'edges_1s has a tenant column');
       });
       // A restart: nothing to do, nothing recorded twice.
       await withStore(location, undefined, async (store) => {
@@ -262,27 +282,31 @@ export const edgeStoreScenarios: readonly Scenario[] = [
       const location = await harness.newLocation();
       const ttlOf = async (store: EdgeStore): Promise<Record<string, string>> => {
         const rows = await store.executor.queryJsonRows<{ name: string; engine_full: string }>(
-          `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name LIKE 'edges\\_1_'`,
+          `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND engine IN ('MergeTree', 'AggregatingMergeTree')`,
         );
-        return Object.fromEntries(rows.map((r) => [r.name, /\bTTL\s+(.*?)(?:\s+SETTINGS\s|$)/s.exec(r.engine_full)?.[1] ?? '']));
+        return Object.fromEntries(
+          rows.filter((r) => r.name !== MIGRATIONS_TABLE).map((r) => [r.name, /\bTTL\s+(.*?)(?:\s+SETTINGS\s|$)/s.exec(r.engine_full)?.[1] ?? '']),
+        );
       };
+      const ttls = (raw: string, minute: string, hour: string): Record<string, string> => ({
+        edges_1s: raw,
+        service_edges_1s: raw,
+        service_edges_10s: raw,
+        edges_1m: minute,
+        service_edges_1m: minute,
+        edges_1h: hour,
+        service_edges_1h: hour,
+        services: hour.replace(/^ts /, 'last_seen '),
+      });
       await withStore(location, undefined, async (store) => {
         await store.migrate();
-        assert.deepEqual(await ttlOf(store), {
-          edges_1s: 'ts + toIntervalDay(7)',
-          edges_1m: 'ts + toIntervalDay(30)',
-          edges_1h: 'ts + toIntervalDay(395)',
-        });
+        assert.deepEqual(await ttlOf(store), ttls('ts + toIntervalDay(7)', 'ts + toIntervalDay(30)', 'ts + toIntervalDay(395)'));
       });
       const changed = { rawSeconds: '3 DAY', minute: '30 DAY', hour: '13 MONTH' };
       await withStore(location, { retention: changed }, async (store) => {
         const result = await store.migrate();
-        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s']);
-        assert.deepEqual(await ttlOf(store), {
-          edges_1s: 'ts + toIntervalDay(3)',
-          edges_1m: 'ts + toIntervalDay(30)',
-          edges_1h: 'ts + toIntervalMonth(13)',
-        });
+        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s', 'service_edges_10s', 'service_edges_1h', 'service_edges_1s', 'services']);
+        assert.deepEqual(await ttlOf(store), ttls('ts + toIntervalDay(3)', 'ts + toIntervalDay(30)', 'ts + toIntervalMonth(13)'));
         assert.deepEqual((await store.migrate()).ttlChanged, [], 'unchanged configuration, no ALTER');
       });
       assert.throws(
@@ -428,11 +452,24 @@ export const edgeStoreScenarios: readonly Scenario[] = [
       const from = H - 86_400 - 3600;
       const to = H + 2 * 3600;
       const once = sumsOf(batch);
+      const servicesRows: number[] = [];
       const check = async (store: EdgeStore, times: number, step: string): Promise<void> => {
         const totals = await totalsPerTable(store, from, to);
         for (const resolution of [1, 60, 3600] as const) {
           assert.deepEqual(countersOnly(totals[resolution]), scaled(once, times), `${step}: ${resolution}s table counts the batch ${times} time(s)`);
         }
+        for (const resolution of [1, 10, 60, 3600] as const) {
+          const service = await store.readEdgeTotals({ from, to, resolution, level: 'service' });
+          assert.deepEqual(countersOnly(service), scaled(once, times), `${step}: the ${resolution}s service tier counts the batch ${times} time(s)`);
+        }
+        // The services table: one state row per service and insert block; min/max hold either way,
+        // so count the rows that merge into each service (one per block the view wrote).
+        const [services] = await store.executor.queryJsonRows<{ n: number | string; rows: number | string }>(
+          `SELECT uniqExact(service) AS n, count() AS rows FROM services WHERE tenant = {t:String}`,
+          { t: SCENARIO_TENANT },
+        );
+        assert.equal(Number(services?.n), new Set(batch.flatMap((r) => [r.client_service, r.server_service])).size, `${step}: services`);
+        servicesRows.push(Number(services?.rows));
         assert.equal(totals[1].rows, batch.length * times, `${step}: rows in edges_1s`);
         const map = await store.readServiceMap({ from, to });
         assert.equal(map.resolution, 3600);
@@ -446,6 +483,7 @@ export const edgeStoreScenarios: readonly Scenario[] = [
         await check(store, 1, 'first write');
         await store.writeEdgeRows(batch, { dedupToken: token });
         await check(store, 1, 'replayed with the same token');
+        assert.equal(servicesRows[1], servicesRows[0], 'a replayed batch adds no rows to the services table');
       });
       // After a restart (the ingest crashed after the write, before committing offsets).
       await withStore(location, undefined, async (store) => {
@@ -478,6 +516,8 @@ export const edgeStoreScenarios: readonly Scenario[] = [
         await assert.rejects(store.writeEdgeRows([good, { ...good, server_port: 70_000 }]), /edge row 1: server_port/);
         await assert.rejects(store.writeEdgeRows([{ ...good, bytes_sent: -1 }]), /edge row 0: bytes_sent/);
         await assert.rejects(store.writeEdgeRows([{ ...good, client_service: '' }]), /edge row 0: client_service is required/);
+        await assert.rejects(store.writeEdgeRows([good, { ...good, tenant: '' }]), /edge row 1: tenant is required/);
+        await assert.rejects(store.writeEdgeRows([{ ...good, requests: -2 }]), /edge row 0: requests/);
         assert.equal((await store.readEdgeTotals({ from: H, to: H + 1, resolution: 1 })).rows, 0, 'nothing of a refused batch is written');
         await assert.rejects(store.readServiceMap({ from: H, to: H }), RangeError);
         await assert.rejects(store.readServiceMap({ from: H + 0.5, to: H + 10 }), RangeError);
@@ -486,3 +526,6 @@ export const edgeStoreScenarios: readonly Scenario[] = [
     },
   },
 ];
+
+/** Every scenario: the store's own (migrations, TTLs, sums, quantiles, dedup, parameters), then EdgeQueries'. */
+export const edgeStoreScenarios: readonly Scenario[] = [...storeScenarios, ...queryScenarios];

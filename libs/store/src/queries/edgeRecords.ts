@@ -1,0 +1,38 @@
+/**
+ * Service edges of a window with their stats, from the service-level rollups: what the service
+ * view, the neighbourhood and changes share.
+ */
+import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
+import { windowPieces, type TimeWindow } from '../window/windowPieces.js';
+import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
+import { SERVICE_TABLES, SqlParams, piecesSql } from './querySql.js';
+import type { EdgeRecord, TenantId } from './queryTypes.js';
+
+/** Conditions on the service tables' columns, built with the statement's parameters. */
+export type EdgeFilter = (params: SqlParams) => string[];
+
+export async function readEdgeRecords(executor: ClickHouseExecutor, tenant: TenantId, window: TimeWindow, filter: EdgeFilter = () => []): Promise<EdgeRecord[]> {
+  const params = new SqlParams();
+  const pieces = windowPieces(window);
+  const source = piecesSql(
+    { pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where: filter(params) },
+    params,
+  );
+  const rows = await executor.queryJsonRows<Record<string, unknown>>(
+    `
+SELECT client_service AS source, server_service AS target, server_port AS port,
+    ${STAT_AGGREGATES}
+FROM (
+    ${source}
+)
+GROUP BY source, target, port
+ORDER BY source, target, port`,
+    params.values,
+  );
+  const seconds = window.to - window.from;
+  return rows.map((r) => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) }));
+}
+
+export function edgeKey(e: { source: string; target: string; port: number }): string {
+  return JSON.stringify([e.source, e.target, e.port]);
+}

@@ -1,0 +1,84 @@
+/**
+ * The counters and quantiles of EdgeStats: what each piece selects, how they aggregate, and how
+ * a result row becomes EdgeStats. One definition for every query.
+ */
+import type { EdgeStats } from './queryTypes.js';
+
+export const STAT_COUNTERS = [
+  'connections_opened',
+  'connections_closed',
+  'connections_failed',
+  'connection_seconds',
+  'bytes_sent',
+  'bytes_received',
+  'retransmits',
+  'resets',
+  'requests',
+  'request_errors',
+] as const;
+export type StatCounter = (typeof STAT_COUNTERS)[number];
+
+const QUANTILES = '0.5, 0.95, 0.99';
+
+/**
+ * What a piece selects for the stats. Counters cast to plain UInt64: the rollups hold them as
+ * SimpleAggregateFunction(sum, UInt64), the raw table as UInt64, and a UNION ALL needs one type.
+ */
+export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), 'rtt_us', 'request_duration_us'].join(', ');
+
+/** The aggregates over those columns (used with GROUP BY); quantiles come as arrays p50, p95, p99. */
+export const STAT_AGGREGATES = [
+  ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
+  `quantilesTDigestMerge(${QUANTILES})(rtt_us) AS rtt_quantiles`,
+  `quantilesTDigestMerge(${QUANTILES})(request_duration_us) AS request_quantiles`,
+].join(',\n    ');
+
+/** The same, kept as mergeable states (for a second level of grouping). */
+export const STAT_STATE_AGGREGATES = [
+  ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
+  `quantilesTDigestMergeState(${QUANTILES})(rtt_us) AS rtt_us`,
+  `quantilesTDigestMergeState(${QUANTILES})(request_duration_us) AS request_duration_us`,
+].join(',\n    ');
+
+/** A row of STAT_AGGREGATES as EdgeStats; `seconds` is the length the row covers (for connections_active). */
+export function statsOf(row: Record<string, unknown>, seconds: number): EdgeStats {
+  // UInt64 arrives as a JSON string or number depending on output_format_json_quote_64bit_integers.
+  const n = (c: StatCounter): number => Number(row[c] ?? 0);
+  const [rtt50, rtt95, rtt99] = quantiles(row.rtt_quantiles);
+  const [req50, req95, req99] = quantiles(row.request_quantiles);
+  return {
+    connections_opened: n('connections_opened'),
+    connections_closed: n('connections_closed'),
+    connections_failed: n('connections_failed'),
+    connection_seconds: n('connection_seconds'),
+    connections_active: n('connection_seconds') / seconds,
+    bytes_sent: n('bytes_sent'),
+    bytes_received: n('bytes_received'),
+    retransmits: n('retransmits'),
+    resets: n('resets'),
+    rtt_p50_us: rtt50,
+    rtt_p95_us: rtt95,
+    rtt_p99_us: rtt99,
+    requests: n('requests'),
+    request_errors: n('request_errors'),
+    request_p50_us: req50,
+    request_p95_us: req95,
+    request_p99_us: req99,
+  };
+}
+
+/** EdgeStats of nothing: a series step without rows. */
+export function emptyStats(): EdgeStats {
+  return statsOf({}, 1);
+}
+
+/** t-digest of no samples gives NaN (JSON null or "nan"): no quantile rather than a zero. */
+function quantiles(value: unknown): [number | null, number | null, number | null] {
+  const values = Array.isArray(value) ? value : [];
+  const one = (v: unknown): number | null => {
+    if (v === null || v === undefined) return null;
+    const n = Number(v);
+    return Number.isFinite(n) ? Math.round(n) : null;
+  };
+  return [one(values[0]), one(values[1]), one(values[2])];
+}

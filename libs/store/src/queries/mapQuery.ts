@@ -1,0 +1,128 @@
+/**
+ * The map of a window (EdgeQueries.readMap): service edges from the service-level rollups, or
+ * grouped by namespace (services table) or zone (failure-domain tables).
+ */
+import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
+import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.js';
+import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, STAT_STATE_AGGREGATES, statsOf } from './edgeStats.js';
+import { DOMAIN_TABLES, SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, eitherEndIn, piecesSql } from './querySql.js';
+import { QueryInputError, type EdgeRecord, type MapNode, type MapQuery, type MapResult, type TenantId } from './queryTypes.js';
+import { readServiceInfos, servicesInNamespace, servicesMatching } from './serviceNames.js';
+
+const GROUPINGS = ['service', 'namespace', 'zone'] as const;
+
+/** The name of a group node whose value the ingest did not know. */
+const UNKNOWN_GROUP = '(none)';
+
+export async function readMap(executor: ClickHouseExecutor, tenant: TenantId, query: MapQuery): Promise<MapResult> {
+  checkTenant(tenant);
+  checkQueryWindow(query.window);
+  const groupBy = query.groupBy ?? 'service';
+  if (!GROUPINGS.includes(groupBy)) throw new QueryInputError('group_by', `group_by must be one of ${GROUPINGS.join(', ')}`);
+  if (query.minRate !== undefined && !(Number.isFinite(query.minRate) && query.minRate >= 0)) {
+    throw new QueryInputError('min_rate', 'min_rate must be a non-negative number of connections per second');
+  }
+  const { window } = query;
+  const seconds = window.to - window.from;
+  const pieces = windowPieces(window, groupBy === 'zone' ? { tiers: DOMAIN_TIERS } : {});
+  const result: MapResult = { window: { from: window.from, to: window.to }, resolution: finestTier(pieces), nodes: [], edges: [] };
+
+  // Filters by naming go through the services table first: the edges then filter on id lists.
+  const params = new SqlParams();
+  const where: string[] = [];
+  if (query.namespace !== undefined) {
+    const ids = await servicesInNamespace(executor, tenant, query.namespace);
+    if (ids.length === 0) return result;
+    where.push(eitherEndIn(ids, params));
+  }
+  if (query.service !== undefined && query.service !== '') {
+    const ids = await servicesMatching(executor, tenant, query.service);
+    if (ids.length === 0) return result;
+    where.push(eitherEndIn(ids, params));
+  }
+  const having = query.minRate !== undefined && query.minRate > 0 ? `HAVING connections_opened >= ${params.bind(query.minRate * seconds, 'Float64')}` : '';
+
+  let sql: string;
+  if (groupBy === 'service') {
+    sql = `
+SELECT client_service AS source, server_service AS target, server_port AS port,
+    ${STAT_AGGREGATES}
+FROM (
+    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+)
+GROUP BY source, target, port
+${having}
+ORDER BY source, target, port`;
+  } else if (groupBy === 'namespace') {
+    // Service edges first (kept as states), then named and grouped: the join sees one row per
+    // service edge, not one per piece row.
+    const serviceEdges = `
+SELECT client_service, server_service, server_port,
+    ${STAT_STATE_AGGREGATES}
+FROM (
+    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+)
+GROUP BY client_service, server_service, server_port`;
+    const names = `SELECT service, argMaxMerge(namespace) AS namespace FROM services WHERE tenant = ${params.bind(tenant, 'String')} GROUP BY service`;
+    sql = `
+SELECT concat('namespace:', c.namespace) AS source, concat('namespace:', s.namespace) AS target, e.server_port AS port,
+    groupUniqArray(CAST(e.client_service, 'String')) AS source_members,
+    groupUniqArray(CAST(e.server_service, 'String')) AS target_members,
+    ${STAT_AGGREGATES}
+FROM (${serviceEdges}) AS e
+LEFT JOIN (${names}) AS c ON c.service = e.client_service
+LEFT JOIN (${names}) AS s ON s.service = e.server_service
+GROUP BY source, target, port
+${having}
+ORDER BY source, target, port`;
+  } else {
+    sql = `
+SELECT concat('zone:', client_zone) AS source, concat('zone:', server_zone) AS target, server_port AS port,
+    groupUniqArray(CAST(client_service, 'String')) AS source_members,
+    groupUniqArray(CAST(server_service, 'String')) AS target_members,
+    ${STAT_AGGREGATES}
+FROM (
+    ${piecesSql({ pieces, tables: DOMAIN_TABLES, tenant, columns: `client_service, server_service, client_zone, server_zone, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+)
+GROUP BY source, target, port
+${having}
+ORDER BY source, target, port`;
+  }
+
+  const rows = await executor.queryJsonRows<Record<string, unknown>>(sql, params.values);
+  result.edges = rows.map((r): EdgeRecord => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) }));
+
+  if (groupBy === 'service') {
+    const ids = [...new Set(result.edges.flatMap((e) => [e.source, e.target]))].sort();
+    result.nodes = (await readServiceInfos(executor, tenant, ids)).map((info) => ({ ...info, members: 1 }));
+  } else {
+    result.nodes = groupNodes(groupBy, rows);
+  }
+  return result;
+}
+
+/** The nodes of a grouped map, each with the number of distinct services it stands for. */
+function groupNodes(groupBy: 'namespace' | 'zone', rows: readonly Record<string, unknown>[]): MapNode[] {
+  const members = new Map<string, Set<string>>();
+  const add = (node: string, services: unknown): void => {
+    const set = members.get(node) ?? new Set<string>();
+    for (const s of Array.isArray(services) ? services : []) set.add(String(s));
+    members.set(node, set);
+  };
+  for (const r of rows) {
+    add(String(r.source), r.source_members);
+    add(String(r.target), r.target_members);
+  }
+  const prefix = `${groupBy}:`;
+  return [...members.keys()].sort().map((id): MapNode => {
+    const value = id.slice(prefix.length);
+    return {
+      id,
+      name: value !== '' ? value : UNKNOWN_GROUP,
+      namespace: groupBy === 'namespace' ? value : '',
+      kind: groupBy,
+      workload: '',
+      members: members.get(id)!.size,
+    };
+  });
+}
