@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Registry } from 'prom-client';
 import { evaluateHealth, type HealthBody, type HealthCheck } from '@weft/runtime';
+import { OpenRoute } from '../auth/routeAccess.js';
 import { HealthyDto, UnhealthyDto } from './healthDto.js';
 
 export const METRICS_REGISTRY = Symbol('MetricsRegistry');
@@ -16,7 +17,9 @@ export class HealthController {
     @Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[],
   ) {}
 
+  // Open: the process's own state, no tenant's data.
   @Get('healthz')
+  @OpenRoute('process health, no tenant data')
   @ApiOperation({ operationId: 'getHealth', summary: "The process's health checks" })
   @ApiResponse({ status: 200, description: 'Every check passed', type: HealthyDto })
   @ApiResponse({ status: 503, description: 'A check failed or did not answer within 2 s', type: UnhealthyDto })
@@ -26,7 +29,9 @@ export class HealthController {
     return body;
   }
 
+  // Open: counters of the process (requests by route and status, auth failures by reason), no tenant's data.
   @Get('metrics')
+  @OpenRoute('process metrics, no tenant data')
   @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics (text exposition format 0.0.4)' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'The metrics', content: { 'text/plain': { schema: { type: 'string' } } } })

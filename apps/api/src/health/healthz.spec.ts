@@ -5,13 +5,16 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EdgeStore, EmbeddedExecutor } from '@weft/store';
 import { startApiServer } from '../apiServer.js';
-import type { ServiceMapReader } from '../map/serviceMapReader.js';
+import { openControlStore } from '@weft/control';
+import { FakeEdgeQueries } from '../testing/fakeEdgeQueries.js';
 import { storeHealthCheck, type HealthCheck } from '@weft/runtime';
 
 const root = mkdtempSync(join(tmpdir(), 'weft-api-health-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const reader: ServiceMapReader = { readServiceMap: async () => ({ resolution: 1, services: [], edges: [] }) };
+const queries = new FakeEdgeQueries({});
+const control = await openControlStore({ kind: 'sqlite', path: join(root, 'control.db') });
+after(() => control.close());
 
 describe('/healthz', () => {
   it('an unhealthy store on /healthz gives 503 with the reason; a reachable one 200', { timeout: 60_000 }, async () => {
@@ -19,7 +22,7 @@ describe('/healthz', () => {
     await store.migrate();
     // The ingest's checks come in by shape only (here: writes fine, Kafka joined).
     const ingest: HealthCheck = { name: 'store_writes', check: () => ({ ok: true, details: { last_write_age_seconds: 1 } }) };
-    const api = await startApiServer(reader, { host: '127.0.0.1', port: 0, health: [storeHealthCheck(store), ingest] });
+    const api = await startApiServer(queries, control, { host: '127.0.0.1', port: 0, health: [storeHealthCheck(store), ingest] });
     try {
       const healthy = await fetch(`${api.url}/healthz`);
       assert.equal(healthy.status, 200);
@@ -46,7 +49,7 @@ describe('/healthz', () => {
   it('a check that hangs or throws makes /healthz 503, not hang', async () => {
     const hung: HealthCheck = { name: 'kafka_match', check: () => new Promise(() => undefined) };
     const throwing: HealthCheck = { name: 'kafka_decode', check: () => Promise.reject(new Error('consumer has not joined its group')) };
-    const api = await startApiServer(reader, { host: '127.0.0.1', port: 0, health: [hung, throwing] });
+    const api = await startApiServer(queries, control, { host: '127.0.0.1', port: 0, health: [hung, throwing] });
     try {
       const started = Date.now();
       const response = await fetch(`${api.url}/healthz`);

@@ -1,46 +1,31 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { startApiServer, type ApiServer } from '../apiServer.js';
+import { startApiServer } from '../apiServer.js';
+import { FakeEdgeQueries } from '../testing/fakeEdgeQueries.js';
 import { MapQuerySchema } from '../map/mapDto.js';
-import type { ServiceMapReader } from '../map/serviceMapReader.js';
+import { startApiSpecHarness, type ApiSpecHarness } from '../testing/apiSpecHarness.js';
+import type { ApiServer } from '../apiServer.js';
 import { OpenApiResponses } from '../testing/openApiResponses.js';
 import { TIME_PATTERN } from '../time/timeWindow.js';
 
-const reader: ServiceMapReader = {
-  async readServiceMap() {
-    return {
-      resolution: 60,
-      services: [
-        { service: 'k8s:shop/Deployment/web', name: 'web', namespace: 'shop', kind: 'Deployment' },
-        { service: 'host:nginx', name: 'nginx', namespace: '', kind: '' },
-      ],
-      edges: [
-        {
-          client_service: 'k8s:shop/Deployment/web', server_service: 'host:nginx', server_port: 443,
-          connections_opened: 3, connections_failed: 1, connections_active: 0.5, bytes_sent: 300, bytes_received: 9000,
-          retransmits: 2, resets: 0, rtt_p50_us: null, rtt_p99_us: 900.5,
-        },
-      ],
-    };
-  },
-};
-
+let h: ApiSpecHarness;
 let api: ApiServer;
 let document: OpenAPIObject;
 let responses: OpenApiResponses;
 before(async () => {
-  api = await startApiServer(reader, { host: '127.0.0.1', port: 0, health: [{ name: 'store', check: () => ({ ok: true, details: { ping_ms: 1 } }) }] });
+  h = await startApiSpecHarness({ health: [{ name: 'store', check: () => ({ ok: true, details: { ping_ms: 1 } }) }] });
+  api = h.api;
   const served = await fetch(`${api.url}/api/v1/openapi.json`);
   assert.equal(served.status, 200);
   assert.match(served.headers.get('content-type') ?? '', /^application\/json/);
   document = (await served.json()) as OpenAPIObject;
   responses = new OpenApiResponses(document);
 });
-after(async () => api.close());
+after(async () => h.close());
 
 async function get(path: string): Promise<{ status: number; contentType: string | null; body: unknown }> {
-  const response = await fetch(`${api.url}${path}`);
+  const response = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${h.keys.alphaRead}` } });
   const contentType = response.headers.get('content-type');
   const text = await response.text();
   return { status: response.status, contentType, body: contentType?.startsWith('application/json') ? JSON.parse(text) : text };
@@ -50,22 +35,43 @@ describe('GET /api/v1/openapi.json', () => {
   it('is the OpenAPI 3.1 document the server was started with, of every route', () => {
     assert.equal(document.openapi, '3.1.0');
     assert.deepEqual(JSON.parse(JSON.stringify(api.openApi)), document);
-    assert.deepEqual(Object.keys(document.paths).sort(), ['/api/v1/map', '/healthz', '/metrics']);
-    for (const item of Object.values(document.paths)) assert.deepEqual(Object.keys(item).filter((k) => k !== 'parameters'), ['get']);
-    assert.deepEqual(Object.keys(document.paths['/api/v1/map']?.get?.responses ?? {}).sort(), ['200', '400']);
+    const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((method) => `${method.toUpperCase()} ${path}`));
+    assert.deepEqual(operations.sort(), [
+      'DELETE /api/v1/keys/{id}', 'GET /api/v1/changes', 'GET /api/v1/edges/breakdown', 'GET /api/v1/edges/series', 'GET /api/v1/keys', 'GET /api/v1/map',
+      'GET /api/v1/services', 'GET /api/v1/services/{id}', 'GET /api/v1/services/{id}/neighborhood', 'GET /api/v1/tenants', 'GET /healthz', 'GET /metrics',
+      'POST /api/v1/keys', 'POST /api/v1/tenants',
+    ]);
+    assert.deepEqual(Object.keys(document.paths['/api/v1/map']?.get?.responses ?? {}).sort(), ['200', '400', '401', '403', '503']);
+    assert.deepEqual(Object.keys(document.paths['/api/v1/services/{id}']?.get?.responses ?? {}).sort(), ['200', '400', '401', '403', '404', '503']);
+    assert.deepEqual(Object.keys(document.paths['/api/v1/keys']?.post?.responses ?? {}).sort(), ['201', '400', '401', '403', '503']);
     assert.deepEqual(Object.keys(document.paths['/healthz']?.get?.responses ?? {}).sort(), ['200', '503']);
     assert.deepEqual(Object.keys(document.paths['/metrics']?.get?.responses ?? {}), ['200']);
   });
 
-  it("documents the map's parameters as the controller validates them: from and to, optional strings of TIME_PATTERN", () => {
+  it('declares the bearer key on every /api/v1 operation, and none on /healthz and /metrics', () => {
+    assert.deepEqual(document.components?.securitySchemes?.apiKey, { type: 'http', scheme: 'bearer', bearerFormat: 'weft_<id>_<secret>', description: 'An API key of the tenant whose data is asked for, with the scope the operation needs' });
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item as Record<string, { security?: unknown }>)) {
+        if (path.startsWith('/api/v1/')) assert.deepEqual(operation.security, [{ apiKey: [] }], `${method} ${path}`);
+        else assert.equal(operation.security, undefined, `${method} ${path}`);
+      }
+    }
+  });
+
+  it("documents the map's parameters as the controller validates them; its times are optional strings of TIME_PATTERN", () => {
     const parameters = (document.paths['/api/v1/map']?.get?.parameters ?? []) as Array<{ name: string; in: string; required?: boolean; schema: { type: string; pattern: string } }>;
     assert.deepEqual(parameters.map((p) => p.name), Object.keys(MapQuerySchema.shape));
     for (const p of parameters) {
       assert.equal(p.in, 'query');
       assert.equal(p.required, false);
-      assert.equal(p.schema.type, 'string');
-      assert.equal(p.schema.pattern, TIME_PATTERN);
+      if (p.name === 'from' || p.name === 'to') {
+        assert.equal(p.schema.type, 'string');
+        assert.equal(p.schema.pattern, TIME_PATTERN);
+      }
     }
+    const minRate = parameters.find((p) => p.name === 'min_rate')?.schema as { type?: string; minimum?: number } | undefined;
+    assert.equal(minRate?.type, 'number');
+    assert.equal(minRate?.minimum, 0);
   });
 
   it('a real 200 answer matches the MapResponse schema, and the schema refuses what is not one', async () => {
@@ -74,7 +80,7 @@ describe('GET /api/v1/openapi.json', () => {
     assert.equal(responses.mismatch('/api/v1/map', 'get', answer.status, answer.contentType, answer.body), undefined);
     const edgeless = structuredClone(answer.body) as { edges: Array<Record<string, unknown>>; window: Record<string, unknown> };
     const edge = edgeless.edges[0] as Record<string, unknown>;
-    for (const [key, bad] of [['port', 70_000], ['rtt_p50_us', 'fast'], ['bytes_sent', -1], ['colour', 'red']] as const) {
+    for (const [key, bad] of [['port', 70_000], ['rtt_p50_us', 'fast'], ['bytes_sent', -1]] as const) {
       const changed = structuredClone(answer.body) as { edges: Array<Record<string, unknown>> };
       (changed.edges[0] as Record<string, unknown>)[key] = bad;
       assert.ok(responses.mismatch('/api/v1/map', 'get', 200, answer.contentType, changed), `${key}: ${String(bad)}`);
@@ -109,7 +115,7 @@ describe('GET /api/v1/openapi.json', () => {
     assert.equal(metrics.status, 200);
     assert.equal(responses.mismatch('/metrics', 'get', 200, metrics.contentType, metrics.body), undefined);
 
-    const sick = await startApiServer(reader, { host: '127.0.0.1', port: 0, health: [{ name: 'store', check: () => ({ ok: false, reason: 'gone' }) }] });
+    const sick = await startApiServer(new FakeEdgeQueries({}), h.control, { host: '127.0.0.1', port: 0, health: [{ name: 'store', check: () => ({ ok: false, reason: 'gone' }) }] });
     try {
       const response = await fetch(`${sick.url}/healthz`);
       assert.equal(response.status, 503);
@@ -120,12 +126,13 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('a method the document does not list on its path is a 405 with Allow', async () => {
-    for (const path of ['/api/v1/map', '/healthz', '/metrics']) {
-      const response = await fetch(`${api.url}${path}`, { method: 'POST' });
+    for (const path of ['/api/v1/map', '/healthz', '/metrics', '/api/v1/services/x', '/api/v1/tenants']) {
+      const response = await fetch(`${api.url}${path}`, { method: 'PUT' });
       assert.equal(response.status, 405, path);
-      assert.equal(response.headers.get('allow'), 'GET, HEAD', path);
+      assert.equal(response.headers.get('allow'), path === '/api/v1/tenants' ? 'GET, POST, HEAD' : 'GET, HEAD', path);
     }
-    assert.equal((await fetch(`${api.url}/api/v1/map`, { method: 'HEAD' })).status, 200);
+    assert.equal((await fetch(`${api.url}/api/v1/keys/abcdefghijkl`, { method: 'GET' })).headers.get('allow'), 'DELETE');
+    assert.equal((await fetch(`${api.url}/api/v1/map`, { method: 'HEAD', headers: { authorization: `Bearer ${h.keys.alphaRead}` } })).status, 200);
     assert.equal((await fetch(`${api.url}/api/v1/nothing`, { method: 'POST' })).status, 404);
   });
 });

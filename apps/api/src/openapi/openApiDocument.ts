@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { BEARER_SCHEME } from '../auth/routeAccess.js';
 
 /** Where the document is served. */
 export const OPENAPI_PATH = 'api/v1/openapi.json';
@@ -15,10 +16,12 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Weft API')
-    .setDescription('The service-dependency map Weft builds from the kernel up, and the process health and metrics beside it.')
+    .setDescription('The service-dependency map Weft builds from the kernel up, per tenant (maps, services and their neighborhoods, edge history and failure domains, changes), its keys and tenants, and the process health and metrics beside it.')
     .setVersion(version)
     // 3.1: its schemas are JSON Schema 2020-12, which is what zod writes (type: [..., "null"], not 3.0's nullable).
     .setOpenAPIVersion('3.1.0')
+    // Every /api/v1 operation but the document itself: Authorization: Bearer weft_<id>_<secret> (routeAccess.ts).
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'weft_<id>_<secret>', description: 'An API key of the tenant whose data is asked for, with the scope the operation needs' }, BEARER_SCHEME)
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

@@ -1,4 +1,4 @@
-import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
+import { ApiListenError, startApiServer } from '@weft/api';
 import { ConfigError, parseListenAddress, storeHealthCheck } from '@weft/runtime';
 import { openEdgeStore } from '@weft/store';
 import type { ApiOptions } from './commandOptions.js';
@@ -16,7 +16,7 @@ export async function runApi(options: ApiOptions): Promise<void> {
     const store = await openEdgeStore(storeConfigOf(options));
     let server;
     try {
-      server = await startApiServer(new StoreServiceMapReader(store), { host: addr.host, port: addr.port, health: [storeHealthCheck(store)] });
+      server = await startApiServer(store.queries, control, { host: addr.host, port: addr.port, health: [storeHealthCheck(store)] });
     } catch (err) {
       await store.close();
       await control.close();

@@ -1,5 +1,5 @@
 import { KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
-import { ApiListenError, StoreServiceMapReader, startApiServer } from '@weft/api';
+import { ApiListenError, startApiServer } from '@weft/api';
 import {
   ConnectionMatcher,
   DEFAULT_TOPICS,
@@ -113,7 +113,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     // The API first: a taken port fails before the agent loads anything.
     let server;
     try {
-      server = await startApiServer(new StoreServiceMapReader(store), { host: api.host, port: api.port, extraRegistries: [metrics.registry], health });
+      server = await startApiServer(store.queries, control, { host: api.host, port: api.port, extraRegistries: [metrics.registry], health });
     } catch (err) {
       await store.close();
       await control.close();

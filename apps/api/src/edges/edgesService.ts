@@ -1,0 +1,68 @@
+import type { BreakdownDimension, EdgeQueries, EdgeSelector, TenantId } from '@weft/store';
+import { translated } from '../errors/libraryErrors.js';
+import { InvalidParameterError } from '../errors/serviceErrors.js';
+import { isoTime, toEdgeStats, toWindow } from '../shared/edgeMapping.js';
+import { requestWindow } from '../shared/requestWindow.js';
+import { BREAKDOWN_DIMENSIONS } from './breakdownDimensions.js';
+import type { Breakdown, Series } from './edgesDto.js';
+import { seriesStep } from './seriesStep.js';
+
+export interface EdgeRequest {
+  source: string;
+  target: string;
+  port?: number;
+  from?: string;
+  to?: string;
+}
+
+export interface SeriesRequest extends EdgeRequest {
+  /** Seconds per point; default: see seriesStep.ts. */
+  step?: number;
+}
+
+export interface BreakdownRequest extends EdgeRequest {
+  by: BreakdownDimension;
+}
+
+function selector(request: EdgeRequest): EdgeSelector {
+  for (const parameter of ['source', 'target'] as const) {
+    if (typeof request[parameter] !== 'string' || request[parameter] === '') throw new InvalidParameterError(parameter, `${parameter} is required`);
+  }
+  const edge: EdgeSelector = { source: request.source, target: request.target };
+  if (request.port !== undefined) {
+    if (!Number.isInteger(request.port) || request.port < 0 || request.port > 65_535) throw new InvalidParameterError('port', 'port must be a whole number from 0 to 65535');
+    edge.port = request.port;
+  }
+  return edge;
+}
+
+/** One edge of one tenant over time, and split by a failure domain. */
+export class EdgesService {
+  constructor(
+    private readonly queries: EdgeQueries,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async series(tenant: TenantId, request: SeriesRequest): Promise<Series> {
+    const edge = selector(request);
+    const { step, window } = seriesStep(requestWindow(request.from, request.to, this.nowMs()), request.step);
+    const series = await translated(() => this.queries.readEdgeSeries(tenant, { ...edge, window, step }));
+    return {
+      window: toWindow(series.window),
+      step: series.step,
+      points: series.points.map((p) => ({ ts: isoTime(p.ts), ...toEdgeStats(p) })),
+    };
+  }
+
+  async breakdown(tenant: TenantId, request: BreakdownRequest): Promise<Breakdown> {
+    const edge = selector(request);
+    if (!(BREAKDOWN_DIMENSIONS as readonly string[]).includes(request.by)) throw new InvalidParameterError('by', `by must be one of ${BREAKDOWN_DIMENSIONS.join(', ')}`);
+    const window = requestWindow(request.from, request.to, this.nowMs());
+    const breakdown = await translated(() => this.queries.readEdgeBreakdown(tenant, { ...edge, window, by: request.by }));
+    return {
+      window: toWindow(breakdown.window),
+      by: breakdown.by,
+      groups: breakdown.groups.map((g) => ({ value: g.value, error_share: g.error_share, ...toEdgeStats(g) })),
+    };
+  }
+}

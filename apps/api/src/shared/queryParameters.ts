@@ -1,0 +1,71 @@
+/**
+ * The kinds of query parameter the API's DTOs are made of. A query string carries strings
+ * only: numbers are read from digits (a pattern the document states, so clients and
+ * Schemathesis agree with the validator) and documented as the numbers they stand for.
+ */
+import { z } from 'zod';
+import { TIME_PATTERN } from '../time/timeWindow.js';
+
+/** A time parameter, read later by parseTime (the services do, so gRPC reads the same). */
+export function timeParameter(what: string, example: string) {
+  return z
+    .string()
+    .regex(new RegExp(TIME_PATTERN))
+    .optional()
+    .describe(
+      `${what}: ISO-8601 (2026-11-23T10:00:00Z), unix seconds (1795000000), or relative to now (now, now-15m, now-1h, now-7d; ` +
+        'units s m h d w). Times before 1970 or from 2106-02-07 on (2^32 s) are refused with a 400, as is a window of more than 400 days.',
+    )
+    .meta({ example });
+}
+
+const DIGITS = '^[0-9]{1,10}$';
+
+/** An optional whole number in [min, max], written in decimal digits. */
+export function integerParameter(min: number, max: number, what: string, example: number) {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(new RegExp(DIGITS), range)
+    .transform(Number)
+    .pipe(z.number().int().min(min, range).max(max, range))
+    .optional()
+    .meta({ type: 'integer', minimum: min, maximum: max, example })
+    .describe(what);
+}
+
+const DECIMAL = '^[0-9]{1,12}(\\.[0-9]{1,9})?$';
+
+/** An optional non-negative decimal number (12 digits, optionally a fraction of at most 9). */
+export function decimalParameter(what: string, example: number) {
+  return z
+    .string()
+    .regex(new RegExp(DECIMAL), 'must be a non-negative decimal number such as 0.5 (at most 12 digits, 9 after the point)')
+    .transform(Number)
+    .pipe(z.number().nonnegative())
+    .optional()
+    .meta({ type: 'number', minimum: 0, example })
+    .describe(what);
+}
+
+/** An optional free-text parameter of at most `max` characters, without control characters. */
+export function textParameter(max: number, what: string, example: string) {
+  return z
+    .string()
+    .max(max, `is longer than ${max} characters`)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character')
+    .optional()
+    .describe(what)
+    .meta({ example });
+}
+
+/** A required service id (the ingest's opaque id, e.g. k8s:shop/Deployment/web). */
+export function serviceIdParameter(what: string) {
+  return z
+    .string()
+    .min(1, 'is empty')
+    .max(1000, 'is longer than 1000 characters')
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character')
+    .describe(what)
+    .meta({ example: 'k8s:shop/Deployment/web' });
+}
