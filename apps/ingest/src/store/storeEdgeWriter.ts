@@ -10,6 +10,7 @@ import { StoreWriteError, writeErrorReason } from './writeErrors.js';
 export function toStoreRow(row: EdgeRow): StoreEdgeRow {
   const { client, server } = row;
   return {
+    tenant: row.tenant,
     ts: row.ts,
     client_service: client.service,
     client_display: client.name,
