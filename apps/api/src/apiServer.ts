@@ -22,6 +22,7 @@ import { EdgesController } from './edges/edgesController.js';
 import { EdgesService } from './edges/edgesService.js';
 import { HEALTH_CHECKS, HealthController, METRICS_REGISTRY } from './health/healthController.js';
 import { ZodQueryPipe } from './http/apiError.js';
+import { HttpErrorFilter } from './http/httpErrorFilter.js';
 import { ServiceErrorFilter } from './http/serviceErrorFilter.js';
 import { MapController } from './map/mapController.js';
 import { MapService } from './map/mapService.js';
@@ -54,6 +55,8 @@ class ApiModule {
         // Queries are validated, and answers serialized, by the same zod DTOs the OpenAPI document is made of.
         { provide: APP_PIPE, useClass: ZodQueryPipe },
         { provide: APP_INTERCEPTOR, useClass: ZodSerializerInterceptor },
+        // Filters: the last listed is tried first. The services' errors, then everything else as the API's JSON.
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_FILTER, useClass: ServiceErrorFilter },
       ],
     };

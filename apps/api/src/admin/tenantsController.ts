@@ -6,6 +6,7 @@ import { ErrorDto } from '../auth/authDto.js';
 import { CallerTenant } from '../auth/callerDecorator.js';
 import { RequiresScope } from '../auth/routeAccess.js';
 import { ApiErrorDto } from '../http/apiError.js';
+import { NoQuery } from '../http/noQuery.js';
 import { CreatedTenantDto, CreateTenantBodyDto, TenantListDto, type CreatedTenant, type TenantList } from './adminDto.js';
 import { TenantsService } from './tenantsService.js';
 
@@ -24,7 +25,7 @@ export class TenantsController {
   @ZodResponse({ status: 201, description: 'The tenant and its first key', type: CreatedTenantDto })
   @ApiBadRequestResponse({ description: 'The body is not a JSON object, has an unknown field, or an empty or too long name', type: ApiErrorDto })
   @ApiConflictResponse({ description: 'A tenant of that name exists', type: ErrorDto })
-  async create(@CallerTenant() tenant: TenantId, @Body() body: CreateTenantBodyDto): Promise<CreatedTenant> {
+  async create(@CallerTenant() tenant: TenantId, @Body() body: CreateTenantBodyDto, @NoQuery() _query: void): Promise<CreatedTenant> {
     return this.tenants.create(tenant, body);
   }
 
@@ -32,7 +33,8 @@ export class TenantsController {
   @RequiresScope('admin')
   @ApiOperation({ operationId: 'listTenants', summary: "The caller's tenant (a key sees no other)" })
   @ZodResponse({ status: 200, description: "The caller's tenant", type: TenantListDto })
-  async list(@CallerTenant() tenant: TenantId): Promise<TenantList> {
+  @ApiBadRequestResponse({ description: 'A query parameter was given (this operation takes none)', type: ApiErrorDto })
+  async list(@CallerTenant() tenant: TenantId, @NoQuery() _query: void): Promise<TenantList> {
     return this.tenants.list(tenant);
   }
 }

@@ -33,7 +33,7 @@ export function queryError(error: unknown): BadRequestException {
   }
   const issue = issues[0];
   const name = issue === undefined ? '' : String(issue.path[0] ?? '');
-  if (issue?.code === 'invalid_type') return badParameter(name, `${name} must be given once`);
+  if (issue?.code === 'invalid_type') return badParameter(name, issue.input === undefined ? `${name} is required` : `${name} must be given once`);
   if (issue?.code === 'invalid_format' && issue.format === 'regex' && (issue as { pattern?: string }).pattern === TIME_REGEX) {
     return badParameter(name, unreadableTime(name, typeof issue.input === 'string' ? issue.input : String(issue.input)));
   }
