@@ -5,9 +5,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
-import { Counter, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ApiServices } from '../apiServices.js';
 import { adminFeature } from './adminFeature.js';
+import { createApiGrpcMetrics, type ApiGrpcMetrics } from './apiGrpcMetrics.js';
 import { changesFeature } from './changesFeature.js';
 import { edgesFeature } from './edgesFeature.js';
 import { authorizeCall } from './grpcAuth.js';
@@ -36,17 +37,17 @@ export interface ApiGrpcServerOptions {
   /** How long close() lets calls in flight finish before cutting them. */
   closeTimeoutMs?: number;
   /**
-   * Where the weft_api_grpc_* metrics are registered: e.g. one of startApiServer's
-   * extraRegistries, so /metrics serves them. Default: a registry of its own (ApiGrpcServer.metrics).
+   * Where calls are counted: createApiGrpcMetrics(), whose registry can be one of startApiServer's
+   * extraRegistries so /metrics serves them. Default: metrics of its own (ApiGrpcServer.metrics).
    */
-  registry?: Registry;
+  metrics?: ApiGrpcMetrics;
 }
 
 export interface ApiGrpcServer {
   /** host:port it listens on. */
   address: string;
   port: number;
-  /** Where the weft_api_grpc_* metrics are (options.registry when given). */
+  /** Where the weft_api_grpc_* metrics are (options.metrics' when given). */
   metrics: Registry;
   close(): Promise<void>;
 }
@@ -76,9 +77,7 @@ export async function startApiGrpcServer(services: ApiServices, options: ApiGrpc
 
 export async function serveGrpcFeatures(features: readonly GrpcFeature[], authorization: ApiServices['authorization'], options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const metrics = options.registry ?? new Registry();
-  const calls = new Counter({ name: 'weft_api_grpc_requests_total', help: 'gRPC API calls by method and status code', labelNames: ['method', 'code'] as const, registers: [metrics] });
-  const latency = new Histogram({ name: 'weft_api_grpc_request_seconds', help: 'gRPC API call latency by method', labelNames: ['method'] as const, registers: [metrics], buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 1, 3] });
+  const { registry: metrics, calls, latency } = options.metrics ?? createApiGrpcMetrics();
 
   const failureLog = new FailureLog(log);
   const server = new grpc.Server();

@@ -36,9 +36,13 @@ function authorizationOf(metadata: grpc.Metadata): string | string[] | undefined
   return values.length === 1 ? values[0] : values;
 }
 
+/** The REST wording names the Authorization header; over gRPC it is the metadata of that name. */
+function overGrpc(message: string): string {
+  return message.replace(/send Authorization:/g, 'send the metadata authorization:').replace(/Authorization header/g, 'authorization metadata');
+}
+
 export async function authorizeCall(authorization: CallerAuthorization, metadata: grpc.Metadata, scope: Scope): Promise<Caller> {
   const result = await authorization.authorize(authorizationOf(metadata), scope, 'grpc');
   if (result.ok) return result.caller;
-  // The REST wording names the header; over gRPC it is the metadata of that name.
-  throw new GrpcAuthError(result.reason, result.message.replace(/Authorization header/g, 'authorization metadata'), { cause: result.cause });
+  throw new GrpcAuthError(result.reason, overGrpc(result.message), { cause: result.cause });
 }

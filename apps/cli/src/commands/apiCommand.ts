@@ -8,6 +8,7 @@ export function apiCommand(): Command {
     .option('--clickhouse <url>', 'ClickHouse server URL (http://user:pass@host:8123/db)', process.env.WEFT_CLICKHOUSE)
     .option('--data-dir <dir>', 'embedded ClickHouse data directory, when no --clickhouse', process.env.WEFT_DATA_DIR ?? '.weft/data')
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
+    .option('--api-grpc-addr <host:port>', 'where the gRPC API (weft.api.v1, with server reflection) listens', process.env.WEFT_API_GRPC_ADDR ?? '127.0.0.1:7071')
     .option('--control-db <url|file>', 'tenants and API keys: postgres://... or a SQLite file (default: control.db in --data-dir)', process.env.WEFT_CONTROL_DB)
     .action(async (options: ApiOptions) => {
       // Loaded only now: NestJS and the store stay out of other commands and of --help.

@@ -21,6 +21,8 @@ export interface ApiOptions {
   clickhouse?: string;
   dataDir: string;
   apiAddr: string;
+  /** Where the gRPC API (weft.api.v1) listens. */
+  apiGrpcAddr: string;
 }
 
 export interface IngestOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
@@ -39,6 +41,8 @@ export interface UpOptions extends ClusterOptions, StoreOptions, ListenerTlsOpti
   controlDb?: string;
   dataDir: string;
   apiAddr: string;
+  /** Where the gRPC API (weft.api.v1) listens. */
+  apiGrpcAddr: string;
   clickhouse?: string;
   inventory?: string;
   nodeId: string;

@@ -1,5 +1,5 @@
 import { KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
-import { ApiListenError, startApiServer } from '@weft/api';
+import { ApiGrpcListenError, ApiListenError, createApiGrpcMetrics, startApiGrpcServer, startApiServer } from '@weft/api';
 import {
   ConnectionMatcher,
   DEFAULT_TOPICS,
@@ -41,6 +41,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       ...(options.duration !== undefined ? { duration: options.duration } : {}),
     });
     const api = parseListenAddress(options.apiAddr, '--api-addr');
+    const apiGrpc = parseListenAddress(options.apiGrpcAddr, '--api-grpc-addr');
     if (options.grpcListen && options.kafka) throw new ConfigError('--grpc-listen is for the in-process shape; with --kafka, agents send to Kafka', '--grpc-listen');
     const grpcListen = options.grpcListen ? parseListenAddress(options.grpcListen, '--grpc-listen') : null;
     // Before the store opens: a plaintext listener off loopback or a bad certificate file stops here.
@@ -112,18 +113,32 @@ export async function runUp(options: UpOptions): Promise<void> {
 
     // The API first: a taken port fails before the agent loads anything.
     let server;
+    // Made before the REST server, whose /metrics copies the registries it is given.
+    const grpcMetrics = createApiGrpcMetrics();
     try {
-      server = await startApiServer(store.queries, control, { host: api.host, port: api.port, extraRegistries: [metrics.registry], health });
+      server = await startApiServer(store.queries, control, { host: api.host, port: api.port, extraRegistries: [metrics.registry, grpcMetrics.registry], health });
     } catch (err) {
       await store.close();
       await control.close();
       if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
       throw err;
     }
+    // The same operations over gRPC, sharing the REST server's services (keys, cache, counters).
+    let grpcApi;
+    try {
+      grpcApi = await startApiGrpcServer(server.services, { host: apiGrpc.host, port: apiGrpc.port, metrics: grpcMetrics });
+    } catch (err) {
+      await server.close();
+      await store.close();
+      await control.close();
+      if (err instanceof ApiGrpcListenError) throw new ConfigError(`--api-grpc-addr: ${err.message}`, '--api-grpc-addr');
+      throw err;
+    }
     const agent = await NodeAgent.start(agentConfig, sink, log);
     const ticker = setInterval(() => pipeline?.tick(), 1000);
     say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
     say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
+    say(`gRPC API at ${grpcApi.address} (weft.api.v1, server reflection on)`);
 
     let stopping = false;
     const stop = async (): Promise<void> => {
@@ -139,6 +154,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       }
       await stopIngest();
       await cluster?.stop();
+      await grpcApi.close();
       await server.close();
       await store.close();
       await control.close();

@@ -11,6 +11,7 @@ export function upCommand(): Command {
     .description('run Weft on this machine: agent, ingest, store and API in one process (no configuration needed)')
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data', process.env.WEFT_DATA_DIR ?? '.weft/data')
     .option('--api-addr <host:port>', 'where the API listens', process.env.WEFT_API_ADDR ?? '127.0.0.1:8080')
+    .option('--api-grpc-addr <host:port>', 'where the gRPC API (weft.api.v1, with server reflection) listens', process.env.WEFT_API_GRPC_ADDR ?? '127.0.0.1:7071')
     .option('--control-db <url|file>', 'tenants and API keys: postgres://... or a SQLite file (default: control.db in --data-dir)', process.env.WEFT_CONTROL_DB)
     .option('--kafka <brokers>', 'carry telemetry through Kafka (HOST:PORT[,...]) instead of in process: the scaled-out shape on one machine', process.env.WEFT_KAFKA)
     .option('--grpc-listen <host:port>', 'also take batches from agents on other nodes (`weft agent --grpc`) into this process; plaintext only on loopback', process.env.WEFT_GRPC_LISTEN)
