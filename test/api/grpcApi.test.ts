@@ -20,6 +20,7 @@ import { Registry } from 'prom-client';
 import { createApiServices, startApiGrpcServer, type ApiGrpcServer } from '@weft/api';
 import { openControlStore, sqliteControlStoreIn, type ControlStore } from '@weft/control';
 import { openEdgeStore, type EdgeRow, type EdgeStore } from '@weft/store';
+import { makeTestCertificates } from '../fixtures/tlsCertificates.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GRPCURL = join(repoRoot, '.weft/bin/grpcurl');
@@ -123,6 +124,7 @@ let root: string;
 let store: EdgeStore | undefined;
 let control: ControlStore | undefined;
 let grpc: ApiGrpcServer | undefined;
+let services: ReturnType<typeof createApiServices>;
 const keys = {} as Record<'alphaAdmin' | 'alphaRead' | 'alphaIngest' | 'betaAdmin', string>;
 
 before(async () => {
@@ -142,7 +144,7 @@ before(async () => {
   keys.betaAdmin = (await control.createKey({ tenantId: beta, name: 'beta admin', scopes: ['read', 'admin'] })).plaintext;
   flows = topology();
   await store.writeEdgeRows(flows.flatMap(rows));
-  const services = createApiServices(store.queries, control, { registry: new Registry() });
+  services = createApiServices(store.queries, control, { registry: new Registry() });
   grpc = await startApiGrpcServer(services, { host: '127.0.0.1', port: 0 });
 });
 
@@ -444,4 +446,25 @@ describe('refusals', () => {
       assert.ok(answer.message.startsWith(field), `${method} ${JSON.stringify(request)}: "${answer.message}" does not name ${field}`);
     }
   });
+});
+
+test('with TLS: grpcurl trusting the CA lists and calls; plaintext and an unknown CA are refused', async () => {
+  const certs = makeTestCertificates();
+  const tls = await startApiGrpcServer(services, { host: '127.0.0.1', port: 0, tls: { cert: certs.read(certs.serverCert), key: certs.read(certs.serverKey) } });
+  try {
+    const listed = await grpcurl(['-cacert', certs.caCert, tls.address, 'list']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /weft\.api\.v1\.MapService/);
+    const map = await grpcurl(['-cacert', certs.caCert, '-H', `authorization: Bearer ${keys.alphaRead}`, '-d', JSON.stringify(WINDOW), tls.address, 'weft.api.v1.MapService/GetMap']);
+    assert.equal(map.code, 0, map.stderr);
+    assert.deepEqual(edgeIds((JSON.parse(map.stdout) as { edges: ProtoEdge[] }).edges), ['host:a->host:b:80', 'host:b->host:c:5432']);
+    const plaintext = await grpcurl(['-plaintext', tls.address, 'list']);
+    assert.notEqual(plaintext.code, 0, plaintext.stdout);
+    const otherCa = await grpcurl(['-cacert', certs.otherCaCert, tls.address, 'list']);
+    assert.notEqual(otherCa.code, 0, otherCa.stdout);
+    assert.match(otherCa.stderr, /certificate/);
+  } finally {
+    await tls.close();
+    certs.remove();
+  }
 });
