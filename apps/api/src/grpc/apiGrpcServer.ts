@@ -30,7 +30,7 @@ export interface ApiGrpcServerOptions {
   host: string;
   /** 0: any free port (see ApiGrpcServer.port). */
   port: number;
-  /** Absent: plaintext (the CLI allows that on loopback, as for the ingest's listener). */
+  /** Absent: plaintext, as the REST API is served (keys then travel in the clear: keep it on loopback or behind TLS). */
   tls?: ApiGrpcTls;
   /** Where a call that failed on the server's side is told, with its cause. Default: console.error. */
   log?: (line: string) => void;
