@@ -20,8 +20,10 @@
  * edge, nothing else, bytes and connections per edge exact, both ends named
  * by workload and namespace, the VIP edge on the backend workload, the
  * external end named. Twice: on the embedded path (`weft up` on node a, the
- * node b agent sending to it over gRPC, chdb) and on the Kafka path (a real
- * broker, two `weft ingest` in one group, the remote ClickHouse client, `weft api`).
+ * node b agent sending to it over gRPC with an ingest key made through the
+ * API with the admin key `weft up` printed, chdb) and on the Kafka path (a
+ * real broker, two `weft ingest` in one group, the remote ClickHouse client,
+ * `weft api`, the agents' and the API's keys from one control database).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -29,6 +31,7 @@ import { AgentProcess } from '../fixtures/agentProcess.js';
 import { ClickHouseHttpServer } from '../fixtures/clickhouseHttpServer.js';
 import { pollUntil } from '../fixtures/commandRunner.js';
 import { ClusterTopology, EXTERNAL_IPV4, clusterNodeIpv4 } from '../fixtures/clusterTopology.js';
+import { TestControlDb, bearer } from '../fixtures/controlKeys.js';
 import { KafkaBroker } from '../fixtures/kafkaBroker.js';
 import { KubeApiServer, deploymentWorkload, node, serviceFor, statefulSetWorkload, type KubeObject } from '../fixtures/kubeApiServer.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
@@ -250,9 +253,10 @@ test('embedded: weft up on node a, node b agent over gRPC, chdb; every edge exac
   ], { timeoutMs: 90_000 });
   let agentB: AgentProcess | undefined;
   try {
+    const ingestKey = await up.createKey(['ingest'], 'node b agent');
     agentB = await AgentProcess.start({
       netns: cluster.nodeNetnsNames('b'),
-      extraArgs: ['--grpc', `127.0.0.1:${grpcPort}`, '--node-id', 'node-b', '--conntrack-netns', cluster.node('b').netns],
+      extraArgs: ['--grpc', `127.0.0.1:${grpcPort}`, '--node-id', 'node-b', '--conntrack-netns', cluster.node('b').netns, '--key', ingestKey],
     });
     const truths = await driveTraffic();
     const map = await waitForTotals(() => up.map('from=now-15m'), truths);
@@ -265,31 +269,33 @@ test('embedded: weft up on node a, node b agent over gRPC, chdb; every edge exac
 
 test('Kafka: two agents, a real broker, two ingests in one group, remote ClickHouse; every edge exact and named from Kubernetes', { timeout: 300_000 }, async (t) => {
   const [broker, clickhouse] = await Promise.all([KafkaBroker.start(), ClickHouseHttpServer.start()]);
+  const control = await TestControlDb.create(['shop-corp']);
+  const tenant = control.tenant('shop-corp');
   const processes: WeftProcess[] = [];
   const agents: AgentProcess[] = [];
   try {
     for (let i = 0; i < 2; i++) {
       processes.push(
         await WeftProcess.start(
-          ['ingest', '--kafka', broker.brokers.join(','), '--clickhouse', clickhouse.url(), '--kube-api', kube.url, '--metrics-addr', `127.0.0.1:${await freeLoopbackPort()}`],
+          ['ingest', '--kafka', broker.brokers.join(','), '--clickhouse', clickhouse.url(), '--kube-api', kube.url, '--metrics-addr', `127.0.0.1:${await freeLoopbackPort()}`, ...control.args()],
           /weft ingest: ready/,
         ),
       );
     }
-    const api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${await freeLoopbackPort()}`], /API at http/);
+    const api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${await freeLoopbackPort()}`, ...control.args()], /API at http/);
     processes.push(api);
     for (const name of ['a', 'b']) {
       agents.push(
         await AgentProcess.start({
           netns: cluster.nodeNetnsNames(name),
-          extraArgs: ['--kafka', broker.brokers.join(','), '--node-id', `node-${name}`, '--conntrack-netns', cluster.node(name).netns],
+          extraArgs: ['--kafka', broker.brokers.join(','), '--node-id', `node-${name}`, '--conntrack-netns', cluster.node(name).netns, '--key', tenant.ingestKey],
         }),
       );
     }
     const truths = await driveTraffic();
     const url = api.printed(/API at (http:\/\/\S+)/) as string;
     const map = await waitForTotals(async () => {
-      const response = await fetch(`${url}/api/v1/map?from=now-15m`);
+      const response = await fetch(`${url}/api/v1/map?from=now-15m`, { headers: bearer(tenant.readKey) });
       assert.equal(response.status, 200);
       return (await response.json()) as ServiceMapResponse;
     }, truths);
@@ -299,5 +305,6 @@ test('Kafka: two agents, a real broker, two ingests in one group, remote ClickHo
     for (const process of processes) await process.kill();
     await broker.dispose();
     await clickhouse.close();
+    control.remove();
   }
 });
