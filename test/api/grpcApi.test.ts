@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { makeTestCertificates } from '../fixtures/tlsCertificates.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GRPCURL = join(repoRoot, '.weft/bin/grpcurl');
+const BUF = join(repoRoot, 'node_modules/.bin/buf');
 
 // --- The rows: ground truth ------------------------------------------------------------------
 // Two minutes on minute boundaries, ten minutes back (well inside every table's retention), and
@@ -466,5 +467,32 @@ test('with TLS: grpcurl trusting the CA lists and calls; plaintext and an unknow
   } finally {
     await tls.close();
     certs.remove();
+  }
+});
+
+test('the protos are buf lint clean and the generated TypeScript is what they generate now', async () => {
+  const run = (args: string[], cwd: string) =>
+    new Promise<{ code: number | null; output: string }>((resolvePromise, reject) => {
+      const child = spawn(BUF, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => resolvePromise({ code, output }));
+    });
+  const lint = await run(['lint'], join(repoRoot, 'proto'));
+  assert.equal(lint.code, 0, lint.output);
+  const out = mkdtempSync(join(tmpdir(), 'weft-api-gen-'));
+  try {
+    const generated = await run(['generate', '-o', out], join(repoRoot, 'apps/api'));
+    assert.equal(generated.code, 0, generated.output);
+    const committed = join(repoRoot, 'apps/api/src/grpc/gen/weft/api/v1');
+    const fresh = join(out, 'src/grpc/gen/weft/api/v1');
+    assert.deepEqual(readdirSync(fresh).sort(), readdirSync(committed).sort());
+    for (const file of readdirSync(fresh)) {
+      assert.equal(readFileSync(join(committed, file), 'utf8'), readFileSync(join(fresh, file), 'utf8'), `${file} differs from what proto/weft/api generates: run npm run generate -w @weft/api`);
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });
