@@ -8,15 +8,22 @@
  * restarted at random moments (5 times), and Kafka is stopped for 30 s; the
  * stored totals must still equal ground truth exactly (no drops are allowed
  * here: the agents' queues are far larger than 30 s of telemetry). A
- * malformed batch put on the telemetry topic is counted as rejected, and the
- * good batches after it are stored.
+ * malformed batch put on the telemetry topic (with a good key) is counted as
+ * rejected, and the good batches after it are stored. Keys: each agent sends
+ * its tenant's ingest key in the `weft-key` header; well-formed batches put
+ * on the topic without a key, with an unknown key and with a key lacking the
+ * ingest scope, each carrying a connection of a gigabyte, are dropped and
+ * counted by reason, and nothing of them reaches the store (no phantom edge,
+ * the totals exact). The API is read with the tenant's read key.
  */
 import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { AgentProcess } from '../fixtures/agentProcess.js';
+import { encodeBatch } from '@weft/telemetry';
 import { ClickHouseHttpServer } from '../fixtures/clickhouseHttpServer.js';
+import { TestControlDb, bearer } from '../fixtures/controlKeys.js';
 import { sleep } from '../fixtures/commandRunner.js';
 import { KafkaBroker } from '../fixtures/kafkaBroker.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
@@ -39,13 +46,15 @@ const agents: AgentProcess[] = [];
 const ingests: WeftProcess[] = [];
 let api: WeftProcess;
 const peers: TcpPeerProcess[] = [];
+let control: TestControlDb;
 
 async function ingestProcess(): Promise<WeftProcess> {
   const metricsPort = await freeLoopbackPort();
-  return WeftProcess.start(['ingest', '--kafka', broker.brokers.join(','), '--clickhouse', clickhouse.url(), '--metrics-addr', `127.0.0.1:${metricsPort}`], /weft ingest: ready/);
+  return WeftProcess.start(['ingest', '--kafka', broker.brokers.join(','), '--clickhouse', clickhouse.url(), '--metrics-addr', `127.0.0.1:${metricsPort}`, ...control.args()], /weft ingest: ready/);
 }
 
 before(async () => {
+  control = await TestControlDb.create(['acme']);
   topology = await NodeTopology.create({ pods: 4 });
   [broker, clickhouse] = await Promise.all([KafkaBroker.start(), ClickHouseHttpServer.start()]);
   for (const pod of [3, 4]) {
@@ -53,12 +62,12 @@ before(async () => {
   }
   ingests.push(await ingestProcess(), await ingestProcess());
   const apiPort = await freeLoopbackPort();
-  api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${apiPort}`], /API at http/);
+  api = await WeftProcess.start(['api', '--clickhouse', clickhouse.url(), '--api-addr', `127.0.0.1:${apiPort}`, ...control.args()], /API at http/);
   for (const [node, pods] of [['node-a', [1, 2]], ['node-b', [3, 4]]] as const) {
     agents.push(
       await AgentProcess.start({
         netns: pods.map((p) => topology.pod(p).netns),
-        extraArgs: ['--kafka', broker.brokers.join(','), '--node-id', node],
+        extraArgs: ['--kafka', broker.brokers.join(','), '--node-id', node, '--key', control.tenant('acme').ingestKey],
       }),
     );
   }
@@ -71,11 +80,12 @@ after(async () => {
   await broker?.dispose();
   await clickhouse?.close();
   await topology?.teardown();
+  control?.remove();
 });
 
 async function map(): Promise<ServiceMapResponse> {
   const url = api.printed(/API at (http:\/\/\S+)/);
-  const response = await fetch(`${url}/api/v1/map?from=now-30m`);
+  const response = await fetch(`${url}/api/v1/map?from=now-30m`, { headers: bearer(control.tenant('acme').readKey) });
   assert.equal(response.status, 200);
   return (await response.json()) as ServiceMapResponse;
 }
@@ -145,11 +155,30 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
   let truth = await phase1;
   t.diagnostic(`phase 1 truth: ${JSON.stringify(truth)}`);
 
-  // A malformed batch on the telemetry topic, between the two phases.
+  // Between the two phases: a malformed batch with a good key, and good batches whose key is
+  // refused (a gigabyte each, between addresses nobody else uses: any of it stored would show).
   const kafka = new Kafka({ brokers: broker.brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
-  await producer.send({ topic: 'weft.telemetry.v1', messages: [{ key: 'node-x', value: Buffer.from('this is not a NodeBatch') }] });
+  const intruder = (sequence: bigint): Buffer =>
+    Buffer.from(
+      encodeBatch({ nodeId: 'node-x', agentRun: 'intruder', sequence, intervalEndMs: Date.now(), intervalMs: 1000 }, [
+        {
+          socketNumber: 1, netns: 1, role: 'client', roleInferred: false, localIp: '192.0.2.66', localPort: 40000, remoteIp: '192.0.2.77', remotePort: 6666,
+          pid: 66, comm: 'intruder', cmdline: null, containerId: null, bytesSent: 1_000_000_000, bytesReceived: 1_000_000_000, srttUs: 100, retransmits: 0,
+          resetsSent: 0, resetsReceived: 0, opened: true, closed: false, connectFailed: false,
+        },
+      ], []),
+    );
+  await producer.send({
+    topic: 'weft.telemetry.v1',
+    messages: [
+      { key: 'node-x', value: Buffer.from('this is not a NodeBatch'), headers: { 'weft-key': control.tenant('acme').ingestKey } },
+      { key: 'node-x', value: intruder(1n) },
+      { key: 'node-x', value: intruder(2n), headers: { 'weft-key': `weft_aaaaaaaaaaaa_${'B'.repeat(43)}` } },
+      { key: 'node-x', value: intruder(3n), headers: { 'weft-key': control.tenant('acme').noIngestKey } },
+    ],
+  });
   await producer.disconnect();
 
   // Phase 2: Kafka down for 30 s while a second round of traffic runs.
@@ -196,4 +225,14 @@ test('Kafka path: SIGKILLed ingests and a 30 s Kafka outage, totals still exact'
     }
   }
   assert.equal(rejected, 1, 'the malformed batch is counted once');
+  const refused = new Map<string, number>();
+  for (const ingest of ingests) {
+    const url = ingest.printed(/metrics at (http:\/\/\S+)/);
+    const text = await (await fetch(url as string)).text();
+    for (const match of text.matchAll(/^weft_ingest_auth_refused_total\{transport="kafka",reason="([a-z_]+)"\} (\d+)/gm)) {
+      refused.set(match[1] as string, (refused.get(match[1] as string) ?? 0) + Number(match[2]));
+    }
+  }
+  assert.deepEqual(Object.fromEntries(refused), { missing_key: 1, unknown_key: 1, no_ingest_scope: 1 }, 'each refused message counted once, by reason');
+  assert.ok(!last.nodes.some((n) => n.id.includes('intruder') || n.id.includes('192.0.2.')), 'nothing of the refused messages is stored');
 });
