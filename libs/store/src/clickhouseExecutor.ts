@@ -25,6 +25,15 @@ export interface InsertOptions {
   dedupToken?: string;
 }
 
+/** What the engine reports for one SELECT (for benchmarks and diagnostics). */
+export interface QueryStats {
+  sql: string;
+  /** Seconds, as the engine measured them. */
+  elapsed: number;
+  rowsRead: number;
+  bytesRead: number;
+}
+
 export interface ClickHouseExecutor {
   /** A statement without a result (DDL, ALTER, INSERT ... SELECT). */
   command(sql: string, params?: QueryParams): Promise<void>;

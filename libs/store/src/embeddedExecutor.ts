@@ -12,11 +12,14 @@ import {
   type ClickHouseExecutor,
   type InsertOptions,
   type QueryParams,
+  type QueryStats,
 } from './clickhouseExecutor.js';
 
 export interface EmbeddedExecutorOptions {
   /** Data directory on local disk; created if missing. */
   dataDir: string;
+  /** Called after each queryJsonRows with the engine's figures (rows and bytes read). */
+  onQuery?: (stats: QueryStats) => void;
 }
 
 /**
@@ -32,10 +35,12 @@ export interface EmbeddedExecutorOptions {
 export class EmbeddedExecutor implements ClickHouseExecutor {
   readonly dataDir: string;
   #session: Session | undefined;
+  readonly #onQuery: ((stats: QueryStats) => void) | undefined;
 
-  private constructor(dataDir: string, session: Session) {
+  private constructor(dataDir: string, session: Session, onQuery: ((stats: QueryStats) => void) | undefined) {
     this.dataDir = dataDir;
     this.#session = session;
+    this.#onQuery = onQuery;
   }
 
   static async open(options: EmbeddedExecutorOptions): Promise<EmbeddedExecutor> {
@@ -47,7 +52,7 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
       // Load the existing tables before the first query, so migrate() sees them.
       connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
     });
-    return new EmbeddedExecutor(dataDir, session);
+    return new EmbeddedExecutor(dataDir, session, options.onQuery);
   }
 
   #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
@@ -107,6 +112,7 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     const result = params !== undefined && Object.keys(params).length > 0
       ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
       : await session.queryAsync(sql, { format: 'JSONEachRow' });
+    this.#onQuery?.({ sql, elapsed: result.elapsed, rowsRead: result.rowsRead, bytesRead: result.bytesRead });
     return parseJsonEachRow<T>(result.text());
   }
 

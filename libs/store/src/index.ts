@@ -4,6 +4,7 @@ export {
   type ClickHouseExecutor,
   type InsertOptions,
   type QueryParams,
+  type QueryStats,
 } from './clickhouseExecutor.js';
 export { EmbeddedExecutor, type EmbeddedExecutorOptions } from './embeddedExecutor.js';
 export { RemoteExecutor, parseClickHouseUrl, type RemoteExecutorOptions } from './remoteExecutor.js';
