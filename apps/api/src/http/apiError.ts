@@ -57,6 +57,7 @@ export function bodyError(error: unknown): BadRequestException {
   const issue = issues[0];
   if (issue === undefined || issue.path.length === 0) return badParameter('body', 'the body must be a JSON object (Content-Type: application/json)');
   const name = String(issue.path[0]);
+  if (issue.code === 'invalid_type' && issue.input === undefined && issue.path.length === 1) return badParameter(name, `${name} is required`);
   return badParameter(name, `${name}: ${issue.message}`);
 }
 

@@ -13,7 +13,8 @@ export class ServiceSearchQueryDto extends createZodDto(ServiceSearchQuerySchema
 
 export const ServicePageSchema = z.object({
   services: z.array(ServiceSchema),
-  next_cursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+  // A union, not .nullable(): at the top level of a DTO the document generator reads ['string', 'null'] as an array.
+  next_cursor: z.union([z.string(), z.null()]).describe('Pass as cursor for the next page; null on the last page'),
 });
 export class ServicePageDto extends createZodDto(ServicePageSchema) {}
 
