@@ -1,9 +1,14 @@
 import { strict as assert } from 'node:assert';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { startApiServer } from '../apiServer.js';
 import { FakeEdgeQueries } from '../testing/fakeEdgeQueries.js';
 import { MapQuerySchema } from '../map/mapDto.js';
+import { ServiceIdParamSchema } from '../services/servicesDto.js';
 import { startApiSpecHarness, type ApiSpecHarness } from '../testing/apiSpecHarness.js';
 import type { ApiServer } from '../apiServer.js';
 import { OpenApiResponses } from '../testing/openApiResponses.js';
@@ -89,6 +94,48 @@ describe('GET /api/v1/openapi.json', () => {
     assert.match(responses.mismatch('/api/v1/map', 'get', 200, answer.contentType, edgeless) ?? '', /source/);
     edgeless.window.resolution = 5;
     assert.ok(responses.mismatch('/api/v1/map', 'get', 200, answer.contentType, edgeless));
+  });
+
+  it("a page of services matches its schema, the last page's null next_cursor included: a string or null", async () => {
+    const first = await get('/api/v1/services?limit=1');
+    const last = await get('/api/v1/services');
+    assert.equal(typeof (first.body as { next_cursor: unknown }).next_cursor, 'string');
+    assert.equal((last.body as { next_cursor: unknown }).next_cursor, null);
+    for (const answer of [first, last]) assert.equal(responses.mismatch('/api/v1/services', 'get', 200, answer.contentType, answer.body), undefined);
+    for (const bad of [5, ['x'], {}]) assert.ok(responses.mismatch('/api/v1/services', 'get', 200, last.contentType, { ...(last.body as object), next_cursor: bad }), JSON.stringify(bad));
+  });
+
+  it('no DTO has a top-level field that zod writes with a list of types (the document generator would make it an array)', async () => {
+    // nestjs-zod hands a DTO's top-level fields to @nestjs/swagger one by one, which reads type: ['string', 'null'] as
+    // "an array of string"; such a field belongs in a registered component (servicesDto.ts, PageCursorSchema).
+    const dist = fileURLToPath(new URL('..', import.meta.url));
+    const modules = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => /Dto\.js$/.test(f));
+    assert.ok(modules.length >= 8, modules.join(', '));
+    const listed: string[] = [];
+    for (const file of modules) {
+      for (const [name, value] of Object.entries((await import(pathToFileURL(join(dist, file)).href)) as Record<string, unknown>)) {
+        if (typeof value !== 'function' || !('isZodDto' in value) || !('schema' in value)) continue;
+        for (const io of ['input', 'output'] as const) {
+          const json = z.toJSONSchema(value.schema as z.ZodType, { io, unrepresentable: 'any' }) as { properties?: Record<string, { type?: unknown }> };
+          for (const [field, schema] of Object.entries(json.properties ?? {})) if (Array.isArray(schema.type)) listed.push(`${name}.${field} (${io})`);
+        }
+      }
+    }
+    assert.deepEqual(listed, []);
+  });
+
+  it('documents /services/{id} with the pattern its validator applies: any id without control characters but the dot segments . and ..', () => {
+    for (const path of ['/api/v1/services/{id}', '/api/v1/services/{id}/neighborhood']) {
+      const parameter = ((document.paths[path]?.get?.parameters ?? []) as Array<{ name: string; in: string; schema: { pattern: string; minLength: number; maxLength: number } }>).find((p) => p.name === 'id');
+      if (parameter === undefined) assert.fail(`${path} documents no id`);
+      assert.equal(parameter.in, 'path', path);
+      const pattern = new RegExp(parameter.schema.pattern, 'u');
+      for (const id of ['.', '..', '...', '.a', 'a.', '..a', 'a', 'k8s:shop/Deployment/web', '%', '/', '💩', 'a\u0000', '\u007f', 'x'.repeat(1000), 'x'.repeat(1001), '']) {
+        const documented: boolean = pattern.test(id) && id.length >= parameter.schema.minLength && id.length <= parameter.schema.maxLength;
+        assert.equal(documented, ServiceIdParamSchema.safeParse({ id }).success, `${path} ${JSON.stringify(id.slice(0, 20))}`);
+      }
+      assert.equal(pattern.test('.') || pattern.test('..'), false);
+    }
   });
 
   it('every 400 names the parameter and matches the error schema; what the pattern refuses is refused', async () => {

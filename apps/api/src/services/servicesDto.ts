@@ -2,7 +2,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { EdgeSchema, ResolutionSchema, ServiceSchema, ServiceShape, WindowSchema } from '../shared/edgeDto.js';
-import { integerParameter, serviceIdParameter, textParameter, timeParameter } from '../shared/queryParameters.js';
+import { integerParameter, servicePathIdParameter, textParameter, timeParameter } from '../shared/queryParameters.js';
 
 export const ServiceSearchQuerySchema = z.strictObject({
   q: textParameter(200, "Matches a service's id, name, namespace or kind (case-insensitive substring); empty: every service", 'cart'),
@@ -11,15 +11,25 @@ export const ServiceSearchQuerySchema = z.strictObject({
 });
 export class ServiceSearchQueryDto extends createZodDto(ServiceSearchQuerySchema) {}
 
+/**
+ * A registered component, not a bare `.nullable()` (nor a union with null, which zod
+ * writes the same way): zod (4.5 on) writes a nullable string as `type: ['string', 'null']`,
+ * and at the top level of a DTO nestjs-zod hands that to @nestjs/swagger as the property's
+ * type, which reads an array type as "an array of its first item" and documents
+ * `type: array, items: string` (nestjs-zod issue #473). A component goes to the document
+ * as zod wrote it, and the property is a $ref to it. (An id on the page itself does not
+ * help: nestjs-zod 5.5 refuses a DTO whose root has an id as a duplicate schema.)
+ */
+export const PageCursorSchema = z.string().nullable().describe('Pass as cursor for the next page; null on the last page').meta({ id: 'PageCursor' });
+
 export const ServicePageSchema = z.object({
   services: z.array(ServiceSchema),
-  // A union, not .nullable(): at the top level of a DTO the document generator reads ['string', 'null'] as an array.
-  next_cursor: z.union([z.string(), z.null()]).describe('Pass as cursor for the next page; null on the last page'),
+  next_cursor: PageCursorSchema,
 });
 export class ServicePageDto extends createZodDto(ServicePageSchema) {}
 
 export const ServiceIdParamSchema = z.strictObject({
-  id: serviceIdParameter('The service id, URL-encoded (k8s%3Ashop%2FDeployment%2Fweb)'),
+  id: servicePathIdParameter('The service id, URL-encoded (k8s%3Ashop%2FDeployment%2Fweb)'),
 });
 export class ServiceIdParamDto extends createZodDto(ServiceIdParamSchema) {}
 

@@ -3,12 +3,14 @@ import { translated } from '../errors/libraryErrors.js';
 import { InvalidParameterError, NotFoundError } from '../errors/serviceErrors.js';
 import { isoTime, toEdge, toService, toWindow } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
+import { fromPageCursor, toPageCursor } from './pageCursor.js';
 import type { Neighborhood, ServicePage, ServiceView } from './servicesDto.js';
 
 export interface ServiceSearchRequest {
   q?: string;
   /** 1..1000, default 50. */
   limit?: number;
+  /** A next_cursor this API returned to the tenant (pageCursor.ts). */
   cursor?: string;
 }
 
@@ -50,10 +52,9 @@ export class ServicesService {
 
   async search(tenant: TenantId, request: ServiceSearchRequest): Promise<ServicePage> {
     const limit = wholeNumberIn('limit', request.limit ?? DEFAULT_SEARCH_LIMIT, 1, 1000);
-    const page = await translated(() =>
-      this.queries.searchServices(tenant, { limit, ...(request.q ? { q: request.q } : {}), ...(request.cursor ? { cursor: request.cursor } : {}) }),
-    );
-    return { services: page.services.map(toService), next_cursor: page.next_cursor };
+    const cursor = request.cursor ? fromPageCursor(tenant, request.cursor) : undefined;
+    const page = await translated(() => this.queries.searchServices(tenant, { limit, ...(request.q ? { q: request.q } : {}), ...(cursor !== undefined ? { cursor } : {}) }));
+    return { services: page.services.map(toService), next_cursor: page.next_cursor === null ? null : toPageCursor(tenant, page.next_cursor) };
   }
 
   /** The service and its edges in the window; NotFoundError when the tenant has no such service. */

@@ -69,3 +69,24 @@ export function serviceIdParameter(what: string) {
     .describe(what)
     .meta({ example: 'k8s:shop/Deployment/web' });
 }
+
+/**
+ * A service id that is a path segment (/services/{id}): a service id other than `.` and
+ * `..`. Those two are dot segments, which clients remove before sending (RFC 3986 5.2.4:
+ * /services/. is /services/, the search; /services/.. is /api/v1/), so no request can
+ * carry them as the id; an id sent encoded (%2E) is refused with a 400, as the document's
+ * pattern says. The pattern, linear: up to two dots then a character that is not one, or
+ * three dots, then anything without a control character.
+ */
+export function servicePathIdParameter(what: string) {
+  const controls = /[\u0000-\u001f\u007f]/;
+  return z
+    .string()
+    .min(1, 'is empty')
+    .max(1000, 'is longer than 1000 characters')
+    .regex(/^(?:\.{0,2}[^\u0000-\u001f\u007f.]|\.{3})[^\u0000-\u001f\u007f]*$/, {
+      error: (issue) => (typeof issue.input === 'string' && controls.test(issue.input) ? 'contains a control character' : "is '.' or '..', which a URL path cannot carry as a segment"),
+    })
+    .describe(what)
+    .meta({ example: 'k8s:shop/Deployment/web' });
+}
