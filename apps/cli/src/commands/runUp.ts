@@ -1,5 +1,4 @@
 import { KafkaSender, NodeAgent, QueuedBatchSink, buildAgentConfig, type ConnectionRow, type IntervalSummary, type RowSink } from '@weft/agent';
-import { ApiGrpcListenError, ApiListenError, createApiGrpcMetrics, startApiGrpcServer, startApiServer } from '@weft/api';
 import {
   ConnectionMatcher,
   DEFAULT_TOPICS,
@@ -23,6 +22,7 @@ import { localAgentKey, withLocalAgent } from './localAgentKey.js';
 import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startKafkaIngest } from './scaleOut.js';
+import { startApiServers } from './startApiServers.js';
 import { storeConfigOf } from './storeConfig.js';
 import type { UpOptions } from './commandOptions.js';
 
@@ -112,33 +112,13 @@ export async function runUp(options: UpOptions): Promise<void> {
     }
 
     // The API first: a taken port fails before the agent loads anything.
-    let server;
-    // Made before the REST server, whose /metrics copies the registries it is given.
-    const grpcMetrics = createApiGrpcMetrics();
-    try {
-      server = await startApiServer(store.queries, control, { host: api.host, port: api.port, extraRegistries: [metrics.registry, grpcMetrics.registry], health });
-    } catch (err) {
-      await store.close();
-      await control.close();
-      if (err instanceof ApiListenError) throw new ConfigError(`--api-addr: ${err.message}`, '--api-addr');
-      throw err;
-    }
-    // The same operations over gRPC, sharing the REST server's services (keys, cache, counters).
-    let grpcApi;
-    try {
-      grpcApi = await startApiGrpcServer(server.services, { host: apiGrpc.host, port: apiGrpc.port, metrics: grpcMetrics });
-    } catch (err) {
-      await server.close();
-      await store.close();
-      await control.close();
-      if (err instanceof ApiGrpcListenError) throw new ConfigError(`--api-grpc-addr: ${err.message}`, '--api-grpc-addr');
-      throw err;
-    }
+    // REST, then the same operations over gRPC (sharing the REST server's services).
+    const apiServers = await startApiServers(store, control, { rest: api, grpc: apiGrpc, health, extraRegistries: [metrics.registry] });
     const agent = await NodeAgent.start(agentConfig, sink, log);
     const ticker = setInterval(() => pipeline?.tick(), 1000);
     say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
-    say(`API at ${server.url}  (GET ${server.url}/api/v1/map?from=now-15m)`);
-    say(`gRPC API at ${grpcApi.address} (weft.api.v1, server reflection on)`);
+    say(`API at ${apiServers.rest.url}  (GET ${apiServers.rest.url}/api/v1/map?from=now-15m)`);
+    say(`gRPC API at ${apiServers.grpc.address} (weft.api.v1, server reflection on)`);
 
     let stopping = false;
     const stop = async (): Promise<void> => {
@@ -154,8 +134,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       }
       await stopIngest();
       await cluster?.stop();
-      await grpcApi.close();
-      await server.close();
+      await apiServers.close();
       await store.close();
       await control.close();
       process.exit(0);
