@@ -12,10 +12,11 @@
  *   materialized views fill every rollup and the services table as the ingest's writes do;
  * - the minute holding T - 24h, the same way (the ragged start of `now-24h` is answered from the
  *   1 s and 10 s tiers);
- * - the whole minutes between, written straight into edges_1m with -State functions (one row per
- *   pair, combination and minute), and from there into service_edges_1m, and both into their
- *   hour tables (the part of each hour the raw rows did not fill). The 10 s and 1 s tiers hold
- *   only what came through the raw table: no window of this bench needs them elsewhere.
+ * - the whole minutes between, written straight into edges_1m (one row per pair, combination
+ *   and minute, its srtt histogram from 8 samples), and from there into service_edges_1m, and
+ *   both into their hour tables and service_edges_10m (the part of each bucket the raw rows did
+ *   not fill). The 10 s and 1 s tiers hold only what came through the raw table: no window of
+ *   this bench needs them elsewhere.
  *
  * Measured (WEFT_BENCH_RUNS runs each, default 20, after 2 warm-ups; p50/p95 of the wall time of
  * the EdgeQueries call, rows read summed over its statements as chdb reports them): map now-15m,
@@ -28,7 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EdgeStore, EmbeddedExecutor, type QueryStats } from '@weft/store';
+import { EdgeStore, EmbeddedExecutor, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql, type QueryStats } from '@weft/store';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -121,6 +122,9 @@ const COLUMNS = [
   'resets',
 ];
 const COUNTERS = COLUMNS.slice(COLUMNS.indexOf('connections_opened'));
+/** The latency columns of every rollup, and how a GROUP BY merges them. */
+const LATENCY_COLUMNS = ['rtt', 'request_duration'].flatMap((l) => [`${l}_histogram`, `${l}_min_us`, `${l}_max_us`]).join(', ');
+const LATENCY_MERGES = ['rtt', 'request_duration'].flatMap((l) => [`sumMap(${l}_histogram)`, `min(${l}_min_us)`, `max(${l}_max_us)`]).join(', ');
 
 /** Raw rows for the seconds [from, to), through the materialized views. */
 async function fillRaw(store: EdgeStore, from: number, to: number): Promise<void> {
@@ -146,39 +150,41 @@ async function fillMinutes(store: EdgeStore, from: number, to: number): Promise<
     const end = Math.min(to, start + stepMinutes * 60);
     const rows = ((end - start) / 60) * perMinute;
     await store.executor.command(`
-INSERT INTO edges_1m (ts, ${COLUMNS.join(', ')}, requests, request_errors, rtt_us, request_duration_us)
+INSERT INTO edges_1m (ts, ${COLUMNS.join(', ')}, requests, request_errors, ${LATENCY_COLUMNS})
 SELECT ts, ${COLUMNS.map((c) => (COUNTERS.includes(c) ? `60 * ${c}` : c)).join(', ')}, 0, 0,
-    arrayReduce('quantilesTDigestState(0.5, 0.95, 0.99)', arrayMap(j -> toUInt32(200 + pow(cityHash64(n, j) % 1000, 2) / 200), range(8))) AS rtt_us,
-    arrayReduce('quantilesTDigestState(0.5, 0.95, 0.99)', CAST([], 'Array(UInt32)')) AS request_duration_us
+    ${histogramOfSamplesSql('rtt_samples')}, ${minimumOfSamplesSql('rtt_samples')}, ${maximumOfSamplesSql('rtt_samples')},
+    map(), ${NO_MINIMUM}, 0
 FROM (
     SELECT number AS n, toDateTime(${start} + 60 * intDiv(number, ${perMinute}), 'UTC') AS ts,
+        arrayMap(j -> toUInt32(200 + pow(cityHash64(n, j) % 1000, 2) / 200), range(8)) AS rtt_samples,
         ${rowColumns(`(number % ${perMinute})`, `intDiv(number, ${perMinute})`).join(',\n        ')}
     FROM numbers(${rows})
 )`);
     await store.executor.command(`
 INSERT INTO service_edges_1m
 SELECT tenant, ts, client_service, server_service, server_port,
-    ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, sum(requests), sum(request_errors),
-    quantilesTDigestMergeState(0.5, 0.95, 0.99)(rtt_us), quantilesTDigestMergeState(0.5, 0.95, 0.99)(request_duration_us)
+    ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, sum(requests), sum(request_errors), ${LATENCY_MERGES}
 FROM edges_1m
 WHERE tenant = '${TENANT}' AND ts >= toDateTime(${start}, 'UTC') AND ts < toDateTime(${end}, 'UTC')
 GROUP BY tenant, ts, client_service, server_service, server_port`);
   }
-  // The hours: what the directly written minutes add to each (the raw rows' part came through the views).
+  // The 10-minute and hour buckets: what the directly written minutes add to each (the raw rows'
+  // part came through the views).
   const DOMAIN_KEYS = COLUMNS.filter((c) => !COUNTERS.includes(c)).join(', ');
-  for (const [target, source, keys] of [
-    ['edges_1h', 'edges_1m', DOMAIN_KEYS],
-    ['service_edges_1h', 'service_edges_1m', 'tenant, client_service, server_service, server_port'],
+  const SERVICE_KEYS = 'tenant, client_service, server_service, server_port';
+  for (const [target, source, keys, bucket] of [
+    ['edges_1h', 'edges_1m', DOMAIN_KEYS, 'toStartOfHour(ts)'],
+    ['service_edges_1h', 'service_edges_1m', SERVICE_KEYS, 'toStartOfHour(ts)'],
+    ['service_edges_10m', 'service_edges_1m', SERVICE_KEYS, 'toStartOfInterval(ts, INTERVAL 10 MINUTE)'],
   ] as const) {
     for (let hour = Math.floor(from / 3600) * 3600; hour < to; hour += 3600) {
       const [lo, hi] = [Math.max(hour, from), Math.min(hour + 3600, to)];
       await store.executor.command(`
-INSERT INTO ${target} (ts, ${keys}, ${COUNTERS.join(', ')}, requests, request_errors, rtt_us, request_duration_us)
-SELECT toStartOfHour(ts) AS hour, ${keys}, ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, sum(requests), sum(request_errors),
-    quantilesTDigestMergeState(0.5, 0.95, 0.99)(rtt_us), quantilesTDigestMergeState(0.5, 0.95, 0.99)(request_duration_us)
+INSERT INTO ${target} (ts, ${keys}, ${COUNTERS.join(', ')}, requests, request_errors, ${LATENCY_COLUMNS})
+SELECT ${bucket} AS bucket, ${keys}, ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, sum(requests), sum(request_errors), ${LATENCY_MERGES}
 FROM ${source}
 WHERE tenant = '${TENANT}' AND ts >= toDateTime(${lo}, 'UTC') AND ts < toDateTime(${hi}, 'UTC')
-GROUP BY hour, ${keys}`);
+GROUP BY bucket, ${keys}`);
     }
   }
 }
@@ -252,7 +258,7 @@ async function main(): Promise<void> {
       const started = Date.now();
       await fillRaw(store, liveFrom, T);
       const rawSeconds = (Date.now() - started) / 1000;
-      log(`last hour: ${(T - liveFrom) * PAIRS * COMBINATIONS} raw rows in ${rawSeconds.toFixed(0)} s (${Math.round(((T - liveFrom) * PAIRS * COMBINATIONS) / rawSeconds)} rows/s through 7 views)`);
+      log(`last hour: ${(T - liveFrom) * PAIRS * COMBINATIONS} raw rows in ${rawSeconds.toFixed(0)} s (${Math.round(((T - liveFrom) * PAIRS * COMBINATIONS) / rawSeconds)} rows/s through 8 views)`);
       await fillRaw(store, bandFrom, bandFrom + 60);
       const minutesStarted = Date.now();
       await fillMinutes(store, bandFrom + 60, liveFrom);
@@ -262,7 +268,7 @@ async function main(): Promise<void> {
     } else {
       log(`reusing the data in ${dataDir} (now = ${new Date(T * 1000).toISOString()})`);
     }
-    const tables = ['edges_1s', 'edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_1h', 'services'];
+    const tables = ['edges_1s', 'edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'services'];
     const counts: Record<string, number> = {};
     for (const t of tables) counts[t] = await rowCount(store, t);
     log(`rows: ${tables.map((t) => `${t} ${counts[t]}`).join(', ')}`);
@@ -314,7 +320,7 @@ async function main(): Promise<void> {
       await measure('baseline: now-1h summed from edges_1s (v1 style)', collector, async () => {
         const rows = await store.executor.queryJsonRows(
           `SELECT client_service, server_service, server_port, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
-    quantilesTDigestMerge(0.5, 0.95, 0.99)(rtt_us) AS rtt
+    sumMap(rtt_histogram) AS rtt_histogram, min(rtt_min_us) AS rtt_min_us, max(rtt_max_us) AS rtt_max_us
 FROM edges_1s WHERE tenant = {tenant:String} AND ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')
 GROUP BY client_service, server_service, server_port`,
           { tenant: TENANT, ...window(3600) },

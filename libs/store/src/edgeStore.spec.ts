@@ -38,7 +38,7 @@ for (const scenario of edgeStoreScenarios) {
   });
 }
 
-test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s buckets, whole minutes, whole hours', () => {
+test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s buckets, whole minutes, whole 10 minutes, whole hours', () => {
   const H = 1_800_000_000 - (1_800_000_000 % 3600);
   const cut = (from: number, to: number, options?: WindowPiecesOptions): string[] =>
     windowPieces({ from, to }, options).map((p) => `${p.resolution}:${p.from - H}-${p.to - H}`);
@@ -48,12 +48,14 @@ test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s bucke
   assert.deepEqual(cut(H + 59, H + 61, domain), ['1:59-61'], 'no whole minute inside');
   assert.deepEqual(cut(H + 30, H + 3590, domain), ['1:30-60', '60:60-3540', '1:3540-3590'], 'no whole hour inside');
   assert.deepEqual(cut(H, H + 3600, domain), ['3600:0-3600']);
-  // The service tiers (1 s, 10 s, 1 m, 1 h), the default.
-  assert.deepEqual(cut(H - 1837, H + 7283), ['1:-1837--1830', '10:-1830--1800', '60:-1800-0', '3600:0-7200', '60:7200-7260', '10:7260-7280', '1:7280-7283']);
+  // The service tiers (1 s, 10 s, 1 m, 10 m, 1 h), the default.
+  assert.deepEqual(cut(H - 1837, H + 7283), ['1:-1837--1830', '10:-1830--1800', '600:-1800-0', '3600:0-7200', '60:7200-7260', '10:7260-7280', '1:7280-7283']);
+  // now-1h at 37 s past a whole hour: minutes only up to the first 10-minute boundary.
+  assert.deepEqual(cut(H - 3563, H + 37), ['1:-3563--3560', '10:-3560--3540', '60:-3540--3000', '600:-3000-0', '10:0-30', '1:30-37']);
   assert.deepEqual(cut(H + 3517, H + 7283), ['1:3517-3520', '10:3520-3540', '60:3540-3600', '3600:3600-7200', '60:7200-7260', '10:7260-7280', '1:7280-7283']);
   assert.deepEqual(cut(H + 59, H + 61), ['1:59-61']);
   assert.deepEqual(cut(H + 55, H + 75), ['1:55-60', '10:60-70', '1:70-75']);
-  assert.deepEqual(cut(H + 5, H + 3605), ['1:5-10', '10:10-60', '60:60-3600', '1:3600-3605']);
+  assert.deepEqual(cut(H + 5, H + 3605), ['1:5-10', '10:10-60', '60:60-600', '600:600-3600', '1:3600-3605']);
   // A maximum tier: a series at 60 s steps never takes an hour piece, at 10 s steps never a minute.
   assert.deepEqual(cut(H - 60, H + 7260, { maxTier: 60 }), ['60:-60-7260']);
   assert.deepEqual(cut(H - 10, H + 130, { maxTier: 10 }), ['10:-10-130']);
@@ -66,7 +68,7 @@ test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s bucke
     for (let i = 0; i < 2000; i++) {
       const from = H + Math.floor(Math.random() * 20_000) - 10_000;
       const to = from + 1 + Math.floor(Math.random() * 200_000);
-      const maxTier = i % 3 === 0 ? [1, 10, 60, 3600][i % 4] : undefined;
+      const maxTier = i % 3 === 0 ? [1, 10, 60, 600, 3600][i % 5] : undefined;
       const pieces = windowPieces({ from, to }, { tiers, ...(maxTier !== undefined ? { maxTier } : {}) });
       assert.equal(pieces[0]?.from, from);
       assert.equal(pieces.at(-1)?.to, to);

@@ -1,4 +1,5 @@
 import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
+import { histogramQuantilesSql } from './latency/latencyHistogram.js';
 import { migrate, type MigrateResult } from './migrations/migrator.js';
 import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
 import { DOMAIN_TABLES, SERVICE_TABLES } from './queries/querySql.js';
@@ -180,7 +181,7 @@ export class EdgeStore {
     // Counters cast to plain UInt64: the rollups hold them as SimpleAggregateFunction(sum, UInt64).
     const edgeSource = piecesSource(
       pieces,
-      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, rtt_us`,
+      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, rtt_histogram, rtt_min_us, rtt_max_us`,
       tenant,
     );
     const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(
@@ -190,7 +191,7 @@ SELECT
     server_service,
     server_port,
     ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
-    quantilesTDigestMerge(0.5, 0.95, 0.99)(rtt_us) AS rtt_quantiles_us
+    ${histogramQuantilesSql('sumMap(rtt_histogram)', 'min(rtt_min_us)', 'max(rtt_max_us)')} AS rtt_quantiles_us
 FROM
 (
     ${edgeSource.sql}

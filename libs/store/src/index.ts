@@ -24,6 +24,15 @@ export {
   type TimeWindow,
   type WriteOptions,
 } from './edgeStore.js';
+export {
+  BUCKETS_PER_OCTAVE,
+  NO_MINIMUM,
+  bucketOf,
+  histogramOfSamplesSql,
+  histogramQuantilesSql,
+  maximumOfSamplesSql,
+  minimumOfSamplesSql,
+} from './latency/latencyHistogram.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export {
   MIGRATIONS_TABLE,

@@ -12,7 +12,7 @@
  *   domains (instance, node, zone, version, process of each end). MergeTree.
  * - edges_1m, edges_1h: the same keys rolled up (AggregatingMergeTree); they answer breakdowns,
  *   the per-service domains (zones, nodes, versions, instances) and maps grouped by zone.
- * - service_edges_1s, _10s, _1m, _1h: (tenant, ts, client_service, server_service, server_port)
+ * - service_edges_1s, _10s, _1m, _10m, _1h: (tenant, ts, client_service, server_service, server_port)
  *   only, without instance/zone/version/display: what the map, neighbourhoods, series and
  *   changes read. A pair of services is one row per bucket however many instances it has.
  * - services: one row per (tenant, service id) with its latest naming and first/last seen, for
@@ -27,16 +27,18 @@
  * services, so IN-filters and GROUP BY on them work on dictionary positions. Instances stay
  * String (pods churn: their number grows without bound).
  *
- * Latency: rtt_us (connection srtt) and request_duration_us (L7, empty until the agent sends
- * requests) are quantilesTDigest(0.5, 0.95, 0.99) states over UInt32 microseconds, mergeable at
- * every tier (see migrations.ts for why t-digest).
+ * Latency: rtt (connection srtt) and request_duration (L7, empty until the agent sends
+ * requests) are each a histogram (Map(UInt16, UInt64), 8 buckets per octave of microseconds)
+ * with the exact minimum and maximum beside it, summed, min'd and max'd at every tier (see
+ * latency/latencyHistogram.ts for why not a quantile state).
  *
  * TTLs here are the defaults; migrate() applies the configured ones: the raw seconds setting to
  * edges_1s, service_edges_1s and service_edges_10s (the 10 s tier shares the 1 s TTL: it only
  * ever answers the ragged ends of a window and steps shorter than a minute, both of recent data),
- * the minute setting to edges_1m and service_edges_1m, the hour setting to edges_1h,
+ * the minute setting to edges_1m, service_edges_1m and service_edges_10m, the hour setting to edges_1h,
  * service_edges_1h and services (by last_seen).
  */
+import { HISTOGRAM_TYPE, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql } from '../latency/latencyHistogram.js';
 
 const COUNTER_NAMES = [
   'connections_opened',
@@ -51,7 +53,6 @@ const COUNTER_NAMES = [
   'request_errors',
 ] as const;
 
-const QUANTILES = 'quantilesTDigest(0.5, 0.95, 0.99)';
 
 const END_COLUMNS = (end: 'client' | 'server'): string => `
     ${end}_service LowCardinality(String),
@@ -89,12 +90,10 @@ CREATE TABLE IF NOT EXISTS edges_1s
     resets UInt64,
     requests UInt64 COMMENT 'L7 requests (0 until the agent sends them)',
     request_errors UInt64,
-    rtt_samples_us Array(UInt32) EPHEMERAL COMMENT 'per-connection srtt samples of the second, folded into rtt_us on insert',
-    rtt_us AggregateFunction(${QUANTILES}, UInt32)
-        DEFAULT arrayReduce('${QUANTILES.replace('(', 'State(')}', rtt_samples_us),
-    request_duration_samples_us Array(UInt32) EPHEMERAL COMMENT 'request durations of the second, folded into request_duration_us',
-    request_duration_us AggregateFunction(${QUANTILES}, UInt32)
-        DEFAULT arrayReduce('${QUANTILES.replace('(', 'State(')}', request_duration_samples_us)
+    rtt_samples_us Array(UInt32) EPHEMERAL COMMENT 'per-connection srtt samples of the second, folded into the rtt columns on insert',
+${latencyColumns('rtt', 'rtt_samples_us')},
+    request_duration_samples_us Array(UInt32) EPHEMERAL COMMENT 'request durations of the second, folded into the request_duration columns',
+${latencyColumns('request_duration', 'request_duration_samples_us')}
 )
 ENGINE = MergeTree
 PARTITION BY toDate(ts)
@@ -103,9 +102,22 @@ TTL ts + INTERVAL 7 DAY
 SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1`;
 
 const SUM_COLUMNS = COUNTER_NAMES.map((c) => `    ${c} SimpleAggregateFunction(sum, UInt64),`).join('\n');
-const STATE_COLUMNS = `
-    rtt_us AggregateFunction(${QUANTILES}, UInt32),
-    request_duration_us AggregateFunction(${QUANTILES}, UInt32)`;
+/** A latency's columns in the raw table: computed on insert from its ephemeral samples. */
+function latencyColumns(latency: 'rtt' | 'request_duration', samples: string): string {
+  return `    ${latency}_histogram ${HISTOGRAM_TYPE} DEFAULT ${histogramOfSamplesSql(samples)},
+    ${latency}_min_us UInt32 DEFAULT ${minimumOfSamplesSql(samples)} COMMENT '${NO_MINIMUM} when there were no samples',
+    ${latency}_max_us UInt32 DEFAULT ${maximumOfSamplesSql(samples)}`;
+}
+
+const LATENCY_NAMES = ['rtt', 'request_duration'] as const;
+
+/** A latency's columns in a rollup: merged by sum, min and max. */
+const STATE_COLUMNS = LATENCY_NAMES.map(
+  (l) => `
+    ${l}_histogram SimpleAggregateFunction(sumMap, ${HISTOGRAM_TYPE}),
+    ${l}_min_us SimpleAggregateFunction(min, UInt32),
+    ${l}_max_us SimpleAggregateFunction(max, UInt32)`,
+).join(',');
 
 const DOMAIN_KEY = `client_service, server_service, server_port,
           client_display, client_namespace, client_workload, client_kind, client_instance,
@@ -149,9 +161,12 @@ SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1`;
 }
 
 const SUMS = COUNTER_NAMES.map((c) => `    sum(${c}) AS ${c},`).join('\n');
-const MERGED_STATES = `
-    ${QUANTILES.replace('(', 'MergeState(')}(rtt_us) AS rtt_us,
-    ${QUANTILES.replace('(', 'MergeState(')}(request_duration_us) AS request_duration_us`;
+const MERGED_STATES = LATENCY_NAMES.map(
+  (l) => `
+    sumMap(${l}_histogram) AS ${l}_histogram,
+    min(${l}_min_us) AS ${l}_min_us,
+    max(${l}_max_us) AS ${l}_max_us`,
+).join(',');
 
 function rollupView(name: string, target: string, bucket: string, keys: string): string {
   return `
@@ -216,6 +231,7 @@ export const MIGRATION_2: readonly string[] = [
   serviceRollup('service_edges_1s', 'toDate(ts)', '7 DAY'),
   serviceRollup('service_edges_10s', 'toDate(ts)', '7 DAY'),
   serviceRollup('service_edges_1m', 'toDate(ts)', '30 DAY'),
+  serviceRollup('service_edges_10m', 'toDate(ts)', '30 DAY'),
   serviceRollup('service_edges_1h', 'toYYYYMM(ts)', '395 DAY'),
   SERVICES,
   rollupView('edges_1m_mv', 'edges_1m', 'toStartOfMinute(ts)', DOMAIN_KEY),
@@ -223,6 +239,7 @@ export const MIGRATION_2: readonly string[] = [
   rollupView('service_edges_1s_mv', 'service_edges_1s', 'ts', SERVICE_KEY),
   rollupView('service_edges_10s_mv', 'service_edges_10s', 'toStartOfInterval(ts, INTERVAL 10 SECOND)', SERVICE_KEY),
   rollupView('service_edges_1m_mv', 'service_edges_1m', 'toStartOfMinute(ts)', SERVICE_KEY),
+  rollupView('service_edges_10m_mv', 'service_edges_10m', 'toStartOfInterval(ts, INTERVAL 10 MINUTE)', SERVICE_KEY),
   rollupView('service_edges_1h_mv', 'service_edges_1h', 'toStartOfHour(ts)', SERVICE_KEY),
   SERVICES_MV,
 ];

@@ -60,7 +60,7 @@ export interface TableRetention {
   readonly interval: Interval;
 }
 
-/** Which tables each setting governs (the 10 s service tier shares the raw seconds' TTL). */
+/** Which tables each setting governs (the 10 s service tier shares the raw seconds' TTL, the 10 min tier the minutes'). */
 const TABLES_BY_SETTING: Record<keyof RetentionConfig, ReadonlyArray<{ table: string; column: TtlColumn }>> = {
   rawSeconds: [
     { table: 'edges_1s', column: 'ts' },
@@ -70,6 +70,7 @@ const TABLES_BY_SETTING: Record<keyof RetentionConfig, ReadonlyArray<{ table: st
   minute: [
     { table: 'edges_1m', column: 'ts' },
     { table: 'service_edges_1m', column: 'ts' },
+    { table: 'service_edges_10m', column: 'ts' },
   ],
   hour: [
     { table: 'edges_1h', column: 'ts' },

@@ -2,6 +2,7 @@
  * The counters and quantiles of EdgeStats: what each piece selects, how they aggregate, and how
  * a result row becomes EdgeStats. One definition for every query.
  */
+import { histogramQuantilesSql } from '../latency/latencyHistogram.js';
 import type { EdgeStats } from './queryTypes.js';
 
 export const STAT_COUNTERS = [
@@ -18,26 +19,29 @@ export const STAT_COUNTERS = [
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
-const QUANTILES = '0.5, 0.95, 0.99';
+const LATENCIES = ['rtt', 'request_duration'] as const;
+const latencyColumns = (l: (typeof LATENCIES)[number]): string[] => [`${l}_histogram`, `${l}_min_us`, `${l}_max_us`];
 
 /**
  * What a piece selects for the stats. Counters cast to plain UInt64: the rollups hold them as
  * SimpleAggregateFunction(sum, UInt64), the raw table as UInt64, and a UNION ALL needs one type.
  */
-export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), 'rtt_us', 'request_duration_us'].join(', ');
+export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), ...LATENCIES.flatMap(latencyColumns)].join(', ');
 
-/** The aggregates over those columns (used with GROUP BY); quantiles come as arrays p50, p95, p99. */
+/**
+ * The aggregates over those columns (used with GROUP BY): counters summed; latency quantiles as
+ * arrays p50, p95, p99 (rtt_quantiles, request_quantiles).
+ */
 export const STAT_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
-  `quantilesTDigestMerge(${QUANTILES})(rtt_us) AS rtt_quantiles`,
-  `quantilesTDigestMerge(${QUANTILES})(request_duration_us) AS request_quantiles`,
+  `${histogramQuantilesSql('sumMap(rtt_histogram)', 'min(rtt_min_us)', 'max(rtt_max_us)')} AS rtt_quantiles`,
+  `${histogramQuantilesSql('sumMap(request_duration_histogram)', 'min(request_duration_min_us)', 'max(request_duration_max_us)')} AS request_quantiles`,
 ].join(',\n    ');
 
-/** The same, kept as mergeable states (for a second level of grouping). */
-export const STAT_STATE_AGGREGATES = [
+/** The aggregates kept mergeable (the source columns again), for a second level of grouping. */
+export const STAT_MERGE_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
-  `quantilesTDigestMergeState(${QUANTILES})(rtt_us) AS rtt_us`,
-  `quantilesTDigestMergeState(${QUANTILES})(request_duration_us) AS request_duration_us`,
+  ...LATENCIES.flatMap((l) => [`sumMap(${l}_histogram) AS ${l}_histogram`, `min(${l}_min_us) AS ${l}_min_us`, `max(${l}_max_us) AS ${l}_max_us`]),
 ].join(',\n    ');
 
 /** A row of STAT_AGGREGATES as EdgeStats; `seconds` is the length the row covers (for connections_active). */
@@ -72,7 +76,7 @@ export function emptyStats(): EdgeStats {
   return statsOf({}, 1);
 }
 
-/** t-digest of no samples gives NaN (JSON null or "nan"): no quantile rather than a zero. */
+/** A quantiles array of the query: nulls (JSON null, or "nan") where there were no samples. */
 function quantiles(value: unknown): [number | null, number | null, number | null] {
   const values = Array.isArray(value) ? value : [];
   const one = (v: unknown): number | null => {

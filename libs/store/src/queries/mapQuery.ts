@@ -4,7 +4,7 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, STAT_STATE_AGGREGATES, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, STAT_MERGE_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
 import { DOMAIN_TABLES, SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, eitherEndIn, piecesSql } from './querySql.js';
 import { QueryInputError, type EdgeRecord, type MapNode, type MapQuery, type MapResult, type TenantId } from './queryTypes.js';
 import { readServiceInfos, servicesInNamespace, servicesMatching } from './serviceNames.js';
@@ -54,11 +54,11 @@ GROUP BY source, target, port
 ${having}
 ORDER BY source, target, port`;
   } else if (groupBy === 'namespace') {
-    // Service edges first (kept as states), then named and grouped: the join sees one row per
+    // Service edges first (kept mergeable), then named and grouped: the join sees one row per
     // service edge, not one per piece row.
     const serviceEdges = `
 SELECT client_service, server_service, server_port,
-    ${STAT_STATE_AGGREGATES}
+    ${STAT_MERGE_AGGREGATES}
 FROM (
     ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
 )

@@ -12,6 +12,7 @@ export const SERVICE_TABLES: Readonly<Record<Tier, string>> = {
   1: 'service_edges_1s',
   10: 'service_edges_10s',
   60: 'service_edges_1m',
+  600: 'service_edges_10m',
   3600: 'service_edges_1h',
 };
 

@@ -180,7 +180,7 @@ function rankOf(sorted: readonly number[], v: number): number {
   return lo / sorted.length;
 }
 
-/** Tolerances the rtt quantiles are held to (t-digest is approximate; see the README). */
+/** Tolerances the rtt quantiles are held to (histogram buckets are approximate; see latency/latencyHistogram.ts). */
 export const RTT_TOLERANCE = {
   /**
    * rank: the estimate of quantile q lies between the true (nearest-rank) quantiles q - rank and
@@ -223,10 +223,10 @@ const storeScenarios: readonly Scenario[] = [
         note(`tables: ${tables.map((t) => `${t.name} (${t.engine})`).join(', ')}`);
         const byName = new Map(tables.map((t) => [t.name, t.engine]));
         assert.equal(byName.get('edges_1s'), 'MergeTree');
-        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_1h', 'services']) {
+        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'services']) {
           assert.equal(byName.get(rollup), 'AggregatingMergeTree', rollup);
         }
-        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_1h_mv', 'services_mv']) {
+        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_10m_mv', 'service_edges_1h_mv', 'services_mv']) {
           assert.equal(byName.get(view), 'MaterializedView', view);
         }
         assert.equal(byName.get(MIGRATIONS_TABLE), 'MergeTree');
@@ -294,6 +294,7 @@ const storeScenarios: readonly Scenario[] = [
         service_edges_10s: raw,
         edges_1m: minute,
         service_edges_1m: minute,
+        service_edges_10m: minute,
         edges_1h: hour,
         service_edges_1h: hour,
         services: hour.replace(/^ts /, 'last_seen '),
@@ -367,7 +368,7 @@ const storeScenarios: readonly Scenario[] = [
     },
   },
   {
-    name: 'rtt p50/p99 from merged t-digest states stay within tolerance of the true quantiles at every resolution',
+    name: 'rtt p50/p99 from merged latency histograms stay within tolerance of the true quantiles at every resolution',
     async run(harness, note) {
       const location = await harness.newLocation();
       const H = baseHour();

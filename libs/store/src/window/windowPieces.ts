@@ -11,10 +11,10 @@ export interface TimeWindow {
 }
 
 /** Bucket widths of the store's tiers, in seconds. Each divides the next. */
-export type Tier = 1 | 10 | 60 | 3600;
+export type Tier = 1 | 10 | 60 | 600 | 3600;
 
 /** Every tier of the service-level rollups. */
-export const SERVICE_TIERS: readonly Tier[] = [1, 10, 60, 3600];
+export const SERVICE_TIERS: readonly Tier[] = [1, 10, 60, 600, 3600];
 /** The tiers of the failure-domain tables (no 10 s tier: they carry every instance combination). */
 export const DOMAIN_TIERS: readonly Tier[] = [1, 60, 3600];
 
@@ -45,9 +45,10 @@ export function checkWindow({ from, to }: TimeWindow): void {
 
 /**
  * A window cut into the coarsest pieces that are exact: whole hours from the hour tier, the whole
- * minutes around them from the minute tier, the whole 10 s buckets around those, and the ragged
- * seconds at each end. So `now-1h` reads at most 9 seconds and 5 ten-second buckets at each end
- * plus about an hour of minutes, never 3,600 seconds of rows per pair. Pieces come in time order,
+ * 10 minutes around them, the whole minutes around those, the whole 10 s buckets around those,
+ * and the ragged seconds at each end. So `now-1h` reads at most 9 seconds, 5 ten-second
+ * buckets and 9 minutes at each end plus five or six 10-minute buckets, never 3,600 seconds of
+ * rows per pair. Pieces come in time order,
  * contiguous, at most 2 * (tiers - 1) + 1 of them.
  */
 export function windowPieces(window: TimeWindow, options: WindowPiecesOptions = {}): WindowPiece[] {
