@@ -29,7 +29,18 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EdgeStore, EmbeddedExecutor, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql, type QueryStats } from '@weft/store';
+import {
+  EdgeStore,
+  EmbeddedExecutor,
+  LATENCIES,
+  NO_MINIMUM,
+  histogramOfSamplesSql,
+  latencyColumnNames,
+  maximumOfSamplesSql,
+  mergedLatencySql,
+  minimumOfSamplesSql,
+  type QueryStats,
+} from '@weft/store';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -123,8 +134,8 @@ const COLUMNS = [
 ];
 const COUNTERS = COLUMNS.slice(COLUMNS.indexOf('connections_opened'));
 /** The latency columns of every rollup, and how a GROUP BY merges them. */
-const LATENCY_COLUMNS = ['rtt', 'request_duration'].flatMap((l) => [`${l}_histogram`, `${l}_min_us`, `${l}_max_us`]).join(', ');
-const LATENCY_MERGES = ['rtt', 'request_duration'].flatMap((l) => [`sumMap(${l}_histogram)`, `min(${l}_min_us)`, `max(${l}_max_us)`]).join(', ');
+const LATENCY_COLUMNS = LATENCIES.flatMap(latencyColumnNames).join(', ');
+const LATENCY_MERGES = LATENCIES.map(mergedLatencySql).join(', ');
 
 /** Raw rows for the seconds [from, to), through the materialized views. */
 async function fillRaw(store: EdgeStore, from: number, to: number): Promise<void> {
@@ -320,7 +331,7 @@ async function main(): Promise<void> {
       await measure('baseline: now-1h summed from edges_1s (v1 style)', collector, async () => {
         const rows = await store.executor.queryJsonRows(
           `SELECT client_service, server_service, server_port, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
-    sumMap(rtt_histogram) AS rtt_histogram, min(rtt_min_us) AS rtt_min_us, max(rtt_max_us) AS rtt_max_us
+    ${mergedLatencySql('rtt')}
 FROM edges_1s WHERE tenant = {tenant:String} AND ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')
 GROUP BY client_service, server_service, server_port`,
           { tenant: TENANT, ...window(3600) },

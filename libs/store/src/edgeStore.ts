@@ -1,7 +1,8 @@
 import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
-import { histogramQuantilesSql } from './latency/latencyHistogram.js';
+import { latencyColumnNames, latencyQuantilesSql } from './latency/latencyHistogram.js';
 import { migrate, type MigrateResult } from './migrations/migrator.js';
 import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
+import { quantiles } from './queries/edgeStats.js';
 import { DOMAIN_TABLES, SERVICE_TABLES } from './queries/querySql.js';
 import { StoreEdgeQueries } from './queries/storeEdgeQueries.js';
 import { DOMAIN_TIERS, MAX_UNIX_SECONDS, checkWindow, finestTier, windowPieces, type Tier, type TimeWindow, type WindowPiece } from './window/windowPieces.js';
@@ -181,7 +182,7 @@ export class EdgeStore {
     // Counters cast to plain UInt64: the rollups hold them as SimpleAggregateFunction(sum, UInt64).
     const edgeSource = piecesSource(
       pieces,
-      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, rtt_histogram, rtt_min_us, rtt_max_us`,
+      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, ${latencyColumnNames('rtt').join(', ')}`,
       tenant,
     );
     const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(
@@ -191,7 +192,7 @@ SELECT
     server_service,
     server_port,
     ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
-    ${histogramQuantilesSql('sumMap(rtt_histogram)', 'min(rtt_min_us)', 'max(rtt_max_us)')} AS rtt_quantiles_us
+    ${latencyQuantilesSql('rtt')} AS rtt_quantiles_us
 FROM
 (
     ${edgeSource.sql}
@@ -230,15 +231,15 @@ ORDER BY service`,
     );
 
     const edges = edgeRows.map((r): ServiceEdge => {
-      const [p50, , p99] = Array.isArray(r.rtt_quantiles_us) ? (r.rtt_quantiles_us as unknown[]) : [];
+      const [p50, , p99] = quantiles(r.rtt_quantiles_us);
       const edge = {
         client_service: String(r.client_service),
         server_service: String(r.server_service),
         server_port: Number(r.server_port),
         ...countersOf(r),
         connections_active: 0,
-        rtt_p50_us: quantileValue(p50),
-        rtt_p99_us: quantileValue(p99),
+        rtt_p50_us: p50,
+        rtt_p99_us: p99,
       };
       edge.connections_active = edge.connection_seconds / seconds;
       return edge;
@@ -297,12 +298,6 @@ function countersOf(r: Record<string, unknown>): { [C in Counter]: number } {
   // UInt64 arrives as a JSON string or number depending on output_format_json_quote_64bit_integers.
   for (const c of COUNTERS) out[c] = Number(r[c] ?? 0);
   return out;
-}
-
-function quantileValue(v: unknown): number | null {
-  if (v === null || v === undefined) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? Math.round(n) : null;
 }
 
 const UINT32_MAX = MAX_UNIX_SECONDS;

@@ -30,7 +30,10 @@ export {
   bucketOf,
   histogramOfSamplesSql,
   histogramQuantilesSql,
+  LATENCIES,
+  latencyColumnNames,
   maximumOfSamplesSql,
+  mergedLatencySql,
   minimumOfSamplesSql,
 } from './latency/latencyHistogram.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';

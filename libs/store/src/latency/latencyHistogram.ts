@@ -12,9 +12,10 @@
  *
  * Buckets: 8 per octave (bucket k >= 1 holds [2^((k-1)/8), 2^(k/8)) microseconds, a width of
  * 9%; bucket 0 holds 0), up to 2^32 us. The cost of sumMap grows with the entries per row: 16
- * per octave doubled them and the map query's time on bench/query, 4 per octave is too coarse. A quantile is interpolated linearly inside its
- * bucket, whose bounds are first narrowed to the exact minimum and maximum: samples all equal
- * give that value exactly, and no quantile lies outside what was seen.
+ * per octave doubled them and the map query's time on bench/query; 4 per octave is too coarse.
+ * A quantile is interpolated linearly inside its bucket, whose bounds are first narrowed to the
+ * exact minimum and maximum: samples all equal give that value exactly, and no quantile lies
+ * outside what was seen.
  */
 
 export const BUCKETS_PER_OCTAVE = 8;
@@ -46,6 +47,27 @@ export function maximumOfSamplesSql(samples: string): string {
 /** The bucket of a sample in microseconds: what histogramOfSamplesSql computes in SQL. */
 export function bucketOf(microseconds: number): number {
   return microseconds < 1 ? 0 : Math.floor(BUCKETS_PER_OCTAVE * Math.log2(microseconds)) + 1;
+}
+
+/** The latencies every table keeps, each as <name>_histogram, <name>_min_us, <name>_max_us. */
+export const LATENCIES = ['rtt', 'request_duration'] as const;
+export type Latency = (typeof LATENCIES)[number];
+
+/** A latency's three columns. */
+export function latencyColumnNames(latency: Latency): [string, string, string] {
+  return [`${latency}_histogram`, `${latency}_min_us`, `${latency}_max_us`];
+}
+
+/** SQL: a latency's columns merged over a GROUP BY (sumMap, min, max), under their own names. */
+export function mergedLatencySql(latency: Latency): string {
+  const [histogram, minimum, maximum] = latencyColumnNames(latency);
+  return `sumMap(${histogram}) AS ${histogram}, min(${minimum}) AS ${minimum}, max(${maximum}) AS ${maximum}`;
+}
+
+/** SQL: a latency's p50, p95, p99 over a GROUP BY (histogramQuantilesSql of its merged columns). */
+export function latencyQuantilesSql(latency: Latency): string {
+  const [histogram, minimum, maximum] = latencyColumnNames(latency);
+  return histogramQuantilesSql(`sumMap(${histogram})`, `min(${minimum})`, `max(${maximum})`);
 }
 
 /** The quantiles every query reports. */

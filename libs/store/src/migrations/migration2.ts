@@ -38,7 +38,7 @@
  * the minute setting to edges_1m, service_edges_1m and service_edges_10m, the hour setting to edges_1h,
  * service_edges_1h and services (by last_seen).
  */
-import { HISTOGRAM_TYPE, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql } from '../latency/latencyHistogram.js';
+import { HISTOGRAM_TYPE, LATENCIES, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, mergedLatencySql, minimumOfSamplesSql, type Latency } from '../latency/latencyHistogram.js';
 
 const COUNTER_NAMES = [
   'connections_opened',
@@ -52,7 +52,6 @@ const COUNTER_NAMES = [
   'requests',
   'request_errors',
 ] as const;
-
 
 const END_COLUMNS = (end: 'client' | 'server'): string => `
     ${end}_service LowCardinality(String),
@@ -103,16 +102,14 @@ SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1`;
 
 const SUM_COLUMNS = COUNTER_NAMES.map((c) => `    ${c} SimpleAggregateFunction(sum, UInt64),`).join('\n');
 /** A latency's columns in the raw table: computed on insert from its ephemeral samples. */
-function latencyColumns(latency: 'rtt' | 'request_duration', samples: string): string {
+function latencyColumns(latency: Latency, samples: string): string {
   return `    ${latency}_histogram ${HISTOGRAM_TYPE} DEFAULT ${histogramOfSamplesSql(samples)},
     ${latency}_min_us UInt32 DEFAULT ${minimumOfSamplesSql(samples)} COMMENT '${NO_MINIMUM} when there were no samples',
     ${latency}_max_us UInt32 DEFAULT ${maximumOfSamplesSql(samples)}`;
 }
 
-const LATENCY_NAMES = ['rtt', 'request_duration'] as const;
-
 /** A latency's columns in a rollup: merged by sum, min and max. */
-const STATE_COLUMNS = LATENCY_NAMES.map(
+const STATE_COLUMNS = LATENCIES.map(
   (l) => `
     ${l}_histogram SimpleAggregateFunction(sumMap, ${HISTOGRAM_TYPE}),
     ${l}_min_us SimpleAggregateFunction(min, UInt32),
@@ -161,12 +158,8 @@ SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1`;
 }
 
 const SUMS = COUNTER_NAMES.map((c) => `    sum(${c}) AS ${c},`).join('\n');
-const MERGED_STATES = LATENCY_NAMES.map(
-  (l) => `
-    sumMap(${l}_histogram) AS ${l}_histogram,
-    min(${l}_min_us) AS ${l}_min_us,
-    max(${l}_max_us) AS ${l}_max_us`,
-).join(',');
+const MERGED_STATES = LATENCIES.map((l) => `
+    ${mergedLatencySql(l)}`).join(',');
 
 function rollupView(name: string, target: string, bucket: string, keys: string): string {
   return `

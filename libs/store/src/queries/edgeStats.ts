@@ -2,7 +2,7 @@
  * The counters and quantiles of EdgeStats: what each piece selects, how they aggregate, and how
  * a result row becomes EdgeStats. One definition for every query.
  */
-import { histogramQuantilesSql } from '../latency/latencyHistogram.js';
+import { LATENCIES, latencyColumnNames, latencyQuantilesSql, mergedLatencySql } from '../latency/latencyHistogram.js';
 import type { EdgeStats } from './queryTypes.js';
 
 export const STAT_COUNTERS = [
@@ -19,14 +19,11 @@ export const STAT_COUNTERS = [
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
-const LATENCIES = ['rtt', 'request_duration'] as const;
-const latencyColumns = (l: (typeof LATENCIES)[number]): string[] => [`${l}_histogram`, `${l}_min_us`, `${l}_max_us`];
-
 /**
  * What a piece selects for the stats. Counters cast to plain UInt64: the rollups hold them as
  * SimpleAggregateFunction(sum, UInt64), the raw table as UInt64, and a UNION ALL needs one type.
  */
-export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), ...LATENCIES.flatMap(latencyColumns)].join(', ');
+export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), ...LATENCIES.flatMap(latencyColumnNames)].join(', ');
 
 /**
  * The aggregates over those columns (used with GROUP BY): counters summed; latency quantiles as
@@ -34,14 +31,14 @@ export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) 
  */
 export const STAT_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
-  `${histogramQuantilesSql('sumMap(rtt_histogram)', 'min(rtt_min_us)', 'max(rtt_max_us)')} AS rtt_quantiles`,
-  `${histogramQuantilesSql('sumMap(request_duration_histogram)', 'min(request_duration_min_us)', 'max(request_duration_max_us)')} AS request_quantiles`,
+  `${latencyQuantilesSql('rtt')} AS rtt_quantiles`,
+  `${latencyQuantilesSql('request_duration')} AS request_quantiles`,
 ].join(',\n    ');
 
 /** The aggregates kept mergeable (the source columns again), for a second level of grouping. */
 export const STAT_MERGE_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
-  ...LATENCIES.flatMap((l) => [`sumMap(${l}_histogram) AS ${l}_histogram`, `min(${l}_min_us) AS ${l}_min_us`, `max(${l}_max_us) AS ${l}_max_us`]),
+  ...LATENCIES.map(mergedLatencySql),
 ].join(',\n    ');
 
 /** A row of STAT_AGGREGATES as EdgeStats; `seconds` is the length the row covers (for connections_active). */
@@ -77,7 +74,7 @@ export function emptyStats(): EdgeStats {
 }
 
 /** A quantiles array of the query: nulls (JSON null, or "nan") where there were no samples. */
-function quantiles(value: unknown): [number | null, number | null, number | null] {
+export function quantiles(value: unknown): [number | null, number | null, number | null] {
   const values = Array.isArray(value) ? value : [];
   const one = (v: unknown): number | null => {
     if (v === null || v === undefined) return null;
