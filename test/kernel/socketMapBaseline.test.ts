@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AgentProcess } from '../fixtures/agentProcess.js';
-import { canonicalAddress, formatRows, sumBySocket } from '../fixtures/agentRows.js';
+import { canonicalAddress, formatRows, sumBySocket, type SocketTotals } from '../fixtures/agentRows.js';
 import { pollUntil, runCommand } from '../fixtures/commandRunner.js';
 import { bpfObjectsOf } from '../fixtures/bpfObjects.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
@@ -101,13 +101,26 @@ test(`socket map returns to its baseline after ${CONNECTIONS} closed connections
   await keeper.stop();
   assert.ok(settled, `not back to baseline ${SETTLE_MS / 1000} s after the last close: gauge ${finalGauge} (baseline ${baselineGauge}), bpftool ${finalMap} (baseline ${baselineMap})`);
 
-  // And every one of them was reported, once, closed, with exact bytes, on both ends.
-  const sockets = [...sumBySocket(running.rows).values()];
-  const clientSockets = sockets.filter(
-    (s) => s.last.netns === topology.pod(1).inode && canonicalAddress(s.first.daddr) === pod2.ipv4 && s.first.dport === 9000 && s.first.sport !== keeper.exchanges[0]?.localPort,
-  );
+  // And every one of them was reported, once, closed, with exact bytes, on both ends. The
+  // map settles before the agent's last interval of rows reaches its stdout: wait for them.
   const keeperPort = keeper.exchanges[0]?.localPort;
-  const serverSockets = sockets.filter((s) => s.last.netns === pod2.inode && s.first.sport === 9000 && s.first.dport !== keeperPort);
+  const reported = (): { clientSockets: SocketTotals[]; serverSockets: SocketTotals[] } => {
+    const sockets = [...sumBySocket(running.rows).values()];
+    return {
+      clientSockets: sockets.filter(
+        (s) => s.last.netns === topology.pod(1).inode && canonicalAddress(s.first.daddr) === pod2.ipv4 && s.first.dport === 9000 && s.first.sport !== keeperPort,
+      ),
+      serverSockets: sockets.filter((s) => s.last.netns === pod2.inode && s.first.sport === 9000 && s.first.dport !== keeperPort),
+    };
+  };
+  await pollUntil(
+    async () => {
+      const now = reported();
+      return now.clientSockets.length >= CONNECTIONS && now.serverSockets.length >= CONNECTIONS ? true : undefined;
+    },
+    { timeoutMs: SETTLE_MS, intervalMs: 250 },
+  );
+  const { clientSockets, serverSockets } = reported();
   const wrongClient = clientSockets.filter((s) => s.bytes_sent !== PEER_HEADER_BYTES + 100 || s.bytes_received !== 200 || s.closedRows !== 1 || s.openedRows !== 1);
   const wrongServer = serverSockets.filter((s) => s.bytes_sent !== 200 || s.bytes_received !== PEER_HEADER_BYTES + 100 || s.closedRows !== 1 || s.openedRows !== 1);
   assert.equal(clientSockets.length, CONNECTIONS, 'client sockets reported');
