@@ -1,27 +1,38 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertIdentifier, insertSettings, parseJsonEachRow, toJsonEachRow } from './clickhouseExecutor.js';
+import { assertIdentifier, capabilitiesOf, insertSettings, parseJsonEachRow, querySettings, toJsonEachRow, withSettingsClause } from './clickhouseExecutor.js';
 import { parseClickHouseUrl } from './remoteExecutor.js';
 
+const server = (hasDeduplicateInsert: boolean) => ({ hasDeduplicateInsert, hasUnionStreamLimit: true });
+
 test('insert settings: deduplicate under the token; without one, under a fresh random token', () => {
-  assert.deepEqual(insertSettings('t1', { hasDeduplicateInsert: true }), {
+  assert.deepEqual(insertSettings('t1', server(true)), {
     insert_deduplicate: 1,
     deduplicate_insert: 'enable',
     insert_deduplication_token: 't1',
     deduplicate_blocks_in_dependent_materialized_views: 1,
     async_insert: 0,
   });
-  assert.deepEqual(insertSettings('t1', { hasDeduplicateInsert: false }), {
+  assert.deepEqual(insertSettings('t1', server(false)), {
     insert_deduplicate: 1,
     insert_deduplication_token: 't1',
     deduplicate_blocks_in_dependent_materialized_views: 1,
     async_insert: 0,
   });
-  const a = insertSettings(undefined, { hasDeduplicateInsert: true }).insert_deduplication_token;
-  const b = insertSettings(undefined, { hasDeduplicateInsert: true }).insert_deduplication_token;
+  const a = insertSettings(undefined, server(true)).insert_deduplication_token;
+  const b = insertSettings(undefined, server(true)).insert_deduplication_token;
   assert.match(String(a), /^weft-undeduplicated-/);
   assert.notEqual(a, b);
-  assert.throws(() => insertSettings('', { hasDeduplicateInsert: true }), RangeError);
+  assert.throws(() => insertSettings('', server(true)), RangeError);
+});
+
+test('query settings: a UNION ALL narrowed to max_threads streams where the server has the setting, as a SETTINGS clause for chdb', () => {
+  assert.deepEqual(capabilitiesOf([{ deduplicate_insert: '1', union_stream_limit: 0 }]), { hasDeduplicateInsert: true, hasUnionStreamLimit: false });
+  assert.deepEqual(querySettings(capabilitiesOf([{ deduplicate_insert: 1, union_stream_limit: '1' }])), { max_streams_for_union_step_to_max_threads_ratio: 1 });
+  assert.deepEqual(querySettings({ hasDeduplicateInsert: true, hasUnionStreamLimit: false }), {});
+  assert.equal(withSettingsClause('SELECT 1', {}), 'SELECT 1');
+  assert.equal(withSettingsClause('SELECT 1', { a: 1, b_c: 2 }), 'SELECT 1\nSETTINGS a = 1, b_c = 2');
+  assert.throws(() => withSettingsClause('SELECT 1', { 'a = 1; DROP': 1 }), TypeError);
 });
 
 test('identifiers are plain names; JSONEachRow round-trips', () => {

@@ -7,7 +7,10 @@ import {
   capabilitiesOf,
   insertSettings,
   type ServerCapabilities,
+  type CapabilitiesRow,
   parseJsonEachRow,
+  querySettings,
+  withSettingsClause,
   toJsonEachRow,
   type ClickHouseExecutor,
   type InsertOptions,
@@ -58,7 +61,7 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
   #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
 
   #capabilities(): Promise<ServerCapabilities> {
-    this.#capabilitiesProbe ??= this.queryJsonRows<{ deduplicate_insert: number | string }>(CAPABILITIES_QUERY).then(capabilitiesOf);
+    this.#capabilitiesProbe ??= this.#select<CapabilitiesRow>(CAPABILITIES_QUERY).then(capabilitiesOf);
     this.#capabilitiesProbe.catch(() => {
       this.#capabilitiesProbe = undefined; // probe again next time
     });
@@ -108,6 +111,11 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
   }
 
   async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    // chdb takes settings only in the SQL: a SETTINGS clause at the end of the statement.
+    return this.#select<T>(withSettingsClause(sql, querySettings(await this.#capabilities())), params);
+  }
+
+  async #select<T>(sql: string, params?: QueryParams): Promise<T[]> {
     const session = this.#open();
     const result = params !== undefined && Object.keys(params).length > 0
       ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })

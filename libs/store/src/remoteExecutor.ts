@@ -5,6 +5,8 @@ import {
   capabilitiesOf,
   insertSettings,
   type ServerCapabilities,
+  type CapabilitiesRow,
+  querySettings,
   type ClickHouseExecutor,
   type InsertOptions,
   type QueryParams,
@@ -99,7 +101,7 @@ export class RemoteExecutor implements ClickHouseExecutor {
   #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
 
   #capabilities(): Promise<ServerCapabilities> {
-    this.#capabilitiesProbe ??= this.queryJsonRows<{ deduplicate_insert: number | string }>(CAPABILITIES_QUERY).then(capabilitiesOf);
+    this.#capabilitiesProbe ??= this.#select<CapabilitiesRow>(CAPABILITIES_QUERY).then(capabilitiesOf);
     this.#capabilitiesProbe.catch(() => {
       this.#capabilitiesProbe = undefined; // probe again next time
     });
@@ -144,10 +146,15 @@ export class RemoteExecutor implements ClickHouseExecutor {
   }
 
   async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
+    return this.#select<T>(sql, params, querySettings(await this.#capabilities()));
+  }
+
+  async #select<T>(sql: string, params?: QueryParams, settings: Record<string, number> = {}): Promise<T[]> {
     const result = await this.#open().query({
       query: sql,
       format: 'JSONEachRow',
       ...(params !== undefined ? { query_params: { ...params } } : {}),
+      clickhouse_settings: settings,
     });
     return result.json<T>();
   }
