@@ -27,11 +27,14 @@ export interface InsertOptions {
 
 /** What the engine reports for one SELECT (for benchmarks and diagnostics). */
 export interface QueryStats {
+  /** The statement as the caller gave it (without the query settings), and its parameters. */
   sql: string;
+  params: QueryParams | undefined;
   /** Seconds, as the engine measured them. */
   elapsed: number;
-  rowsRead: number;
-  bytesRead: number;
+  /** Rows and bytes of the result (what chdb calls rowsRead/bytesRead), not of the tables read. */
+  rowsReturned: number;
+  bytesReturned: number;
 }
 
 export interface ClickHouseExecutor {

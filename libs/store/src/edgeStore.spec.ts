@@ -38,7 +38,7 @@ for (const scenario of edgeStoreScenarios) {
   });
 }
 
-test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s buckets, whole minutes, whole 10 minutes, whole hours', () => {
+test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s buckets, whole minutes, whole 10 minutes, whole hours, whole 6 hours', () => {
   const H = 1_800_000_000 - (1_800_000_000 % 3600);
   const cut = (from: number, to: number, options?: WindowPiecesOptions): string[] =>
     windowPieces({ from, to }, options).map((p) => `${p.resolution}:${p.from - H}-${p.to - H}`);
@@ -56,6 +56,9 @@ test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s bucke
   assert.deepEqual(cut(H + 59, H + 61), ['1:59-61']);
   assert.deepEqual(cut(H + 55, H + 75), ['1:55-60', '10:60-70', '1:70-75']);
   assert.deepEqual(cut(H + 5, H + 3605), ['1:5-10', '10:10-60', '60:60-600', '600:600-3600', '1:3600-3605']);
+  // now-24h: whole 6 hours in the middle, hours around them (H is 2 h past a 6 h boundary).
+  assert.equal(H % 21600, 7200);
+  assert.deepEqual(cut(H - 86_400 + 37, H + 37), ['1:-86363--86360', '10:-86360--86340', '60:-86340--85800', '600:-85800--82800', '3600:-82800--72000', '21600:-72000--7200', '3600:-7200-0', '10:0-30', '1:30-37']);
   // A maximum tier: a series at 60 s steps never takes an hour piece, at 10 s steps never a minute.
   assert.deepEqual(cut(H - 60, H + 7260, { maxTier: 60 }), ['60:-60-7260']);
   assert.deepEqual(cut(H - 10, H + 130, { maxTier: 10 }), ['10:-10-130']);
@@ -68,7 +71,7 @@ test('a window is cut into the coarsest exact pieces: ragged seconds, 10 s bucke
     for (let i = 0; i < 2000; i++) {
       const from = H + Math.floor(Math.random() * 20_000) - 10_000;
       const to = from + 1 + Math.floor(Math.random() * 200_000);
-      const maxTier = i % 3 === 0 ? [1, 10, 60, 600, 3600][i % 5] : undefined;
+      const maxTier = i % 3 === 0 ? [1, 10, 60, 600, 3600, 21600][i % 6] : undefined;
       const pieces = windowPieces({ from, to }, { tiers, ...(maxTier !== undefined ? { maxTier } : {}) });
       assert.equal(pieces[0]?.from, from);
       assert.equal(pieces.at(-1)?.to, to);

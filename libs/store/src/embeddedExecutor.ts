@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Session, drainPending } from 'chdb';
+import { Session, drainPending, type ChdbResult } from 'chdb';
 import {
   checkInsert,
   CAPABILITIES_QUERY,
@@ -61,7 +61,7 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
   #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
 
   #capabilities(): Promise<ServerCapabilities> {
-    this.#capabilitiesProbe ??= this.#select<CapabilitiesRow>(CAPABILITIES_QUERY).then(capabilitiesOf);
+    this.#capabilitiesProbe ??= this.#select(CAPABILITIES_QUERY).then((result) => capabilitiesOf(parseJsonEachRow<CapabilitiesRow>(result.text())));
     this.#capabilitiesProbe.catch(() => {
       this.#capabilitiesProbe = undefined; // probe again next time
     });
@@ -112,16 +112,16 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
 
   async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
     // chdb takes settings only in the SQL: a SETTINGS clause at the end of the statement.
-    return this.#select<T>(withSettingsClause(sql, querySettings(await this.#capabilities())), params);
+    const result = await this.#select(withSettingsClause(sql, querySettings(await this.#capabilities())), params);
+    this.#onQuery?.({ sql, params, elapsed: result.elapsed, rowsReturned: result.rowsRead, bytesReturned: result.bytesRead });
+    return parseJsonEachRow<T>(result.text());
   }
 
-  async #select<T>(sql: string, params?: QueryParams): Promise<T[]> {
+  async #select(sql: string, params?: QueryParams): Promise<ChdbResult> {
     const session = this.#open();
-    const result = params !== undefined && Object.keys(params).length > 0
+    return params !== undefined && Object.keys(params).length > 0
       ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
       : await session.queryAsync(sql, { format: 'JSONEachRow' });
-    this.#onQuery?.({ sql, elapsed: result.elapsed, rowsRead: result.rowsRead, bytesRead: result.bytesRead });
-    return parseJsonEachRow<T>(result.text());
   }
 
   async close(): Promise<void> {

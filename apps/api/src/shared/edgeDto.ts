@@ -46,8 +46,8 @@ export const ServiceShape = {
 export const ServiceSchema = z.object(ServiceShape).meta({ id: 'Service' });
 
 export const ResolutionSchema = z
-  .union([z.literal(1), z.literal(10), z.literal(60), z.literal(600), z.literal(3600)])
-  .describe('Seconds per row of the finest table the answer used (1, 10, 60, 600 or 3600)');
+  .union([z.literal(1), z.literal(10), z.literal(60), z.literal(600), z.literal(3600), z.literal(21600)])
+  .describe('Seconds per row of the finest table the answer used (1, 10, 60, 600, 3600 or 21600)');
 
 export const WindowSchema = z
   .object({

@@ -12,7 +12,7 @@
  *   domains (instance, node, zone, version, process of each end). MergeTree.
  * - edges_1m, edges_1h: the same keys rolled up (AggregatingMergeTree); they answer breakdowns,
  *   the per-service domains (zones, nodes, versions, instances) and maps grouped by zone.
- * - service_edges_1s, _10s, _1m, _10m, _1h: (tenant, ts, client_service, server_service, server_port)
+ * - service_edges_1s, _10s, _1m, _10m, _1h, _6h: (tenant, ts, client_service, server_service, server_port)
  *   only, without instance/zone/version/display: what the map, neighbourhoods, series and
  *   changes read. A pair of services is one row per bucket however many instances it has.
  * - services: one row per (tenant, service id) with its latest naming and first/last seen, for
@@ -36,7 +36,7 @@
  * edges_1s, service_edges_1s and service_edges_10s (the 10 s tier shares the 1 s TTL: it only
  * ever answers the ragged ends of a window and steps shorter than a minute, both of recent data),
  * the minute setting to edges_1m, service_edges_1m and service_edges_10m, the hour setting to edges_1h,
- * service_edges_1h and services (by last_seen).
+ * service_edges_1h, service_edges_6h and services (by last_seen).
  */
 import { HISTOGRAM_TYPE, LATENCIES, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, mergedLatencySql, minimumOfSamplesSql, type Latency } from '../latency/latencyHistogram.js';
 
@@ -226,6 +226,7 @@ export const MIGRATION_2: readonly string[] = [
   serviceRollup('service_edges_1m', 'toDate(ts)', '30 DAY'),
   serviceRollup('service_edges_10m', 'toDate(ts)', '30 DAY'),
   serviceRollup('service_edges_1h', 'toYYYYMM(ts)', '395 DAY'),
+  serviceRollup('service_edges_6h', 'toYYYYMM(ts)', '395 DAY'),
   SERVICES,
   rollupView('edges_1m_mv', 'edges_1m', 'toStartOfMinute(ts)', DOMAIN_KEY),
   rollupView('edges_1h_mv', 'edges_1h', 'toStartOfHour(ts)', DOMAIN_KEY),
@@ -234,5 +235,6 @@ export const MIGRATION_2: readonly string[] = [
   rollupView('service_edges_1m_mv', 'service_edges_1m', 'toStartOfMinute(ts)', SERVICE_KEY),
   rollupView('service_edges_10m_mv', 'service_edges_10m', 'toStartOfInterval(ts, INTERVAL 10 MINUTE)', SERVICE_KEY),
   rollupView('service_edges_1h_mv', 'service_edges_1h', 'toStartOfHour(ts)', SERVICE_KEY),
+  rollupView('service_edges_6h_mv', 'service_edges_6h', 'toStartOfInterval(ts, INTERVAL 6 HOUR)', SERVICE_KEY),
   SERVICES_MV,
 ];

@@ -7,7 +7,7 @@ export interface RetentionConfig {
   rawSeconds?: string;
   /** edges_1m and service_edges_1m. */
   minute?: string;
-  /** edges_1h, service_edges_1h and the services table (by last_seen). */
+  /** edges_1h, service_edges_1h, service_edges_6h and the services table (by last_seen). */
   hour?: string;
 }
 
@@ -75,6 +75,7 @@ const TABLES_BY_SETTING: Record<keyof RetentionConfig, ReadonlyArray<{ table: st
   hour: [
     { table: 'edges_1h', column: 'ts' },
     { table: 'service_edges_1h', column: 'ts' },
+    { table: 'service_edges_6h', column: 'ts' },
     { table: 'services', column: 'last_seen' },
   ],
 };

@@ -14,6 +14,7 @@ export const SERVICE_TABLES: Readonly<Record<Tier, string>> = {
   60: 'service_edges_1m',
   600: 'service_edges_10m',
   3600: 'service_edges_1h',
+  21600: 'service_edges_6h',
 };
 
 /** The failure-domain tables (every end column), one per tier; there is no 10 s tier. */

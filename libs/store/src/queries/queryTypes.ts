@@ -18,8 +18,8 @@ export interface QueryWindow {
   to: number;
 }
 
-/** Seconds per row of the finest table that answered (1, 10, 60, 600 or 3600). */
-export type QueryResolution = 1 | 10 | 60 | 600 | 3600;
+/** Seconds per row of the finest table that answered (1, 10, 60, 600, 3600 or 21600). */
+export type QueryResolution = 1 | 10 | 60 | 600 | 3600 | 21600;
 
 /** The counters of an edge, summed over a window (or one step of a series). */
 export interface EdgeStats {

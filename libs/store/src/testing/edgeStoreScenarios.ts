@@ -223,10 +223,10 @@ const storeScenarios: readonly Scenario[] = [
         note(`tables: ${tables.map((t) => `${t.name} (${t.engine})`).join(', ')}`);
         const byName = new Map(tables.map((t) => [t.name, t.engine]));
         assert.equal(byName.get('edges_1s'), 'MergeTree');
-        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'services']) {
+        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'service_edges_6h', 'services']) {
           assert.equal(byName.get(rollup), 'AggregatingMergeTree', rollup);
         }
-        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_10m_mv', 'service_edges_1h_mv', 'services_mv']) {
+        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_10m_mv', 'service_edges_1h_mv', 'service_edges_6h_mv', 'services_mv']) {
           assert.equal(byName.get(view), 'MaterializedView', view);
         }
         assert.equal(byName.get(MIGRATIONS_TABLE), 'MergeTree');
@@ -297,6 +297,7 @@ const storeScenarios: readonly Scenario[] = [
         service_edges_10m: minute,
         edges_1h: hour,
         service_edges_1h: hour,
+        service_edges_6h: hour,
         services: hour.replace(/^ts /, 'last_seen '),
       });
       await withStore(location, undefined, async (store) => {
@@ -306,7 +307,7 @@ const storeScenarios: readonly Scenario[] = [
       const changed = { rawSeconds: '3 DAY', minute: '30 DAY', hour: '13 MONTH' };
       await withStore(location, { retention: changed }, async (store) => {
         const result = await store.migrate();
-        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s', 'service_edges_10s', 'service_edges_1h', 'service_edges_1s', 'services']);
+        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s', 'service_edges_10s', 'service_edges_1h', 'service_edges_1s', 'service_edges_6h', 'services']);
         assert.deepEqual(await ttlOf(store), ttls('ts + toIntervalDay(3)', 'ts + toIntervalDay(30)', 'ts + toIntervalMonth(13)'));
         assert.deepEqual((await store.migrate()).ttlChanged, [], 'unchanged configuration, no ALTER');
       });

@@ -11,10 +11,10 @@ export interface TimeWindow {
 }
 
 /** Bucket widths of the store's tiers, in seconds. Each divides the next. */
-export type Tier = 1 | 10 | 60 | 600 | 3600;
+export type Tier = 1 | 10 | 60 | 600 | 3600 | 21600;
 
 /** Every tier of the service-level rollups. */
-export const SERVICE_TIERS: readonly Tier[] = [1, 10, 60, 600, 3600];
+export const SERVICE_TIERS: readonly Tier[] = [1, 10, 60, 600, 3600, 21600];
 /** The tiers of the failure-domain tables (no 10 s tier: they carry every instance combination). */
 export const DOMAIN_TIERS: readonly Tier[] = [1, 60, 3600];
 
@@ -44,12 +44,12 @@ export function checkWindow({ from, to }: TimeWindow): void {
 }
 
 /**
- * A window cut into the coarsest pieces that are exact: whole hours from the hour tier, the whole
- * 10 minutes around them, the whole minutes around those, the whole 10 s buckets around those,
- * and the ragged seconds at each end. So `now-1h` reads at most 9 seconds, 5 ten-second
- * buckets and 9 minutes at each end plus five or six 10-minute buckets, never 3,600 seconds of
- * rows per pair. Pieces come in time order,
- * contiguous, at most 2 * (tiers - 1) + 1 of them.
+ * A window cut into the coarsest pieces that are exact: whole 6 hours from the 6-hour tier, the
+ * whole hours around them, the whole 10 minutes around those, the whole minutes around those,
+ * the whole 10 s buckets around those, and the ragged seconds at each end. So `now-1h` reads at
+ * most 9 seconds, 5 ten-second buckets and 9 minutes at each end plus five or six 10-minute
+ * buckets, never 3,600 seconds of rows per pair; `now-24h` about 36 rows per pair, not 1,440.
+ * Pieces come in time order, contiguous, at most 2 * (tiers - 1) + 1 of them.
  */
 export function windowPieces(window: TimeWindow, options: WindowPiecesOptions = {}): WindowPiece[] {
   checkWindow(window);

@@ -123,7 +123,7 @@ export type GetMapResponse = Message<"weft.api.v1.GetMapResponse"> & {
   window?: TimeWindow;
 
   /**
-   * Seconds per row of the finest table that answered (1, 10, 60, 600 or 3600).
+   * Seconds per row of the finest table that answered (1, 10, 60, 600, 3600 or 21600).
    *
    * @generated from field: uint32 resolution_seconds = 2;
    */
