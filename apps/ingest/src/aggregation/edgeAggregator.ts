@@ -98,8 +98,9 @@ export class EdgeAggregator {
     const memo = sample.memo.value as NamedEnds | undefined;
     if (memo) return memo;
     const atMs = sample.half.tsMs;
-    const client = this.namer.name({ side: 'client', endpoint: sample.connection.client, origin: sample.client, atMs });
+    const client = this.namer.name({ tenant: sample.tenant, side: 'client', endpoint: sample.connection.client, origin: sample.client, atMs });
     const server = this.namer.name({
+      tenant: sample.tenant,
       side: 'server',
       endpoint: sample.connection.server,
       origin: sample.server,

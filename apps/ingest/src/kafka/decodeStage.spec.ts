@@ -36,7 +36,7 @@ function fakeKafka(): { kafka: Kafka; sent: Message[]; eachBatch: () => ((payloa
 /** One agent batch with one connection that sent `bytes`. */
 function agentBatch(bytes: number, sequence: bigint): Buffer {
   return Buffer.from(
-    encodeBatch({ nodeId: 'node-a', agentRun: 'r', sequence, intervalEndMs: 1_800_000_000_999, intervalMs: 1000 }, [
+    encodeBatch({ nodeId: 'node-a', agentRun: 'r', sequence, intervalEndMs: 1_700_000_000_999, intervalMs: 1000 }, [
       {
         socketNumber: 1, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.0.1', localPort: 40000, remoteIp: '10.0.0.2', remotePort: 80,
         pid: 1, comm: 'curl', cmdline: null, containerId: null, bytesSent: bytes, bytesReceived: 0, srttUs: 1, retransmits: 0,

@@ -242,8 +242,8 @@ export class MatchStage {
         this.metrics.batchesIn.inc();
         this.metrics.halvesIn.inc(decoded.halves.length);
       }
-      for (const listener of decoded.listeners) this.listeners.noteListener(listener, Date.now());
-      this.listeners.noteLocalAddresses(decoded.halves);
+      for (const listener of decoded.listeners) this.listeners.noteListener(decoded.tenant, listener, Date.now());
+      this.listeners.noteLocalAddresses(decoded.tenant, decoded.halves);
       if (offset === state.liveFrom) state.processor.startBlockAt(offset);
       const before = { ...state.processor.counters };
       const block = state.processor.handle(

@@ -15,6 +15,8 @@ export interface ClusterNamer {
 }
 
 export interface EndToName {
+  /** The tenant whose agents reported the connection: what its agents told names it, never another tenant's. */
+  tenant: string;
   side: 'client' | 'server';
   endpoint: Endpoint;
   /** The end's own agent's view of its socket, when it has an agent. */
@@ -50,7 +52,7 @@ export class EndpointNamer {
     // A server without an agent of its own may still be known by the
     // listener its host's agent reported.
     const origin: { nodeId: string; pid: number; comm: string; cmdline: string | null } | null =
-      end.origin ?? (side === 'server' ? this.listeners.lookup(endpoint.ip, endpoint.port) : null);
+      end.origin ?? (side === 'server' ? this.listeners.lookup(end.tenant, endpoint.ip, endpoint.port) : null);
     const process = origin?.comm ?? '';
 
     const rule = this.inventory?.match(endpoint.ip, serverPort, origin?.comm ?? null) ?? null;
@@ -74,7 +76,7 @@ export class EndpointNamer {
     if (origin) {
       // A half without a cmdline (the agent could not read it) is named as
       // the same process's other sockets name it.
-      const name = this.programOf(origin.comm, origin.cmdline ?? this.listeners.cmdlineOf(origin.nodeId, origin.pid, origin.comm));
+      const name = this.programOf(origin.comm, origin.cmdline ?? this.listeners.cmdlineOf(end.tenant, origin.nodeId, origin.pid, origin.comm));
       return {
         service: `host:${name}`,
         name,

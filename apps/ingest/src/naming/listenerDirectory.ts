@@ -22,9 +22,14 @@ interface KnownProcess {
   seenMs: number;
 }
 
+/** The part of every key that keeps tenants apart: two tenants may use the same addresses, node ids and pids. */
+function ofTenant(tenant: string, key: string): string {
+  return `${tenant}\u0000${key}`;
+}
+
 /**
- * Which process listens on which address and port, from the agents' listener
- * reports: names the server end of a connection whose server half has not
+ * Which process listens on which address and port, per tenant, from the agents' listener
+ * reports (a tenant's reports never name another tenant's connections): names the server end of a connection whose server half has not
  * arrived (or never will: the connect failed). Wildcard listeners (0.0.0.0,
  * ::) match any address of their node and namespace, which the directory
  * learns from the agents' own sockets. Bounded; entries not reported again expire.
@@ -35,9 +40,10 @@ interface KnownProcess {
  * only by its listener is named as its own sockets name it.
  */
 export class ListenerDirectory {
-  private readonly exact = new Map<string, Listener>();
+  // Every key starts with the tenant (ofTenant).
+  private readonly exact = new Map<string, Listener>(); // `${ip}|${port}`
   private readonly wildcard = new Map<string, Listener>(); // `${nodeId}|${netns}|${port}`
-  private readonly placeOfAddress = new Map<string, string>(); // ip -> `${nodeId}|${netns}`
+  private readonly placeOfAddress = new Map<string, string>(); // ip -> `${tenant}\0${nodeId}|${netns}`
   private readonly processes = new Map<string, Map<number, KnownProcess>>(); // nodeId -> pid -> process
   private processCount = 0;
   /** The last time expire was called: halves carry no wall clock of their own. */
@@ -48,12 +54,12 @@ export class ListenerDirectory {
     private readonly ttlMs = 10 * 60_000,
   ) {}
 
-  noteListener(report: ListenerReport, nowMs: number): void {
+  noteListener(tenant: string, report: ListenerReport, nowMs: number): void {
     const listener = { nodeId: report.nodeId, pid: report.pid, comm: report.comm, seenMs: nowMs };
     if (report.ip === '0.0.0.0' || report.ip === '::') {
-      this.bounded(this.wildcard).set(`${report.nodeId}|${report.netns}|${report.port}`, listener);
+      this.bounded(this.wildcard).set(ofTenant(tenant, `${report.nodeId}|${report.netns}|${report.port}`), listener);
     } else {
-      this.bounded(this.exact).set(`${report.ip}|${report.port}`, listener);
+      this.bounded(this.exact).set(ofTenant(tenant, `${report.ip}|${report.port}`), listener);
     }
   }
 
@@ -61,43 +67,43 @@ export class ListenerDirectory {
    * The local addresses of an interval's halves (see notePlace), and their
    * processes' cmdlines; the place string is built once per namespace, not per half.
    */
-  noteLocalAddresses(halves: readonly Pick<ConnectionHalf, 'localIp' | 'nodeId' | 'netns' | 'pid' | 'comm' | 'cmdline'>[]): void {
+  noteLocalAddresses(tenant: string, halves: readonly Pick<ConnectionHalf, 'localIp' | 'nodeId' | 'netns' | 'pid' | 'comm' | 'cmdline'>[]): void {
     let nodeId: string | null = null;
     let netns = 0;
     let place = '';
     let processes: Map<number, KnownProcess> | undefined;
     for (const half of halves) {
       if (half.nodeId !== nodeId || half.netns !== netns) {
-        if (half.nodeId !== nodeId) processes = this.processes.get(half.nodeId);
+        if (half.nodeId !== nodeId) processes = this.processes.get(ofTenant(tenant, half.nodeId));
         nodeId = half.nodeId;
         netns = half.netns;
-        place = `${nodeId}|${netns}`;
+        place = ofTenant(tenant, `${nodeId}|${netns}`);
       }
-      this.notePlace(half.localIp, place);
+      this.notePlace(ofTenant(tenant, half.localIp), place);
       if (half.cmdline !== null) {
         const known = processes?.get(half.pid);
-        if (known === undefined || known.cmdline !== half.cmdline || known.comm !== half.comm) processes = this.noteProcess(half.nodeId, half.pid, half.comm, half.cmdline);
+        if (known === undefined || known.cmdline !== half.cmdline || known.comm !== half.comm) processes = this.noteProcess(ofTenant(tenant, half.nodeId), half.pid, half.comm, half.cmdline);
         else known.seenMs = this.clockMs;
       }
     }
   }
 
   /** Bounded: beyond maxEntries processes, new ones are not learnt (until old ones expire) and are named by their comm. */
-  private noteProcess(nodeId: string, pid: number, comm: string, cmdline: string): Map<number, KnownProcess> | undefined {
-    let ofNode = this.processes.get(nodeId);
+  private noteProcess(nodeKey: string, pid: number, comm: string, cmdline: string): Map<number, KnownProcess> | undefined {
+    let ofNode = this.processes.get(nodeKey);
     if (!ofNode?.has(pid)) {
       if (this.processCount >= this.maxEntries) return ofNode;
       this.processCount++;
     }
     if (!ofNode) {
       ofNode = new Map();
-      this.processes.set(nodeId, ofNode);
+      this.processes.set(nodeKey, ofNode);
     }
     ofNode.set(pid, { comm, cmdline, seenMs: this.clockMs });
     return ofNode;
   }
 
-  /** An address some agent's socket used locally: it belongs to that node's namespace. */
+  /** An address some agent's socket used locally (a key of ofTenant): it belongs to that node's namespace. */
   private notePlace(ip: string, place: string): void {
     if (this.placeOfAddress.get(ip) === place) return;
     if (this.placeOfAddress.size >= this.maxEntries) {
@@ -107,19 +113,20 @@ export class ListenerDirectory {
     this.placeOfAddress.set(ip, place);
   }
 
-  lookup(ip: string, port: number): ListeningProcess | null {
-    let listener = this.exact.get(`${ip}|${port}`);
+  /** Who listens on ip:port among the tenant's agents, or null. */
+  lookup(tenant: string, ip: string, port: number): ListeningProcess | null {
+    let listener = this.exact.get(ofTenant(tenant, `${ip}|${port}`));
     if (!listener) {
-      const place = this.placeOfAddress.get(ip);
+      const place = this.placeOfAddress.get(ofTenant(tenant, ip));
       listener = place === undefined ? undefined : this.wildcard.get(`${place}|${port}`);
     }
     if (!listener) return null;
-    return { nodeId: listener.nodeId, pid: listener.pid, comm: listener.comm, cmdline: this.cmdlineOf(listener.nodeId, listener.pid, listener.comm) };
+    return { nodeId: listener.nodeId, pid: listener.pid, comm: listener.comm, cmdline: this.cmdlineOf(tenant, listener.nodeId, listener.pid, listener.comm) };
   }
 
-  /** The cmdline a socket of this process carried, or null; the same comm guards against a pid reused by another program. */
-  cmdlineOf(nodeId: string, pid: number, comm: string): string | null {
-    const known = this.processes.get(nodeId)?.get(pid);
+  /** The cmdline a socket of this process of the tenant carried, or null; the same comm guards against a pid reused by another program. */
+  cmdlineOf(tenant: string, nodeId: string, pid: number, comm: string): string | null {
+    const known = this.processes.get(ofTenant(tenant, nodeId))?.get(pid);
     return known !== undefined && known.comm === comm ? known.cmdline : null;
   }
 

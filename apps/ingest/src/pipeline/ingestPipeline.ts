@@ -102,8 +102,8 @@ export class IngestPipeline {
     const matcher = this.core.matcher;
     this.metrics.batchesIn.inc();
     this.metrics.halvesIn.inc(interval.halves.length);
-    for (const listener of interval.listeners) this.listeners.noteListener(listener, nowMs);
-    this.listeners.noteLocalAddresses(interval.halves);
+    for (const listener of interval.listeners) this.listeners.noteListener(interval.tenant, listener, nowMs);
+    this.listeners.noteLocalAddresses(interval.tenant, interval.halves);
     const dropped = matcher.counters.pendingDropped;
     this.core.add(interval);
     this.metrics.halvesDropped.inc(matcher.counters.pendingDropped - dropped);

@@ -13,17 +13,36 @@ export function intervalOf(message: HalvesMessage): NodeInterval {
 }
 
 /**
+ * How far after the ingest's clock an agent's interval may end. The matcher judges a node silent
+ * once it is 60 s (nodeSilenceSeconds) behind the newest second any node reported, so one batch
+ * from further ahead, from any tenant's agent, would make every other node look silent and release
+ * their halves unmatched (and a second past 2^32 could not be stored). Agents keep NTP time; 30 s
+ * leaves room for a skewed clock and stays well inside the silence limit.
+ */
+export const MAX_INTERVAL_AHEAD_MS = 30_000;
+
+/**
  * Agent batch bytes to halves of `tenant`, the tenant of the key that sent them: a tenant
  * written in the batch itself is ignored (an agent does not choose its tenant). A bad batch
- * becomes a BatchRejected with the decoder's reason.
+ * becomes a BatchRejected with the decoder's reason, an interval ending more than
+ * MAX_INTERVAL_AHEAD_MS after `nowMs` one with reason `future_interval`.
  */
-export function decodeAgentBatch(bytes: Uint8Array, tenant: string, limits?: DecodeLimits): HalvesMessage {
+export function decodeAgentBatch(bytes: Uint8Array, tenant: string, limits?: DecodeLimits, nowMs = Date.now()): HalvesMessage {
+  let batch: DecodedBatch;
   try {
-    return halvesMessageOf(decodeNodeBatch(bytes, limits), tenant);
+    batch = decodeNodeBatch(bytes, limits);
   } catch (err) {
     if (err instanceof TelemetryDecodeError) throw new BatchRejected(err.reason, err.message, { cause: err });
     throw err;
   }
+  if (batch.intervalEndMs > nowMs + MAX_INTERVAL_AHEAD_MS) {
+    const ahead = ((batch.intervalEndMs - nowMs) / 1000).toFixed(0);
+    throw new BatchRejected(
+      'future_interval',
+      `node ${batch.nodeId}: interval ends ${ahead} s after this ingest's clock (at most ${MAX_INTERVAL_AHEAD_MS / 1000} s allowed): check the node's clock`,
+    );
+  }
+  return halvesMessageOf(batch, tenant);
 }
 
 /**
