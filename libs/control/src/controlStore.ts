@@ -92,6 +92,27 @@ export class ControlStore {
     });
   }
 
+  /**
+   * A new tenant with a first key of every scope (its admin key, plaintext in the result only),
+   * in one transaction: a failure in between leaves neither, so a retry with the same name works.
+   */
+  async createTenantWithAdminKey(name: string): Promise<{ tenant: Tenant; adminKey: CreatedApiKey }> {
+    const tenantName = checkedName(name, 'name');
+    return this.run('creating a tenant', async () => {
+      const tenant: Selectable<TenantsTable> = { id: randomId(), name: tenantName, created_at: this.timestamp() };
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          await trx.insertInto('tenants').values(tenant).execute();
+          const adminKey = await this.insertKey(trx, tenant.id, FIRST_ADMIN_KEY_NAME, [...SCOPES]);
+          return { tenant: toTenant(tenant), adminKey };
+        });
+      } catch (error) {
+        if (isTenantNameViolation(error)) throw new TenantNameTakenError(tenantName);
+        throw error;
+      }
+    });
+  }
+
   /** Every tenant, by name. */
   async listTenants(): Promise<Tenant[]> {
     return this.run('listing tenants', async () => {

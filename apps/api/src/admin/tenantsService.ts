@@ -1,4 +1,3 @@
-import { FIRST_ADMIN_KEY_NAME, SCOPES } from '@weft/control';
 import type { TenantId } from '@weft/store';
 import type { Tenant, TenantAdministration } from '../auth/apiControl.js';
 import { translated } from '../errors/libraryErrors.js';
@@ -32,8 +31,9 @@ export class TenantsService {
   async create(tenant: TenantId, request: CreateTenantRequest): Promise<CreatedTenant> {
     const operator = await translated(() => this.control.firstTenant());
     if (operator === null || operator.id !== tenant) throw new PermissionDeniedError("only the operator's tenant (the first one) may create tenants");
-    const created = await translated(() => this.control.createTenant(request.name));
-    const key = await translated(() => this.control.createKey({ tenantId: created.id, name: FIRST_ADMIN_KEY_NAME, scopes: [...SCOPES] }));
-    return { tenant: toTenantView(created), admin_key: toCreatedKey(key) };
+    // Tenant and key in one transaction: a failure between them would leave a tenant without a
+    // key, holding its name for good.
+    const { tenant: created, adminKey } = await translated(() => this.control.createTenantWithAdminKey(request.name));
+    return { tenant: toTenantView(created), admin_key: toCreatedKey(adminKey) };
   }
 }

@@ -14,6 +14,8 @@ export interface ApiKeyAuthenticator {
 /** Tenants and keys, as the admin endpoints manage them. */
 export interface TenantAdministration {
   createTenant(name: string): Promise<Tenant>;
+  /** A new tenant and its first admin key (every scope), both or neither. */
+  createTenantWithAdminKey(name: string): Promise<{ tenant: Tenant; adminKey: CreatedApiKey }>;
   getTenant(id: string): Promise<Tenant | null>;
   /** The operator's tenant (the first one made). */
   firstTenant(): Promise<Tenant | null>;

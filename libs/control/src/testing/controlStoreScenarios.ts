@@ -65,6 +65,24 @@ function manualClock(start: Date): { now: () => Date; advance: (ms: number) => v
 
 export const controlStoreScenarios: ControlStoreScenario[] = [
   {
+    name: 'a tenant made with its admin key: both or neither; a taken name leaves no second tenant and no stray key',
+    async run(harness) {
+      const location = await harness.newLocation();
+      await withStore(location, undefined, async (store) => {
+        const { tenant, adminKey } = await store.createTenantWithAdminKey('  acme  ');
+        assert.equal(tenant.name, 'acme');
+        assert.equal(adminKey.key.tenantId, tenant.id);
+        assert.deepEqual(await store.authenticate(adminKey.plaintext), { tenantId: tenant.id, keyId: adminKey.key.id, scopes: ['read', 'write', 'ingest', 'admin'] });
+        await assert.rejects(store.createTenantWithAdminKey('acme'), TenantNameTakenError);
+        await assert.rejects(store.createTenantWithAdminKey(''), ControlInputError);
+        assert.deepEqual((await store.listTenants()).map((t) => t.name), ['acme']);
+        assert.equal((await store.listKeys(tenant.id)).length, 1);
+        const keys = await location.readTable('api_keys');
+        assert.equal(keys.length, 1, 'the refused tenant left no key behind');
+      });
+    },
+  },
+  {
     name: 'a created key authenticates to its tenant and scopes; what is listed never holds a secret',
     async run(harness) {
       const location = await harness.newLocation();
