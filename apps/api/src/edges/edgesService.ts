@@ -3,6 +3,7 @@ import { translated } from '../errors/libraryErrors.js';
 import { InvalidParameterError } from '../errors/serviceErrors.js';
 import { isoTime, toEdgeStats, toWindow } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
+import { TEXT_LIMITS, checkedText } from '../shared/textLimits.js';
 import { BREAKDOWN_DIMENSIONS } from './breakdownDimensions.js';
 import type { Breakdown, Series } from './edgesDto.js';
 import { seriesStep } from './seriesStep.js';
@@ -27,6 +28,7 @@ export interface BreakdownRequest extends EdgeRequest {
 function selector(request: EdgeRequest): EdgeSelector {
   for (const parameter of ['source', 'target'] as const) {
     if (typeof request[parameter] !== 'string' || request[parameter] === '') throw new InvalidParameterError(parameter, `${parameter} is required`);
+    checkedText(parameter, request[parameter], TEXT_LIMITS.serviceId);
   }
   const edge: EdgeSelector = { source: request.source, target: request.target };
   if (request.port !== undefined) {

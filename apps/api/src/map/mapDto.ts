@@ -7,13 +7,14 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { EdgeSchema, ResolutionSchema, ServiceShape } from '../shared/edgeDto.js';
 import { decimalParameter, textParameter, timeParameter } from '../shared/queryParameters.js';
+import { TEXT_LIMITS } from '../shared/textLimits.js';
 
 /** The query: each parameter at most once; any other parameter is a 400. */
 export const MapQuerySchema = z.strictObject({
   from: timeParameter('Start of the window, inclusive; default: 15 minutes before `to`', 'now-1h'),
   to: timeParameter('End of the window, exclusive; default: now', 'now'),
-  namespace: textParameter(253, 'Only edges with at least one end in this namespace', 'shop'),
-  service: textParameter(1000, 'Only edges with at least one end whose id or name matches: `*` matches any run of characters, anything else literally, case-insensitive; without `*` a substring match', 'cart*'),
+  namespace: textParameter(TEXT_LIMITS.namespace, 'Only edges with at least one end in this namespace', 'shop'),
+  service: textParameter(TEXT_LIMITS.service, 'Only edges with at least one end whose id or name matches: `*` matches any run of characters, anything else literally, case-insensitive; without `*` a substring match', 'cart*'),
   min_rate: decimalParameter('Only edges opening at least this many connections per second over the window', 0.1),
   group_by: z.enum(['service', 'namespace', 'zone']).optional().describe('Nodes are services (default), namespaces (namespace:<ns>) or zones (zone:<zone>)'),
 });

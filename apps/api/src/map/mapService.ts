@@ -3,6 +3,7 @@ import { translated } from '../errors/libraryErrors.js';
 import { InvalidParameterError } from '../errors/serviceErrors.js';
 import { isoTime, toEdge, toService } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
+import { TEXT_LIMITS, checkedText } from '../shared/textLimits.js';
 import type { MapResponse } from './mapDto.js';
 
 /** A map request as any transport hands it over: the REST query's names, numbers already read. */
@@ -27,8 +28,8 @@ export class MapService {
   async readMap(tenant: TenantId, request: MapRequest): Promise<MapResponse> {
     const window = requestWindow(request.from, request.to, this.nowMs());
     const query: MapQuery = { window };
-    if (request.namespace) query.namespace = request.namespace;
-    if (request.service) query.service = request.service;
+    if (checkedText('namespace', request.namespace, TEXT_LIMITS.namespace)) query.namespace = request.namespace;
+    if (checkedText('service', request.service, TEXT_LIMITS.service)) query.service = request.service;
     if (request.min_rate !== undefined) {
       if (!Number.isFinite(request.min_rate) || request.min_rate < 0) throw new InvalidParameterError('min_rate', 'min_rate must be a non-negative number');
       query.minRate = request.min_rate;

@@ -3,11 +3,12 @@ import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 import { EdgeSchema, ResolutionSchema, ServiceSchema, ServiceShape, WindowSchema } from '../shared/edgeDto.js';
 import { integerParameter, servicePathIdParameter, textParameter, timeParameter } from '../shared/queryParameters.js';
+import { TEXT_LIMITS } from '../shared/textLimits.js';
 
 export const ServiceSearchQuerySchema = z.strictObject({
-  q: textParameter(200, "Matches a service's id, name, namespace or kind (case-insensitive substring); empty: every service", 'cart'),
+  q: textParameter(TEXT_LIMITS.q, "Matches a service's id, name, namespace or kind (case-insensitive substring); empty: every service", 'cart'),
   limit: integerParameter(1, 1000, 'Services per page (1 to 1000; default 50)', 50),
-  cursor: textParameter(1000, 'The next_cursor of the previous page', ''),
+  cursor: textParameter(TEXT_LIMITS.cursor, 'The next_cursor of the previous page', ''),
 });
 export class ServiceSearchQueryDto extends createZodDto(ServiceSearchQuerySchema) {}
 

@@ -29,6 +29,18 @@ describe('the services refuse what no DTO checked', () => {
     await refuses('source', () => edges.series('t', { source: '', target: 'b' }));
     await refuses('by', () => edges.breakdown('t', { source: 'a', target: 'b', by: 'colour' as 'server_zone' }));
     await refuses('baseline_to', () => new ChangesService(queries).changes('t', { baseline_to: '0' }));
+    // Free text: the REST DTOs' limits (longer, or a control character), for every transport.
+    const map = new MapService(queries);
+    for (const bad of ['*a'.repeat(501), 'shop\u0000', 'a\nb']) {
+      await refuses('service', () => map.readMap('t', { service: bad }));
+      await refuses('id', () => services.view('t', { id: bad }));
+      await refuses('id', () => services.neighborhood('t', { id: bad }));
+      await refuses('source', () => edges.series('t', { source: bad, target: 'b' }));
+      await refuses('target', () => edges.breakdown('t', { source: 'a', target: bad, by: 'server_zone' }));
+    }
+    await refuses('namespace', () => map.readMap('t', { namespace: 'n'.repeat(254) }));
+    await refuses('q', () => services.search('t', { q: 'q'.repeat(201) }));
+    await refuses('cursor', () => services.search('t', { cursor: 'c'.repeat(1001) }));
     assert.equal(queries.calls.length, 0);
   });
 

@@ -3,6 +3,7 @@ import { translated } from '../errors/libraryErrors.js';
 import { InvalidParameterError, NotFoundError } from '../errors/serviceErrors.js';
 import { isoTime, toEdge, toService, toWindow } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
+import { TEXT_LIMITS, checkedText } from '../shared/textLimits.js';
 import { fromPageCursor, toPageCursor } from './pageCursor.js';
 import type { Neighborhood, ServicePage, ServiceView } from './servicesDto.js';
 
@@ -40,7 +41,7 @@ function wholeNumberIn(parameter: string, value: number, min: number, max: numbe
 
 function serviceId(id: string): string {
   if (typeof id !== 'string' || id === '') throw new InvalidParameterError('id', 'id is empty');
-  return id;
+  return checkedText('id', id, TEXT_LIMITS.serviceId);
 }
 
 /** One tenant's services: search, one service with its edges, its neighborhood. */
@@ -52,7 +53,8 @@ export class ServicesService {
 
   async search(tenant: TenantId, request: ServiceSearchRequest): Promise<ServicePage> {
     const limit = wholeNumberIn('limit', request.limit ?? DEFAULT_SEARCH_LIMIT, 1, 1000);
-    const cursor = request.cursor ? fromPageCursor(tenant, request.cursor) : undefined;
+    checkedText('q', request.q, TEXT_LIMITS.q);
+    const cursor = checkedText('cursor', request.cursor, TEXT_LIMITS.cursor) ? fromPageCursor(tenant, request.cursor!) : undefined;
     const page = await translated(() => this.queries.searchServices(tenant, { limit, ...(request.q ? { q: request.q } : {}), ...(cursor !== undefined ? { cursor } : {}) }));
     return { services: page.services.map(toService), next_cursor: page.next_cursor === null ? null : toPageCursor(tenant, page.next_cursor) };
   }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TIME_PATTERN } from '../time/timeWindow.js';
+import { TEXT_LIMITS } from './textLimits.js';
 
 /** A time parameter, read later by parseTime (the services do, so gRPC reads the same). */
 export function timeParameter(what: string, example: string) {
@@ -64,7 +65,7 @@ export function serviceIdParameter(what: string) {
   return z
     .string()
     .min(1, 'is empty')
-    .max(1000, 'is longer than 1000 characters')
+    .max(TEXT_LIMITS.serviceId, `is longer than ${TEXT_LIMITS.serviceId} characters`)
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character')
     .describe(what)
     .meta({ example: 'k8s:shop/Deployment/web' });
@@ -83,7 +84,7 @@ export function servicePathIdParameter(what: string) {
   return z
     .string()
     .min(1, 'is empty')
-    .max(1000, 'is longer than 1000 characters')
+    .max(TEXT_LIMITS.serviceId, `is longer than ${TEXT_LIMITS.serviceId} characters`)
     .regex(/^(?:\.{0,2}[^\u0000-\u001f\u007f.]|\.{3})[^\u0000-\u001f\u007f]*$/, {
       error: (issue) => (typeof issue.input === 'string' && controls.test(issue.input) ? 'contains a control character' : "is '.' or '..', which a URL path cannot carry as a segment"),
     })
