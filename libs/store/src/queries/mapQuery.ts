@@ -7,7 +7,7 @@ import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.j
 import { STAT_AGGREGATES, STAT_MERGE_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
 import { DOMAIN_TABLES, SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, eitherEndIn, piecesSql } from './querySql.js';
 import { QueryInputError, type EdgeRecord, type MapNode, type MapQuery, type MapResult, type TenantId } from './queryTypes.js';
-import { readServiceInfos, servicesInNamespace, servicesMatching } from './serviceNames.js';
+import { readServiceInfos, servicesInNamespaceSql, servicesMatchingSql } from './serviceNames.js';
 
 const GROUPINGS = ['service', 'namespace', 'zone'] as const;
 
@@ -27,19 +27,11 @@ export async function readMap(executor: ClickHouseExecutor, tenant: TenantId, qu
   const pieces = windowPieces(window, groupBy === 'zone' ? { tiers: DOMAIN_TIERS } : {});
   const result: MapResult = { window: { from: window.from, to: window.to }, resolution: finestTier(pieces), nodes: [], edges: [] };
 
-  // Filters by naming go through the services table first: the edges then filter on id lists.
+  // Filters by naming select ids from the services table, as subqueries of each piece's WHERE.
   const params = new SqlParams();
   const where: string[] = [];
-  if (query.namespace !== undefined) {
-    const ids = await servicesInNamespace(executor, tenant, query.namespace);
-    if (ids.length === 0) return result;
-    where.push(eitherEndIn(ids, params));
-  }
-  if (query.service !== undefined && query.service !== '') {
-    const ids = await servicesMatching(executor, tenant, query.service);
-    if (ids.length === 0) return result;
-    where.push(eitherEndIn(ids, params));
-  }
+  if (query.namespace !== undefined) where.push(eitherEndIn(servicesInNamespaceSql(tenant, query.namespace, params)));
+  if (query.service !== undefined && query.service !== '') where.push(eitherEndIn(servicesMatchingSql(tenant, query.service, params)));
   const having = query.minRate !== undefined && query.minRate > 0 ? `HAVING connections_opened >= ${params.bind(query.minRate * seconds, 'Float64')}` : '';
 
   let sql: string;

@@ -11,11 +11,18 @@
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { finestTier, windowPieces } from '../window/windowPieces.js';
 import { readEdgeRecords } from './edgeRecords.js';
-import { SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, piecesSql } from './querySql.js';
-import { QueryInputError, type Direction, type NeighborhoodQuery, type NeighborhoodResult, type TenantId } from './queryTypes.js';
+import { MAX_BOUND_IDS_BYTES, SERVICE_TABLES, SqlParams, boundIdsBytes, checkQueryWindow, checkTenant, piecesSql } from './querySql.js';
+import { QueryInputError, type Direction, type EdgeRecord, type NeighborhoodQuery, type NeighborhoodResult, type TenantId } from './queryTypes.js';
 import { readServiceInfos, readServiceRecords } from './serviceNames.js';
 
 export const MAX_DEPTH = 5;
+
+/**
+ * Up to this many services (and MAX_BOUND_IDS_BYTES of ids), the edges between them are read
+ * with their ids bound as one list; beyond, every edge of the window is read and filtered here
+ * (such a neighbourhood is most of the map, and its list would travel in a server's URL).
+ */
+export const MAX_BOUND_MEMBERS = 2000;
 const DIRECTIONS: readonly Direction[] = ['in', 'out', 'both'];
 
 export async function readNeighborhood(executor: ClickHouseExecutor, tenant: TenantId, query: NeighborhoodQuery): Promise<NeighborhoodResult | null> {
@@ -33,13 +40,15 @@ export async function readNeighborhood(executor: ClickHouseExecutor, tenant: Ten
 
   // Every edge of the window between two services of the result: each is one the traversal
   // follows in its direction (out: client to server, in: the reverse, both: either).
-  const edges =
-    members.length > 1
-      ? await readEdgeRecords(executor, tenant, window, (params) => {
-          const ids = params.bind(members, 'Array(String)');
-          return [`client_service IN ${ids}`, `server_service IN ${ids}`];
-        })
-      : [];
+  let edges: EdgeRecord[] = [];
+  if (members.length > MAX_BOUND_MEMBERS || boundIdsBytes(members) > MAX_BOUND_IDS_BYTES) {
+    edges = (await readEdgeRecords(executor, tenant, window)).filter((e) => hops.has(e.source) && hops.has(e.target));
+  } else if (members.length > 1) {
+    edges = await readEdgeRecords(executor, tenant, window, (params) => {
+      const ids = params.bind(members, 'Array(String)');
+      return [`client_service IN ${ids}`, `server_service IN ${ids}`];
+    });
+  }
   const infos = await readServiceInfos(executor, tenant, members);
   const nodes = infos.map((info) => ({ ...info, hops: hops.get(info.id)! })).sort((a, b) => a.hops - b.hops || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { window: { from: window.from, to: window.to }, resolution: finestTier(pieces), center: service, nodes, edges };

@@ -89,8 +89,39 @@ export function checkQueryWindow(window: TimeWindow, prefix = ''): void {
   }
 }
 
-/** `client_service IN ids OR server_service IN ids`: at least one end among the ids. */
-export function eitherEndIn(ids: readonly string[], params: SqlParams): string {
-  const list = params.bind(ids, 'Array(String)');
-  return `(client_service IN ${list} OR server_service IN ${list})`;
+/**
+ * The most a list of ids bound as one parameter may weigh, URL-encoded: a ClickHouse server takes
+ * a statement's parameters in the request URL, which it limits to 1 MiB (http_max_uri_size).
+ */
+export const MAX_BOUND_IDS_BYTES = 256 * 1024;
+
+/** What a list of ids weighs in a URL (each id encoded, plus a separator). */
+export function boundIdsBytes(ids: readonly string[]): number {
+  let bytes = 0;
+  for (const id of ids) bytes += encodeURIComponent(id).length + 3;
+  return bytes;
+}
+
+/** The ids cut into lists that each weigh at most MAX_BOUND_IDS_BYTES. */
+export function boundIdChunks(ids: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const size = encodeURIComponent(id).length + 3;
+    if (chunk.length > 0 && bytes + size > MAX_BOUND_IDS_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(id);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** `client_service IN (ids) OR server_service IN (ids)`: at least one end among the ids a subquery selects. */
+export function eitherEndIn(idsSql: string): string {
+  return `(client_service IN (${idsSql}) OR server_service IN (${idsSql}))`;
 }

@@ -3,7 +3,7 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import type { ServiceInfo, TenantId } from './queryTypes.js';
-import { SqlParams } from './querySql.js';
+import { SqlParams, boundIdChunks } from './querySql.js';
 
 export interface ServiceRecord extends ServiceInfo {
   first_seen: number;
@@ -52,12 +52,14 @@ export function infoOf(record: ServiceRecord): ServiceInfo {
 /** The named services of a tenant, by id (ids the table does not know are absent). */
 export async function readServiceRecords(executor: ClickHouseExecutor, tenant: TenantId, ids: readonly string[]): Promise<Map<string, ServiceRecord>> {
   const out = new Map<string, ServiceRecord>();
-  if (ids.length === 0) return out;
-  const params = new SqlParams();
-  const sql = mergedServicesSql(tenant, params, [`service IN ${params.bind([...new Set(ids)], 'Array(String)')}`]);
-  for (const row of await executor.queryJsonRows<Record<string, unknown>>(sql, params.values)) {
-    const record = serviceRecordOf(row);
-    out.set(record.id, record);
+  // In lists a server's URL can carry (a neighbourhood may name thousands of services).
+  for (const chunk of boundIdChunks([...new Set(ids)])) {
+    const params = new SqlParams();
+    const sql = mergedServicesSql(tenant, params, [`service IN ${params.bind(chunk, 'Array(String)')}`]);
+    for (const row of await executor.queryJsonRows<Record<string, unknown>>(sql, params.values)) {
+      const record = serviceRecordOf(row);
+      out.set(record.id, record);
+    }
   }
   return out;
 }
@@ -81,22 +83,19 @@ export function likePattern(pattern: string): string {
   return pattern.split('*').map(literal).join('%');
 }
 
-/** Ids of the tenant's services whose id or display name matches the pattern (see likePattern). */
-export async function servicesMatching(executor: ClickHouseExecutor, tenant: TenantId, pattern: string): Promise<string[]> {
-  const params = new SqlParams();
+/**
+ * SQL: the ids of the tenant's services whose id or display name matches the pattern (see
+ * likePattern), as a subquery for IN. A subquery, not an id list read first: a pattern such as
+ * `*` matches every service, and tens of thousands of ids bound as one parameter would travel in
+ * a server's URL, past its size limit.
+ */
+export function servicesMatchingSql(tenant: TenantId, pattern: string, params: SqlParams): string {
   const like = params.bind(likePattern(pattern), 'String');
-  const rows = await executor.queryJsonRows<{ service: string }>(
-    `SELECT service FROM (${mergedServicesSql(tenant, params)})
-WHERE ilike(service, ${like}) OR ilike(if(display != '', display, if(workload != '', workload, service)), ${like})`,
-    params.values,
-  );
-  return rows.map((r) => String(r.service));
+  return `SELECT service FROM (${mergedServicesSql(tenant, params)})
+WHERE ilike(service, ${like}) OR ilike(if(display != '', display, if(workload != '', workload, service)), ${like})`;
 }
 
-/** Ids of the tenant's services in a namespace. */
-export async function servicesInNamespace(executor: ClickHouseExecutor, tenant: TenantId, namespace: string): Promise<string[]> {
-  const params = new SqlParams();
-  const ns = params.bind(namespace, 'String');
-  const rows = await executor.queryJsonRows<{ service: string }>(`SELECT service FROM (${mergedServicesSql(tenant, params)}) WHERE namespace = ${ns}`, params.values);
-  return rows.map((r) => String(r.service));
+/** SQL: the ids of the tenant's services in a namespace, as a subquery for IN (see servicesMatchingSql). */
+export function servicesInNamespaceSql(tenant: TenantId, namespace: string, params: SqlParams): string {
+  return `SELECT service FROM (${mergedServicesSql(tenant, params)}) WHERE namespace = ${params.bind(namespace, 'String')}`;
 }

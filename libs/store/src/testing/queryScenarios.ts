@@ -16,7 +16,9 @@ import {
   WINDOW_OFFSETS,
   topologyRows,
   topologySeconds,
+  treeRows,
 } from './queryTopology.js';
+import { MAX_BOUND_MEMBERS } from '../queries/neighborhood.js';
 
 interface StoreLocation {
   open(options?: EdgeStoreOptions): Promise<EdgeStore>;
@@ -253,6 +255,35 @@ export const queryScenarios: readonly QueryScenario[] = [
         await assert.rejects(q.readNeighborhood(TENANT, { window, service: 'svc-a', depth: 6, direction: 'both' }), rejectsInput('depth'));
         await assert.rejects(q.readNeighborhood(TENANT, { window, service: 'svc-a', depth: 1, direction: 'up' as never }), rejectsInput('direction'));
       });
+    },
+  },
+  {
+    name: 'queries: a neighbourhood of more services than an id list carries is still exact (every edge among them, none beyond)',
+    async run(harness) {
+      const location = await harness.newLocation();
+      const store = await location.open();
+      try {
+        await store.migrate();
+        const H = baseHour();
+        const fanOut = Math.ceil(Math.sqrt(MAX_BOUND_MEMBERS)) + 1;
+        const rows = treeRows(H, fanOut);
+        for (let i = 0; i < rows.length; i += 2000) await store.writeEdgeRows(rows.slice(i, i + 2000));
+        const window = { from: H, to: H + 60 };
+        const result = await store.queries.readNeighborhood(TENANT, { window, service: 'tree-0', depth: 2, direction: 'out' });
+        assert.ok(result !== null);
+        const want = new Map<string, number>([['tree-0', 0]]);
+        for (let i = 0; i < fanOut; i++) {
+          want.set(`tree-1-${i}`, 1);
+          for (let j = 0; j < fanOut; j++) want.set(`tree-2-${i}-${j}`, 2);
+        }
+        assert.ok(want.size > MAX_BOUND_MEMBERS, `${want.size} services, more than the ${MAX_BOUND_MEMBERS} an id list carries`);
+        assert.deepEqual(new Map(result.nodes.map((n) => [n.id, n.hops])), want);
+        assertEdges(result.edges, sumRows(rows, window, (r) => (want.has(r.client_service) && want.has(r.server_service) ? edgeKeyOf(r) : undefined)), 60, 'tree');
+        assert.ok(result.edges.some((e) => e.source === 'tree-2-0-0' && e.target === 'tree-2-0-1'), 'the edge between two hop-2 services');
+        assert.ok(!result.edges.some((e) => e.target === 'outside'), 'nothing beyond the depth');
+      } finally {
+        await store.close();
+      }
     },
   },
   {

@@ -145,3 +145,38 @@ function end<P extends 'client' | 'server'>(prefix: P, s: TopologyService, i: nu
     [`${prefix}_process`]: s.kind === 'StatefulSet' ? 'postgres' : 'node',
   };
 }
+
+/**
+ * A tree of calls in one second at H + 10: tree-0 calls `fanOut` services (hop 1), each of which
+ * calls `fanOut` more (hop 2); the first two hop-2 services also call each other (an edge inside
+ * the neighbourhood) and the last one calls `outside` (hop 3). For neighbourhoods larger than an
+ * id list the store binds.
+ */
+export function treeRows(H: number, fanOut: number): EdgeRow[] {
+  const random = seededRandom(7);
+  const int = (max: number): number => Math.floor(random() * max);
+  const service = (id: string): TopologyService => ({ id, display: id, namespace: 'tree', kind: 'Deployment' });
+  const call = (client: string, server: string): EdgeRow => ({
+    tenant: TENANT,
+    ts: H + 10,
+    ...end('client', service(client), 0),
+    ...end('server', service(server), 0),
+    server_port: 8080,
+    connections_opened: 1 + int(5),
+    connections_closed: 1,
+    connections_failed: int(2),
+    connection_seconds: 1,
+    bytes_sent: 100 + int(1000),
+    bytes_received: 100 + int(1000),
+    retransmits: 0,
+    resets: 0,
+    rtt_samples_us: [700],
+  });
+  const rows: EdgeRow[] = [];
+  for (let i = 0; i < fanOut; i++) {
+    rows.push(call('tree-0', `tree-1-${i}`));
+    for (let j = 0; j < fanOut; j++) rows.push(call(`tree-1-${i}`, `tree-2-${i}-${j}`));
+  }
+  rows.push(call('tree-2-0-0', 'tree-2-0-1'), call(`tree-2-${fanOut - 1}-${fanOut - 1}`, 'outside'));
+  return rows;
+}
