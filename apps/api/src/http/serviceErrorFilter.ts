@@ -1,5 +1,5 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { errorText } from '../errors/errorText.js';
+import { FailureLog } from '../errors/failureLog.js';
 import { ConflictError, InvalidParameterError, NotFoundError, PermissionDeniedError, UnavailableError, type ServiceError } from '../errors/serviceErrors.js';
 
 interface JsonResponse {
@@ -11,6 +11,7 @@ interface JsonResponse {
 @Catch(InvalidParameterError, NotFoundError, PermissionDeniedError, ConflictError, UnavailableError)
 export class ServiceErrorFilter implements ExceptionFilter<ServiceError> {
   private readonly logger = new Logger('weft api');
+  private readonly failures = new FailureLog((line) => this.logger.error(line));
 
   catch(error: ServiceError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<JsonResponse>();
@@ -19,7 +20,7 @@ export class ServiceErrorFilter implements ExceptionFilter<ServiceError> {
       return;
     }
     if (error instanceof UnavailableError) {
-      this.logger.error(errorText(error));
+      this.failures.note('a store Weft depends on does not answer', error);
       response.status(503).json({ error: 'a store Weft depends on does not answer; try again' });
       return;
     }
