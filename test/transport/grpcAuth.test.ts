@@ -14,9 +14,9 @@ import { describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
 import type { EdgeRow, IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { OTHER_TENANT, TEST_KEYS, TEST_TENANT, TokenStore, connection, startTestIngest, until, type TestIngest } from '../fixtures/grpcBatches.js';
+import { OTHER_TENANT, TEST_KEYS, TEST_TENANT, TokenStore, connection, startTestIngest, until, type TestIngest, FIRST_TEST_SECOND } from '../fixtures/grpcBatches.js';
 
-const FIRST_SECOND = 1_800_000_100;
+const FIRST_SECOND = FIRST_TEST_SECOND;
 const RETRY_DELAY_MS = 20;
 
 /** An agent sending `seconds` batches of one connection to `ingest`; bytesOf(i) is what batch i carries. */

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
 import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TEST_KEYS, TokenStore, connection, startTestIngest, until } from '../fixtures/grpcBatches.js';
+import { TEST_KEYS, TokenStore, connection, startTestIngest, until, FIRST_TEST_SECOND } from '../fixtures/grpcBatches.js';
 
 async function run(store: TokenStore, plan: Array<{ second: number; bytes: number | 'malformed' }>) {
   const { pipeline, metrics, address, close } = await startTestIngest(store);
@@ -43,7 +43,7 @@ const valueOf = async (metric: IngestMetrics['batchesRejected'], labels: Record<
 
 describe('gRPC ingest with the agent\'s sender', () => {
   it('a server fault on gRPC: the store fails once, the agent keeps the batch and retries it, and it is counted exactly once', async () => {
-    const plan = Array.from({ length: 12 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: 100 + i }));
+    const plan = Array.from({ length: 12 }, (_, i) => ({ second: FIRST_TEST_SECOND + i, bytes: 100 + i }));
     const store = new TokenStore(1);
     const { metrics, sink, sender } = await run(store, plan);
     assert.equal(store.bytesSent(), plan.reduce((sum, p) => sum + (p.bytes as number), 0), 'every byte sent is stored once');
@@ -56,7 +56,7 @@ describe('gRPC ingest with the agent\'s sender', () => {
   });
 
   it('a malformed batch is refused, counted once and not sent again; the batches around it are stored', async () => {
-    const plan: Array<{ second: number; bytes: number | 'malformed' }> = Array.from({ length: 8 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: i === 3 ? 'malformed' : 100 + i }));
+    const plan: Array<{ second: number; bytes: number | 'malformed' }> = Array.from({ length: 8 }, (_, i) => ({ second: FIRST_TEST_SECOND + i, bytes: i === 3 ? 'malformed' : 100 + i }));
     const store = new TokenStore(0);
     const { metrics, sink, sender } = await run(store, plan);
     assert.equal(sender.rejected, 1);

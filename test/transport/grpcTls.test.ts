@@ -18,14 +18,14 @@ import { after, before, describe, it } from 'node:test';
 import { GrpcSender, QueuedBatchSink } from '@weft/agent';
 import type { IngestMetrics } from '@weft/ingest';
 import { encodeBatch } from '@weft/telemetry';
-import { TEST_KEYS, TokenStore, connection, startTestIngest, until, type IngestTls as ServerTls } from '../fixtures/grpcBatches.js';
+import { TEST_KEYS, TokenStore, connection, startTestIngest, until, type IngestTls as ServerTls, FIRST_TEST_SECOND } from '../fixtures/grpcBatches.js';
 import { AGENT_MAIN, assertAgentBuilt } from '../fixtures/agentProcess.js';
 import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { makeTestCertificates, type TestCertificates } from '../fixtures/tlsCertificates.js';
 
 type SenderTls = NonNullable<NonNullable<ConstructorParameters<typeof GrpcSender>[1]>['tls']>;
 
-const PLAN = Array.from({ length: 10 }, (_, i) => ({ second: 1_800_000_100 + i, bytes: 1000 + 7 * i }));
+const PLAN = Array.from({ length: 10 }, (_, i) => ({ second: FIRST_TEST_SECOND + i, bytes: 1000 + 7 * i }));
 const PLAN_BYTES = PLAN.reduce((sum, p) => sum + p.bytes, 0);
 
 const metricTotal = async (metric: IngestMetrics['batchesRejected']): Promise<number> => (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
