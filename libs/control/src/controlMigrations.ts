@@ -33,6 +33,17 @@ export const CONTROL_MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('api_keys_tenant_id').on('api_keys').column('tenant_id').execute();
     },
   },
+  // The operator's tenant was the oldest by created_at: the clock of whichever process inserted
+  // it, so a host whose clock is behind could make a tenant that sorts first. Now a marker, set
+  // once (on the oldest tenant of a database made before it), at most one by a unique index.
+  '0002_operator_tenant': {
+    async up(db: AnyDatabase): Promise<void> {
+      await db.schema.alterTable('tenants').addColumn('operator', 'integer', (column) => column.notNull().defaultTo(0)).execute();
+      const oldest = db.selectFrom('tenants').select('id').orderBy('created_at').orderBy('id').limit(1);
+      await db.updateTable('tenants').set({ operator: 1 }).where('id', '=', oldest).execute();
+      await db.schema.createIndex('tenants_one_operator').on('tenants').column('operator').unique().where('operator', '=', 1).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -3,10 +3,13 @@
  * in UTC from Date.toISOString() on both engines: text columns, so SQLite and PostgreSQL return
  * them the same, and they sort as they compare.
  */
+import type { Generated } from 'kysely';
 export interface TenantsTable {
   id: string;
   name: string;
   created_at: string;
+  /** 1 for the operator's tenant (the one ensureFirstTenant made; at most one), else 0. */
+  operator: Generated<number>;
 }
 
 export interface ApiKeysTable {

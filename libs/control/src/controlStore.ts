@@ -4,7 +4,7 @@
  * parameter. Plaintext keys exist only in createKey's return value: the database holds the
  * SHA-256 of the secret (apiKeyToken.ts).
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { newApiKeyToken, parseApiKeyToken, randomId, secretMatches } from './apiKeyToken.js';
 import type { ApiKeysTable, ControlDatabase, TenantsTable } from './controlSchema.js';
 import { ApiKeyNotFoundError, ControlInputError, ControlStoreError, TenantNameTakenError, TenantNotFoundError } from './controlStoreErrors.js';
@@ -81,7 +81,7 @@ export class ControlStore {
   async createTenant(name: string): Promise<Tenant> {
     const tenantName = checkedName(name, 'name');
     return this.run('creating a tenant', async () => {
-      const tenant: Selectable<TenantsTable> = { id: randomId(), name: tenantName, created_at: this.timestamp() };
+      const tenant: TenantRow = { id: randomId(), name: tenantName, created_at: this.timestamp() };
       try {
         await this.db.insertInto('tenants').values(tenant).execute();
       } catch (error) {
@@ -99,7 +99,7 @@ export class ControlStore {
   async createTenantWithAdminKey(name: string): Promise<{ tenant: Tenant; adminKey: CreatedApiKey }> {
     const tenantName = checkedName(name, 'name');
     return this.run('creating a tenant', async () => {
-      const tenant: Selectable<TenantsTable> = { id: randomId(), name: tenantName, created_at: this.timestamp() };
+      const tenant: TenantRow = { id: randomId(), name: tenantName, created_at: this.timestamp() };
       try {
         return await this.db.transaction().execute(async (trx) => {
           await trx.insertInto('tenants').values(tenant).execute();
@@ -122,13 +122,13 @@ export class ControlStore {
   }
 
   /**
-   * The first tenant made (the oldest; ties, which only hand-made tenants can have, by id), or
-   * null when there is none. It is the operator's tenant: ensureFirstTenant makes it on the very
-   * first start, and the API lets only its admin keys create other tenants.
+   * The operator's tenant, or null when there is none: the one ensureFirstTenant made on the very
+   * first start (a marker, not the oldest row: the timestamps are the inserting host's clock). The
+   * API lets only its admin keys create other tenants.
    */
   async firstTenant(): Promise<Tenant | null> {
     return this.run('reading the first tenant', async () => {
-      const row = await this.db.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+      const row = await this.db.selectFrom('tenants').selectAll().where('operator', '=', 1).executeTakeFirst();
       return row ? toTenant(row) : null;
     });
   }
@@ -226,10 +226,15 @@ export class ControlStore {
           // same name fails on the unique name).
           const inserted = await trx
             .insertInto('tenants')
-            .columns(['id', 'name', 'created_at'])
+            .columns(['id', 'name', 'created_at', 'operator'])
             .expression(
               trx
-                .selectNoFrom([sql<string>`cast(${id} as text)`.as('id'), sql<string>`cast(${tenantName} as text)`.as('name'), sql<string>`cast(${this.timestamp()} as text)`.as('created_at')])
+                .selectNoFrom([
+                  sql<string>`cast(${id} as text)`.as('id'),
+                  sql<string>`cast(${tenantName} as text)`.as('name'),
+                  sql<string>`cast(${this.timestamp()} as text)`.as('created_at'),
+                  sql<number>`1`.as('operator'),
+                ])
                 .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tenants').select('id')))),
             )
             .returning('id')
@@ -241,7 +246,7 @@ export class ControlStore {
       } catch (error) {
         // Another process created the first tenant between our check and our insert: this
         // start is not the first one.
-        if (isTenantNameViolation(error)) return null;
+        if (isTenantNameViolation(error) || isOperatorViolation(error)) return null;
         throw error;
       }
     });
@@ -309,6 +314,13 @@ function isTenantNameViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('tenants.name');
 }
 
+/** The unique index that allows one operator's tenant (migration 0002). */
+function isOperatorViolation(error: unknown): boolean {
+  const { code, constraint, message } = (error ?? {}) as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (code === '23505') return constraint === 'tenants_one_operator';
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('tenants.operator');
+}
+
 /** A tenant or key name: trimmed, 1 to 200 characters, no control characters. */
 function checkedName(name: unknown, field: string): string {
   if (typeof name !== 'string') throw new ControlInputError(`${field} must be a string`, field);
@@ -322,7 +334,10 @@ function checkedName(name: unknown, field: string): string {
   return trimmed;
 }
 
-function toTenant(row: Selectable<TenantsTable>): Tenant {
+/** A tenant's row as inserted and as read (the operator marker aside). */
+type TenantRow = Insertable<TenantsTable> & Pick<Selectable<TenantsTable>, 'id' | 'name' | 'created_at'>;
+
+function toTenant(row: TenantRow): Tenant {
   return { id: row.id, name: row.name, createdAt: row.created_at };
 }
 

@@ -54,9 +54,10 @@ export function specData(alpha: string, beta: string): Record<string, FakeTenant
 export async function startApiSpecHarness(options: { health?: HealthCheck[]; nowMs?: () => number } = {}): Promise<ApiSpecHarness> {
   const root = mkdtempSync(join(tmpdir(), 'weft-api-spec-'));
   let clock = Date.parse('2031-01-01T00:00:00Z');
-  // Tenants a millisecond apart, so alpha is the first.
+  // alpha is the operator's tenant, made as `weft up` makes it on a first start.
   const control = await openControlStore({ kind: 'sqlite', path: join(root, 'control.db') }, { now: () => new Date(clock++) });
-  const alpha = await control.createTenant('alpha');
+  if ((await control.ensureFirstTenant('alpha')) === null) throw new Error('a fresh control store has a first tenant to make');
+  const alpha = (await control.firstTenant())!;
   const beta = await control.createTenant('beta');
   const key = async (tenantId: string, scopes: Array<'read' | 'write' | 'ingest' | 'admin'>): Promise<string> => (await control.createKey({ tenantId, name: scopes.join('+'), scopes })).plaintext;
   const revoked = await control.createKey({ tenantId: alpha.id, name: 'revoked', scopes: ['read', 'admin'] });
