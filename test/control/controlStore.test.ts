@@ -28,7 +28,7 @@ async function readTable(url: string, table: string): Promise<Record<string, unk
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    // `table` is one of three fixed names (ControlTable), never input.
+    // `table` is one of the fixed names of ControlTable, never input.
     return (await client.query(`SELECT * FROM "${table}" ORDER BY 1`)).rows as Record<string, unknown>[];
   } finally {
     await client.end();

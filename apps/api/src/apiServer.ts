@@ -30,9 +30,11 @@ import { methodNotAllowed } from './openapi/methodNotAllowed.js';
 import { serveOpenApiDocument } from './openapi/openApiDocument.js';
 import { ServicesController } from './services/servicesController.js';
 import { ServicesService } from './services/servicesService.js';
+import { SessionController } from './session/sessionController.js';
+import { SessionService } from './session/sessionService.js';
 
 /** Every controller of the API; each of their routes declares its scope (or why it is open). */
-export const API_CONTROLLERS: readonly Type[] = [MapController, ServicesController, EdgesController, ChangesController, KeysController, TenantsController, HealthController];
+export const API_CONTROLLERS: readonly Type[] = [MapController, ServicesController, EdgesController, ChangesController, KeysController, TenantsController, SessionController, HealthController];
 
 @Module({})
 class ApiModule {
@@ -47,6 +49,7 @@ class ApiModule {
         { provide: ChangesService, useValue: services.changes },
         { provide: KeysService, useValue: services.keys },
         { provide: TenantsService, useValue: services.tenants },
+        { provide: SessionService, useValue: services.sessions },
         { provide: CallerAuthorization, useValue: services.authorization },
         { provide: METRICS_REGISTRY, useValue: registry },
         { provide: HEALTH_CHECKS, useValue: health },

@@ -9,6 +9,7 @@ import { ChangesService } from './changes/changesService.js';
 import { EdgesService } from './edges/edgesService.js';
 import { MapService } from './map/mapService.js';
 import { ServicesService } from './services/servicesService.js';
+import { SessionService } from './session/sessionService.js';
 
 /**
  * The API's operations, independent of the transport: the REST controllers and the gRPC
@@ -22,6 +23,8 @@ export interface ApiServices {
   changes: ChangesService;
   keys: KeysService;
   tenants: TenantsService;
+  /** The web app's cookie sessions (REST only). */
+  sessions: SessionService;
   /** Checks `Bearer <key>` for an operation's scope, counting refusals. */
   authorization: CallerAuthorization;
 }
@@ -44,6 +47,7 @@ export function createApiServices(queries: EdgeQueries, control: ApiControl, opt
     changes: new ChangesService(queries, nowMs),
     keys: new KeysService(control, cache),
     tenants: new TenantsService(control),
+    sessions: new SessionService(cache, control, cache),
     authorization: new CallerAuthorization(cache, authFailureCounter(options.registry)),
   };
 }

@@ -14,10 +14,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const PREFIX = 'weft_';
+/** A one-time login link's token (loginLinks.ts): the same shape under its own prefix, so it is never taken for a key. */
+const LOGIN_PREFIX = 'weftlogin_';
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 const ID_LENGTH = 12;
 const SECRET_BYTES = 32;
 const PLAINTEXT = /^weft_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
+const LOGIN_PLAINTEXT = /^weftlogin_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
 
 /** A random identifier: 12 characters of lowercase base32 (used for key and tenant ids). */
 export function randomId(): string {
@@ -33,15 +36,33 @@ export interface NewApiKeyToken {
 
 /** A new key: its id, the plaintext to show once, and the hash to store. */
 export function newApiKeyToken(): NewApiKeyToken {
+  return newToken(PREFIX);
+}
+
+/** A new login link token (`weftlogin_<id>_<secret>`), made and stored as a key is. */
+export function newLoginToken(): NewApiKeyToken {
+  return newToken(LOGIN_PREFIX);
+}
+
+function newToken(prefix: string): NewApiKeyToken {
   const id = randomId();
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
-  return { id, plaintext: `${PREFIX}${id}_${secret}`, secretHash: hashSecret(secret) };
+  return { id, plaintext: `${prefix}${id}_${secret}`, secretHash: hashSecret(secret) };
 }
 
 /** The id and secret of a plaintext key, or null when it is not one (wrong shape or length). */
 export function parseApiKeyToken(plaintext: unknown): { id: string; secret: string } | null {
+  return parseToken(PLAINTEXT, plaintext);
+}
+
+/** The id and secret of a login link token, or null when it is not one. */
+export function parseLoginToken(plaintext: unknown): { id: string; secret: string } | null {
+  return parseToken(LOGIN_PLAINTEXT, plaintext);
+}
+
+function parseToken(shape: RegExp, plaintext: unknown): { id: string; secret: string } | null {
   if (typeof plaintext !== 'string') return null;
-  const match = PLAINTEXT.exec(plaintext);
+  const match = shape.exec(plaintext);
   if (!match) return null;
   return { id: match[1] as string, secret: match[2] as string };
 }

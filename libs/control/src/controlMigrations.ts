@@ -44,6 +44,23 @@ export const CONTROL_MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('tenants_one_operator').on('tenants').column('operator').unique().where('operator', '=', 1).execute();
     },
   },
+  // The web app's login: a one-time link (printed by `weft up`) is redeemed for a key that
+  // expires, held in the browser's http-only cookie.
+  '0003_login_links_and_key_expiry': {
+    async up(db: AnyDatabase): Promise<void> {
+      await db.schema.alterTable('api_keys').addColumn('expires_at', 'text').execute();
+      await db.schema
+        .createTable('login_links')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('tenant_id', 'text', (column) => column.notNull().references('tenants.id'))
+        .addColumn('scopes', 'text', (column) => column.notNull())
+        .addColumn('secret_hash', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -23,9 +23,24 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** After it, the key authenticates no more (migration 0003); null: never. */
+  expires_at: string | null;
+}
+
+/** One-time login links (loginLinks.ts): redeemed once for a key that expires. */
+export interface LoginLinksTable {
+  id: string;
+  tenant_id: string;
+  /** The scopes of the key it is redeemed for, space-separated. */
+  scopes: string;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface ControlDatabase {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
+  login_links: LoginLinksTable;
 }

@@ -24,7 +24,7 @@ let count = 0;
 function readTable(path: string, table: ControlTable): Record<string, unknown>[] {
   const database = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    // `table` is one of three fixed names (ControlTable), never input.
+    // `table` is one of the fixed names of ControlTable, never input.
     return database.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all() as Record<string, unknown>[];
   } finally {
     database.close();

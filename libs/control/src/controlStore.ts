@@ -5,7 +5,7 @@
  * SHA-256 of the secret (apiKeyToken.ts).
  */
 import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
-import { newApiKeyToken, parseApiKeyToken, randomId, secretMatches } from './apiKeyToken.js';
+import { newApiKeyToken, newLoginToken, parseApiKeyToken, parseLoginToken, randomId, secretMatches } from './apiKeyToken.js';
 import type { ApiKeysTable, ControlDatabase, TenantsTable } from './controlSchema.js';
 import { ApiKeyNotFoundError, ControlInputError, ControlStoreError, TenantNameTakenError, TenantNotFoundError } from './controlStoreErrors.js';
 import { errorText } from './errorText.js';
@@ -28,6 +28,8 @@ export interface ApiKeyInfo {
   /** When it last authenticated, to within lastUsedResolutionMs; null when never. */
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** After it the key authenticates no more; null: never. */
+  expiresAt: string | null;
 }
 
 export interface CreatedApiKey {
@@ -52,13 +54,22 @@ export interface ControlStoreClock {
   lastUsedResolutionMs?: number;
 }
 
+/** A one-time login link: its token (`weftlogin_<id>_<secret>`, for a URL's fragment) and when it lapses. */
+export interface CreatedLoginLink {
+  plaintext: string;
+  expiresAt: string;
+}
+
 /** The name and scopes of the key ensureFirstTenant makes. */
 export const FIRST_ADMIN_KEY_NAME = 'first admin key';
+
+/** The name of the keys login links are redeemed for. */
+export const LOGIN_KEY_NAME = 'web login';
 
 const MAX_NAME_LENGTH = 200;
 
 type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'secret_hash'>;
-const KEY_COLUMNS = ['id', 'tenant_id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const KEY_COLUMNS = ['id', 'tenant_id', 'name', 'scopes', 'created_at', 'last_used_at', 'revoked_at', 'expires_at'] as const;
 
 export class ControlStore {
   private closed = false;
@@ -152,6 +163,55 @@ export class ControlStore {
     });
   }
 
+  /**
+   * A one-time login link for the tenant: redeemLoginLink turns its token, once and before
+   * `ttlMs` has passed, into a key of `scopes`. Only the hash of its secret is stored.
+   */
+  async createLoginLink(request: { tenantId: string; scopes: readonly Scope[]; ttlMs: number }): Promise<CreatedLoginLink> {
+    const scopes = normalizeScopes(request.scopes);
+    if (!Number.isSafeInteger(request.ttlMs) || request.ttlMs <= 0) throw new ControlInputError('a login link needs a positive lifetime in milliseconds', 'ttlMs');
+    return this.run('creating a login link', async () => {
+      await this.requireTenant(request.tenantId);
+      const token = newLoginToken();
+      const now = this.now();
+      const expiresAt = new Date(now.getTime() + request.ttlMs).toISOString();
+      await this.db
+        .insertInto('login_links')
+        .values({ id: token.id, tenant_id: request.tenantId, scopes: formatScopes(scopes), secret_hash: token.secretHash, created_at: now.toISOString(), expires_at: expiresAt, used_at: null })
+        .execute();
+      return { plaintext: token.plaintext, expiresAt };
+    });
+  }
+
+  /**
+   * Redeems a login link: a new key (named LOGIN_KEY_NAME, the link's tenant and scopes) that
+   * expires after `keyTtlMs`. Null when the token is malformed, unknown, wrong, lapsed or used
+   * (the caller cannot tell which). A link is redeemed at most once, however many ask at once:
+   * the one conditional update that marks it used decides.
+   */
+  async redeemLoginLink(plaintext: string, keyTtlMs: number): Promise<CreatedApiKey | null> {
+    const token = parseLoginToken(plaintext);
+    if (!token) return null;
+    if (!Number.isSafeInteger(keyTtlMs) || keyTtlMs <= 0) throw new ControlInputError('a login key needs a positive lifetime in milliseconds', 'keyTtlMs');
+    return this.run('redeeming a login link', async () => {
+      const row = await this.db.selectFrom('login_links').selectAll().where('id', '=', token.id).executeTakeFirst();
+      if (!row || !secretMatches(token.secret, row.secret_hash)) return null;
+      const now = this.now();
+      return this.db.transaction().execute(async (trx) => {
+        const marked = await trx
+          .updateTable('login_links')
+          .set({ used_at: now.toISOString() })
+          .where('id', '=', token.id)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now.toISOString())
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) !== 1) return null;
+        const expiresAt = new Date(now.getTime() + keyTtlMs).toISOString();
+        return this.insertKey(trx, row.tenant_id, LOGIN_KEY_NAME, parseStoredScopes(row.scopes, row.id), expiresAt);
+      });
+    });
+  }
+
   /** The tenant's keys, revoked ones included, oldest first; never a secret or its hash. */
   async listKeys(tenantId: string): Promise<ApiKeyInfo[]> {
     return this.run('listing API keys', async () => {
@@ -192,11 +252,12 @@ export class ControlStore {
     return this.run('authenticating an API key', async () => {
       const row = await this.db
         .selectFrom('api_keys')
-        .select(['tenant_id', 'scopes', 'secret_hash', 'last_used_at', 'revoked_at'])
+        .select(['tenant_id', 'scopes', 'secret_hash', 'last_used_at', 'revoked_at', 'expires_at'])
         .where('id', '=', token.id)
         .executeTakeFirst();
       if (!row || !secretMatches(token.secret, row.secret_hash) || row.revoked_at !== null) return null;
       const now = this.now();
+      if (row.expires_at !== null && row.expires_at <= now.toISOString()) return null;
       const staleBefore = new Date(now.getTime() - this.lastUsedResolutionMs).toISOString();
       if (row.last_used_at === null || row.last_used_at < staleBefore) {
         // Conditional, so concurrent requests with the same key write once between them.
@@ -259,7 +320,7 @@ export class ControlStore {
     await this.db.destroy();
   }
 
-  private async insertKey(db: Kysely<ControlDatabase>, tenantId: string, name: string, scopes: Scope[]): Promise<CreatedApiKey> {
+  private async insertKey(db: Kysely<ControlDatabase>, tenantId: string, name: string, scopes: Scope[], expiresAt: string | null = null): Promise<CreatedApiKey> {
     const token = newApiKeyToken();
     const row: Selectable<ApiKeysTable> = {
       id: token.id,
@@ -270,6 +331,7 @@ export class ControlStore {
       created_at: this.timestamp(),
       last_used_at: null,
       revoked_at: null,
+      expires_at: expiresAt,
     };
     await db.insertInto('api_keys').values(row).execute();
     return { key: toApiKeyInfo(row), plaintext: token.plaintext };
@@ -350,5 +412,6 @@ function toApiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    expiresAt: row.expires_at,
   };
 }

@@ -2,7 +2,7 @@
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
 
-const ScopeSchema = z.enum(['read', 'write', 'ingest', 'admin']);
+export const ScopeSchema = z.enum(['read', 'write', 'ingest', 'admin']);
 
 const name = (what: string, example: string) =>
   z
@@ -37,6 +37,7 @@ export const KeySchema = z
     created_at: z.iso.datetime(),
     last_used_at: z.iso.datetime().nullable().describe('When it last authenticated, to within a minute; null when never'),
     revoked_at: z.iso.datetime().nullable(),
+    expires_at: z.iso.datetime().nullable().describe('After it the key authenticates no more (the keys web logins make); null when never'),
   })
   ;
 export class KeyDto extends createZodDto(KeySchema) {}

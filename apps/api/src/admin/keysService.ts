@@ -16,7 +16,7 @@ export interface RevocationListener {
 }
 
 export function toKey(key: ApiKeyInfo): Key {
-  return { id: key.id, tenant_id: key.tenantId, name: key.name, scopes: [...key.scopes], created_at: key.createdAt, last_used_at: key.lastUsedAt, revoked_at: key.revokedAt };
+  return { id: key.id, tenant_id: key.tenantId, name: key.name, scopes: [...key.scopes], created_at: key.createdAt, last_used_at: key.lastUsedAt, revoked_at: key.revokedAt, expires_at: key.expiresAt };
 }
 
 export function toCreatedKey(created: CreatedApiKey): CreatedKey {

@@ -24,7 +24,13 @@ export interface TenantAdministration {
   revokeKey(tenantId: string, keyId: string): Promise<ApiKeyInfo>;
 }
 
-export type ApiControl = ApiKeyAuthenticator & TenantAdministration;
+/** Redeems the one-time login links `weft up` prints (the web app's login). */
+export interface LoginLinkRedeemer {
+  /** A key of the link's tenant and scopes that expires after keyTtlMs; null when the link is unknown, wrong, used or lapsed. */
+  redeemLoginLink(plaintext: string, keyTtlMs: number): Promise<CreatedApiKey | null>;
+}
+
+export type ApiControl = ApiKeyAuthenticator & TenantAdministration & LoginLinkRedeemer;
 
 /** Who is calling: the key's tenant, its id and scopes. */
 export type Caller = AuthenticatedKey;

@@ -1,6 +1,7 @@
 import { HttpException, Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { errorText } from '../errors/errorText.js';
 import { CallerAuthorization, AUTH_FAILURE_STATUS } from './callerAuthorization.js';
+import { sessionKeyOf } from '../session/sessionCookie.js';
 import { routeAccessOf } from './routeAccess.js';
 import type { ApiRequest } from './callerDecorator.js';
 
@@ -18,6 +19,7 @@ function challenge(reason: string, scope: string): string {
 /**
  * Lets a request through to a route when the route is open or the request's key (of any
  * tenant) has the route's scope; the key's tenant is then the request's (callerDecorator.ts).
+ * The key is the Authorization header's, or else the web app's session cookie's (sessionCookie.ts).
  * Refusals: 401 (with WWW-Authenticate), 403, or 503 when keys cannot be checked.
  */
 @Injectable()
@@ -33,7 +35,7 @@ export class ApiKeyGuard implements CanActivate {
     if (access === undefined) throw new HttpException({ error: 'this route declares no access' }, 500);
     if ('open' in access) return true;
     const request = context.switchToHttp().getRequest<ApiRequest>();
-    const result = await this.authorization.authorize(request.headers.authorization, access.scope, 'http');
+    const result = await this.authorization.authorize(request.headers.authorization, access.scope, 'http', sessionKeyOf(request.headers.cookie));
     if (result.ok) {
       request.weftCaller = result.caller;
       return true;

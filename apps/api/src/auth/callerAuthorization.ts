@@ -55,16 +55,25 @@ export class CallerAuthorization {
     private readonly failures: Counter<'reason' | 'transport'>,
   ) {}
 
-  async authorize(authorization: string | readonly string[] | undefined, scope: Scope, transport: AuthTransport): Promise<Authorization> {
+  /**
+   * `sessionKey`: the key of the web app's cookie (REST only), used when there is no
+   * Authorization header; a header, when sent, is what counts.
+   */
+  async authorize(authorization: string | readonly string[] | undefined, scope: Scope, transport: AuthTransport, sessionKey?: string): Promise<Authorization> {
     const refuse = (reason: AuthFailureReason, message: string, cause?: unknown): Authorization => {
       this.failures.inc({ reason, transport });
       return { ok: false, reason, message, scope, ...(cause === undefined ? {} : { cause }) };
     };
-    if (authorization === undefined || authorization.length === 0) return refuse('missing', 'an API key is required: send Authorization: Bearer weft_<id>_<secret>');
-    if (typeof authorization !== 'string') return refuse('malformed', 'send one Authorization header');
-    const bearer = BEARER.exec(authorization);
-    if (!bearer) return refuse('malformed', 'the Authorization header must be Bearer weft_<id>_<secret>');
-    const key = bearer[1] as string;
+    let key: string;
+    if ((authorization === undefined || authorization.length === 0) && sessionKey !== undefined) {
+      key = sessionKey;
+    } else {
+      if (authorization === undefined || authorization.length === 0) return refuse('missing', 'an API key is required: send Authorization: Bearer weft_<id>_<secret>');
+      if (typeof authorization !== 'string') return refuse('malformed', 'send one Authorization header');
+      const bearer = BEARER.exec(authorization);
+      if (!bearer) return refuse('malformed', 'the Authorization header must be Bearer weft_<id>_<secret>');
+      key = bearer[1] as string;
+    }
     if (parseApiKeyToken(key) === null) return refuse('malformed', 'that is not a Weft API key (weft_<id>_<secret>)');
     let caller: Caller | null;
     try {

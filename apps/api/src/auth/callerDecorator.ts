@@ -4,7 +4,7 @@ import type { Caller } from './apiControl.js';
 
 /** A request as the guard leaves it: the key's caller attached. */
 export interface ApiRequest {
-  headers: { authorization?: string };
+  headers: { authorization?: string; cookie?: string };
   weftCaller?: Caller;
 }
 

@@ -5,13 +5,15 @@
  */
 import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiServiceUnavailableResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiServiceUnavailableResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Scope } from './apiControl.js';
 import { AuthErrorDto } from './authDto.js';
 
 export const ROUTE_ACCESS = Symbol('weft:routeAccess');
 /** The name of the OpenAPI security scheme (HTTP bearer). */
 export const BEARER_SCHEME = 'apiKey';
+/** The name of the web app's cookie scheme (session/sessionCookie.ts): the alternative to the header. */
+export const SESSION_SCHEME = 'webSession';
 
 export type RouteAccess = { scope: Scope } | { open: string };
 
@@ -20,6 +22,7 @@ export function RequiresScope(scope: Scope): MethodDecorator {
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, { scope } satisfies RouteAccess),
     ApiBearerAuth(BEARER_SCHEME),
+    ApiCookieAuth(SESSION_SCHEME),
     ApiUnauthorizedResponse({ description: 'No API key, not a key, or a key that is unknown or revoked (WWW-Authenticate: Bearer)', type: AuthErrorDto }),
     ApiForbiddenResponse({ description: `The key lacks the ${scope} scope`, type: AuthErrorDto }),
     ApiServiceUnavailableResponse({ description: 'API keys cannot be checked (the control database does not answer)', type: AuthErrorDto }),

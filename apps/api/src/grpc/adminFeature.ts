@@ -17,6 +17,7 @@ function toProtoKey(key: Key): MessageInitShape<typeof ApiKeySchema> {
     createdAt: key.created_at,
     lastUsedAt: key.last_used_at ?? '',
     revokedAt: key.revoked_at ?? '',
+    expiresAt: key.expires_at ?? '',
   };
 }
 

@@ -44,8 +44,8 @@ describe('GET /api/v1/openapi.json', () => {
     assert.deepEqual(operations.sort(), [
       'DELETE /api/v1/keys/{id}', 'GET /api/v1/changes', 'GET /api/v1/edges/breakdown', 'GET /api/v1/edges/series', 'GET /api/v1/keys', 'GET /api/v1/map',
       'GET /api/v1/services', 'GET /api/v1/services/{id}', 'GET /api/v1/services/{id}/neighborhood', 'GET /api/v1/tenants', 'GET /healthz', 'GET /metrics',
-      'POST /api/v1/keys', 'POST /api/v1/tenants',
-    ]);
+      'POST /api/v1/keys', 'POST /api/v1/tenants', 'DELETE /api/v1/session', 'GET /api/v1/session', 'POST /api/v1/session',
+    ].sort());
     assert.deepEqual(Object.keys(document.paths['/api/v1/map']?.get?.responses ?? {}).sort(), ['200', '400', '401', '403', '503']);
     assert.deepEqual(Object.keys(document.paths['/api/v1/services/{id}']?.get?.responses ?? {}).sort(), ['200', '400', '401', '403', '404', '503']);
     assert.deepEqual(Object.keys(document.paths['/api/v1/keys']?.post?.responses ?? {}).sort(), ['201', '400', '401', '403', '503']);
@@ -53,11 +53,14 @@ describe('GET /api/v1/openapi.json', () => {
     assert.deepEqual(Object.keys(document.paths['/metrics']?.get?.responses ?? {}), ['200']);
   });
 
-  it('declares the bearer key on every /api/v1 operation, and none on /healthz and /metrics', () => {
+  it('declares the bearer key (or the web session cookie) on every /api/v1 operation but the session\'s start and end, and none on /healthz and /metrics', () => {
     assert.deepEqual(document.components?.securitySchemes?.apiKey, { type: 'http', scheme: 'bearer', bearerFormat: 'weft_<id>_<secret>', description: 'An API key of the tenant whose data is asked for, with the scope the operation needs' });
+    assert.deepEqual(document.components?.securitySchemes?.webSession, { type: 'apiKey', in: 'cookie', name: 'weft_key', description: "The web app's session: the key POST /api/v1/session set in an http-only cookie" });
+    const open = ['post /api/v1/session', 'delete /api/v1/session'];
     for (const [path, item] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(item as Record<string, { security?: unknown }>)) {
-        if (path.startsWith('/api/v1/')) assert.deepEqual(operation.security, [{ apiKey: [] }], `${method} ${path}`);
+        if (open.includes(`${method} ${path}`)) assert.equal(operation.security, undefined, `${method} ${path}`);
+        else if (path.startsWith('/api/v1/')) assert.deepEqual(operation.security, [{ apiKey: [] }, { webSession: [] }], `${method} ${path}`);
         else assert.equal(operation.security, undefined, `${method} ${path}`);
       }
     }

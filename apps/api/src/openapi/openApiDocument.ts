@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
-import { BEARER_SCHEME } from '../auth/routeAccess.js';
+import { BEARER_SCHEME, SESSION_SCHEME } from '../auth/routeAccess.js';
+import { SESSION_COOKIE } from '../session/sessionCookie.js';
 
 /** Where the document is served. */
 export const OPENAPI_PATH = 'api/v1/openapi.json';
@@ -22,6 +23,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setOpenAPIVersion('3.1.0')
     // Every /api/v1 operation but the document itself: Authorization: Bearer weft_<id>_<secret> (routeAccess.ts).
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'weft_<id>_<secret>', description: 'An API key of the tenant whose data is asked for, with the scope the operation needs' }, BEARER_SCHEME)
+    .addCookieAuth(SESSION_COOKIE, { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: "The web app's session: the key POST /api/v1/session set in an http-only cookie" }, SESSION_SCHEME)
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

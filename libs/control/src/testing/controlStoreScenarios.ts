@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { ControlStore } from '../controlStore.js';
+import { LOGIN_KEY_NAME, type ControlStore } from '../controlStore.js';
 import { ApiKeyNotFoundError, ControlInputError, TenantNameTakenError, TenantNotFoundError } from '../controlStoreErrors.js';
 import type { OpenControlStoreOptions } from '../openControlStore.js';
 import { CONTROL_MIGRATIONS } from '../controlMigrations.js';
 import type { Scope } from '../scopes.js';
 
-export type ControlTable = 'tenants' | 'api_keys' | 'kysely_migration';
+export type ControlTable = 'tenants' | 'api_keys' | 'login_links' | 'kysely_migration';
 
 /** An empty, isolated database: its own file or its own PostgreSQL database. */
 export interface ControlStoreLocation {
@@ -106,12 +106,13 @@ export const controlStoreScenarios: ControlStoreScenario[] = [
           createdAt: '2031-02-03T04:05:06.789Z',
           lastUsedAt: null,
           revokedAt: null,
+          expiresAt: null,
         });
 
         assert.deepEqual(await store.authenticate(created.plaintext), { tenantId: tenant.id, keyId: created.key.id, scopes: ['read', 'ingest'] });
         const listed = await store.listKeys(tenant.id);
         assert.equal(listed.length, 1);
-        assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'scopes', 'tenantId']);
+        assert.deepEqual(Object.keys(listed[0] ?? {}).sort(), ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'scopes', 'tenantId']);
         assert.equal(listed[0]?.lastUsedAt, '2031-02-03T04:05:06.789Z', 'authenticating wrote last_used_at');
         const serialized = JSON.stringify(listed);
         assert.ok(!serialized.includes(partsOf(created.plaintext).secret), 'listKeys holds no secret');
@@ -347,6 +348,57 @@ export const controlStoreScenarios: ControlStoreScenario[] = [
         clock.advance(120_000);
         assert.equal(await store.authenticate(key.plaintext), null);
         assert.equal(await lastUsed(), used, 'a revoked key is not recorded as used');
+      });
+    },
+  },
+  {
+    name: 'a login link is redeemed once, before it lapses, for a key of its tenant and scopes that expires; only its hash is stored',
+    async run(harness) {
+      const location = await harness.newLocation();
+      const clock = manualClock(new Date('2033-05-06T07:00:00.000Z'));
+      await withStore(location, { now: clock.now }, async (store) => {
+        const tenant = await store.createTenant('acme');
+        const other = await store.createTenant('other');
+        const link = await store.createLoginLink({ tenantId: tenant.id, scopes: ['write', 'read'], ttlMs: 10 * 60_000 });
+        assert.match(link.plaintext, /^weftlogin_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$/);
+        assert.equal(link.expiresAt, '2033-05-06T07:10:00.000Z');
+        const secret = link.plaintext.slice('weftlogin_'.length + 13);
+        const rows = await location.readTable('login_links');
+        assert.equal(rows.length, 1);
+        assert.equal(rows[0]?.secret_hash, createHash('sha256').update(secret).digest('hex'));
+        assert.ok(!JSON.stringify(rows).includes(secret), 'the table holds no secret');
+        // A link is not a key, and a key is not a link.
+        assert.equal(await store.authenticate(link.plaintext), null);
+        const wrong = link.plaintext.slice(0, -4) + (link.plaintext.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+        assert.equal(await store.redeemLoginLink(wrong, 60_000), null, 'a wrong secret redeems nothing');
+
+        clock.advance(9 * 60_000);
+        const key = await store.redeemLoginLink(link.plaintext, 3_600_000);
+        assert.ok(key, 'redeemed before it lapsed');
+        assert.equal(key.key.name, LOGIN_KEY_NAME);
+        assert.equal(key.key.tenantId, tenant.id);
+        assert.deepEqual(key.key.scopes, ['read', 'write']);
+        assert.equal(key.key.expiresAt, '2033-05-06T08:09:00.000Z');
+        assert.deepEqual(await store.authenticate(key.plaintext), { tenantId: tenant.id, keyId: key.key.id, scopes: ['read', 'write'] });
+        assert.equal(await store.redeemLoginLink(link.plaintext, 3_600_000), null, 'a second redeem gets nothing');
+        assert.deepEqual((await store.listKeys(other.id)).length, 0);
+
+        clock.advance(3_600_000);
+        assert.equal(await store.authenticate(key.plaintext), null, 'the key lapsed with its lifetime');
+
+        const late = await store.createLoginLink({ tenantId: tenant.id, scopes: ['read'], ttlMs: 60_000 });
+        clock.advance(60_000);
+        assert.equal(await store.redeemLoginLink(late.plaintext, 60_000), null, 'a lapsed link redeems nothing');
+
+        // Asked for at once, one redeem wins.
+        const raced = await store.createLoginLink({ tenantId: tenant.id, scopes: ['read'], ttlMs: 60_000 });
+        const results = await Promise.all(Array.from({ length: 5 }, () => store.redeemLoginLink(raced.plaintext, 60_000)));
+        assert.equal(results.filter((r) => r !== null).length, 1);
+        assert.equal((await store.listKeys(tenant.id)).filter((k) => k.name === LOGIN_KEY_NAME).length, 2);
+
+        await assert.rejects(store.createLoginLink({ tenantId: 'nosuchtenant', scopes: ['read'], ttlMs: 1 }), TenantNotFoundError);
+        await assert.rejects(store.createLoginLink({ tenantId: tenant.id, scopes: [], ttlMs: 1 }), ControlInputError);
+        await assert.rejects(store.createLoginLink({ tenantId: tenant.id, scopes: ['read'], ttlMs: 0 }), ControlInputError);
       });
     },
   },
