@@ -2,7 +2,8 @@
 # Sets up everything Weft needs on a Debian 12 machine, as root: apt packages,
 # npm packages, the BPF objects, the native addon, the TypeScript build and
 # Apache Kafka's jars for the tests' broker, Schemathesis for the API's
-# fuzz test, and grpcurl (built from the Go module proxy) for the gRPC API's test.
+# fuzz test, grpcurl (built from the Go module proxy) for the gRPC API's test,
+# and the web app's static export (next build) that the API serves.
 # Idempotent, and quick when nothing changed: each step checks before it works.
 # Prints one line per step; the output of a step that fails is shown in full.
 # Non-interactive (safe with no stdin, CI=true).
@@ -19,14 +20,15 @@ APT_PACKAGES=(
   openjdk-17-jre-headless maven                        # the tests' Kafka broker (jars from Maven Central)
   postgresql                                           # test/control: the tests' PostgreSQL (own cluster in a temp dir)
   python3-venv                                         # test/api: Schemathesis in its own venv (.weft/venv)
+  chromium                                             # test/web and bench/web: Playwright (playwright-core) drives it
 )
 
 started=$(date +%s%N)
 elapsed() { local ms=$((($(date +%s%N) - $1) / 1000000)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
-# One line per step: "weft setup: [2/8] npm packages ... up to date". A step
+# One line per step: "weft setup: [2/9] npm packages ... up to date". A step
 # that has work to do prints its line's start first and its result when done.
 open_line=""
-begin() { printf 'weft setup: [%s/8] %s ... ' "$1" "$2"; open_line=1; }
+begin() { printf 'weft setup: [%s/9] %s ... ' "$1" "$2"; open_line=1; }
 end() { printf '%s\n' "$1"; open_line=""; }
 fail() {
   [ -z "$open_line" ] || printf 'failed\n'
@@ -280,6 +282,22 @@ else
   quietly "building grpcurl" env GOBIN="$PWD/.weft/bin" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
     "$go_bin" install -ldflags "-X main.version=$GRPCURL_VERSION" "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
   [ "$("$grpcurl" -version 2>&1)" = "grpcurl $GRPCURL_VERSION" ] || fail "$grpcurl is not grpcurl $GRPCURL_VERSION after go install: $("$grpcurl" -version 2>&1 | head -n 1)"
+  end "built ($(elapsed "$t"))"
+fi
+
+# --- 9. web app --------------------------------------------------------------
+# apps/web's static export (apps/web/out), which the API serves at /. Rebuilt
+# when its sources (or the API document its types come from) changed: their
+# hash is kept beside the export.
+begin 9 "web app (next build, apps/web/out)"
+web_hash=$( (find apps/web/app apps/web/src apps/web/public -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum; \
+  sha256sum apps/web/next.config.mjs apps/web/package.json apps/web/tsconfig.json apps/api/openapi.json package-lock.json) | sha256sum | cut -d' ' -f1)
+if [ -f apps/web/out/index.html ] && [ "$(cat apps/web/out/.weft-build-hash 2>/dev/null)" = "$web_hash" ]; then
+  end "up to date"
+else
+  t=$(date +%s%N)
+  (cd apps/web && quietly "the web app's build" env NEXT_TELEMETRY_DISABLED=1 ../../node_modules/.bin/next build)
+  printf '%s\n' "$web_hash" > apps/web/out/.weft-build-hash
   end "built ($(elapsed "$t"))"
 fi
 

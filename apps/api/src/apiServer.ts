@@ -30,6 +30,8 @@ import { methodNotAllowed } from './openapi/methodNotAllowed.js';
 import { serveOpenApiDocument } from './openapi/openApiDocument.js';
 import { ServicesController } from './services/servicesController.js';
 import { ServicesService } from './services/servicesService.js';
+import { serveWebApp } from './web/webApp.js';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SessionController } from './session/sessionController.js';
 import { SessionService } from './session/sessionService.js';
 
@@ -93,6 +95,8 @@ export interface ApiServerOptions {
   authCache?: AuthenticationCacheOptions;
   /** The clock `now` in times is read from (tests set it). */
   nowMs?: () => number;
+  /** The web app's static export (apps/web/out) to serve at /; none: the API only. */
+  webRoot?: string;
 }
 
 interface MetricsRequest {
@@ -120,7 +124,7 @@ export async function startApiServer(queries: EdgeQueries, control: ApiControl, 
   const latency = new Histogram({ name: 'weft_api_request_seconds', help: 'API request latency by route', labelNames: ['route'] as const, registers: [own], buckets: [0.005, 0.01, 0.05, 0.1, 0.3, 1, 3] });
   const services = createApiServices(queries, control, { registry: own, ...(options.authCache ? { authCache: options.authCache } : {}), ...(options.nowMs ? { nowMs: options.nowMs } : {}) });
   const registry = Registry.merge([own, ...(options.extraRegistries ?? [])]);
-  const app = await NestFactory.create(ApiModule.with(services, registry, options.health ?? []), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(services, registry, options.health ?? []), { logger: ['error', 'warn'] });
   app.use((req: MetricsRequest, res: { statusCode: number; on(e: string, f: () => void): void }, next: () => void) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -130,6 +134,7 @@ export async function startApiServer(queries: EdgeQueries, control: ApiControl, 
     });
     next();
   });
+  if (options.webRoot !== undefined) serveWebApp(app, options.webRoot);
   const openApi = serveOpenApiDocument(app);
   app.use(methodNotAllowed(openApi));
   await app.init();

@@ -1,4 +1,6 @@
 export { startApiServer, ApiListenError, API_CONTROLLERS, type ApiServer, type ApiServerOptions } from './apiServer.js';
+export { isWebRoot, WebRootError } from './web/webApp.js';
+export { LOGIN_KEY_TTL_MS } from './session/sessionService.js';
 export { createApiServices, type ApiServices, type ApiServicesOptions } from './apiServices.js';
 export { parseWindow, parseTime, TimeParameterError, type TimeWindow } from './time/timeWindow.js';
 export { evaluateHealth, storeHealthCheck, HEALTH_CHECK_TIMEOUT_MS, type HealthBody, type HealthCheck, type HealthCheckResult } from '@weft/runtime';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +37,11 @@ async function get(path: string): Promise<{ status: number; contentType: string 
 }
 
 describe('GET /api/v1/openapi.json', () => {
+  it('is apps/api/openapi.json, which the web app\'s types are generated from (after a change: npm run openapi -w @weft/api, then npm run generate -w @weft/web)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')) as unknown;
+    assert.deepEqual(committed, document);
+  });
+
   it('is the OpenAPI 3.1 document the server was started with, of every route', () => {
     assert.equal(document.openapi, '3.1.0');
     assert.deepEqual(JSON.parse(JSON.stringify(api.openApi)), document);

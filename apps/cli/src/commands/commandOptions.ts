@@ -23,6 +23,8 @@ export interface ApiOptions {
   apiAddr: string;
   /** Where the gRPC API (weft.api.v1) listens. */
   apiGrpcAddr: string;
+  /** The web app's static export to serve at / (default: this checkout's apps/web/out). */
+  webDir?: string;
 }
 
 export interface IngestOptions extends ClusterOptions, StoreOptions, ListenerTlsOptions {
@@ -50,4 +52,6 @@ export interface UpOptions extends ClusterOptions, StoreOptions, ListenerTlsOpti
   conntrackNetns: string[];
   trafficPath?: string;
   duration?: string;
+  /** The web app's static export to serve at / (default: this checkout's apps/web/out). */
+  webDir?: string;
 }

@@ -4,6 +4,7 @@ import type { ApiOptions } from './commandOptions.js';
 import { openCommandControlStore } from './controlStoreSetup.js';
 import { startApiServers } from './startApiServers.js';
 import { storeConfigOf } from './storeConfig.js';
+import { webRootOf } from './webApp.js';
 
 /** The REST API over the store. */
 export async function runApi(options: ApiOptions): Promise<void> {
@@ -16,11 +17,13 @@ export async function runApi(options: ApiOptions): Promise<void> {
     say(`API keys from ${control.location}`);
     const store = await openEdgeStore(storeConfigOf(options));
     // REST, then the same operations over gRPC (sharing the REST server's services).
+    const webRoot = webRootOf(options.webDir);
     const api = await startApiServers(store, control, {
       rest: addr,
       grpc: grpcAddr,
       health: [storeHealthCheck(store)],
-      onRestListening: (server) => say(`API at ${server.url}`),
+      ...(webRoot !== null ? { webRoot } : {}),
+      onRestListening: (server) => say(`API at ${server.url}${webRoot !== null ? ` (and the web map at ${server.url}/)` : ''}`),
     });
     say(`gRPC API at ${api.grpc.address} (weft.api.v1, server reflection on)`);
     const stop = (): void => {

@@ -23,6 +23,7 @@ import { listenerTlsOf } from './grpcTls.js';
 import { kafkaClient } from './kafkaClient.js';
 import { startKafkaIngest } from './scaleOut.js';
 import { startApiServers } from './startApiServers.js';
+import { loginLink, webRootOf } from './webApp.js';
 import { storeConfigOf } from './storeConfig.js';
 import type { UpOptions } from './commandOptions.js';
 
@@ -113,12 +114,15 @@ export async function runUp(options: UpOptions): Promise<void> {
 
     // The API first: a taken port fails before the agent loads anything.
     // REST, then the same operations over gRPC (sharing the REST server's services).
-    const apiServers = await startApiServers(store, control, { rest: api, grpc: apiGrpc, health, extraRegistries: [metrics.registry] });
+    const webRoot = webRootOf(options.webDir);
+    const apiServers = await startApiServers(store, control, { rest: api, grpc: apiGrpc, health, extraRegistries: [metrics.registry], ...(webRoot !== null ? { webRoot } : {}) });
     const agent = await NodeAgent.start(agentConfig, sink, log);
     const ticker = setInterval(() => pipeline?.tick(), 1000);
     say(`agent ready (traffic path: ${agent.path.path} — ${agent.path.reason})${inventory ? `; inventory: ${inventory.size} rules` : ''}`);
     say(`API at ${apiServers.rest.url}  (GET ${apiServers.rest.url}/api/v1/map?from=now-15m)`);
     say(`gRPC API at ${apiServers.grpc.address} (weft.api.v1, server reflection on)`);
+    if (webRoot !== null) say(`web map at ${apiServers.rest.url}/  (this link signs you in once, for 24 h: ${await loginLink(control, tenant, apiServers.rest.url)})`);
+    else say(`web map: not built (${options.webDir ?? 'apps/web/out'} has no index.html; scripts/setup.sh builds it)`);
 
     let stopping = false;
     const stop = async (): Promise<void> => {

@@ -12,6 +12,8 @@ export interface ApiServersOptions {
   health: HealthCheck[];
   /** Registries /metrics serves besides the API's own (the gRPC API's is added after them). */
   extraRegistries?: NonNullable<ApiServerOptions['extraRegistries']>;
+  /** The web app's static export to serve at / (none: the API only). */
+  webRoot?: string;
   /** Called once the REST API listens, before the gRPC API starts. */
   onRestListening?: (server: ApiServer) => void;
 }
@@ -39,6 +41,7 @@ export async function startApiServers(store: EdgeStore, control: ControlStore, o
       port: options.rest.port,
       extraRegistries: [...(options.extraRegistries ?? []), grpcMetrics.registry],
       health: options.health,
+      ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
     });
   } catch (err) {
     await store.close();

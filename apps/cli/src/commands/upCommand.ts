@@ -29,6 +29,7 @@ export function upCommand(): Command {
     .option('--conntrack-netns <name>', 'undo NAT from the conntrack table of this network namespace instead of this process\'s own; repeatable', collect, [])
     .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
     .option('--duration <seconds>', 'stop after this long')
+    .option('--web-dir <dir>', 'the web app to serve at / (a static export; default: this checkout\'s apps/web/out, built by scripts/setup.sh)', process.env.WEFT_WEB_DIR)
     .action(async (options: UpOptions) => {
       // Loaded only now: the store, ingest, API and agent stay out of other commands and of --help.
       const { runUp } = await import('./runUp.js');
