@@ -72,7 +72,7 @@ function runWeft(args: string[]): Run {
 
 const HEAVY = ['chdb', '@nestjs/core', '@kubernetes/client-node'];
 
-for (const args of [['--help'], ['agent', '--help'], ['api', '--help'], ['ingest', '--help'], ['up', '--help']]) {
+for (const args of [['--help'], ['agent', '--help'], ['api', '--help'], ['ingest', '--help'], ['up', '--help'], ['demo', '--help']]) {
   test(`weft ${args.join(' ')} loads only commander`, () => {
     const run = runWeft(args);
     assert.equal(run.status, 0, run.stderr);

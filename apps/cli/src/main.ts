@@ -4,13 +4,14 @@ import { upCommand } from './commands/upCommand.js';
 import { ingestCommand } from './commands/ingestCommand.js';
 import { apiCommand } from './commands/apiCommand.js';
 import { doctorCommand } from './commands/doctorCommand.js';
+import { demoCommand } from './commands/demoCommand.js';
 
 const program = new Command('weft')
   .description('Weft: a live service-dependency map built from the kernel up')
   .configureOutput({ outputError: (text, write) => write(`weft: ${text.replace(/^error: /, '')}`) });
 
 // Subcommands made with `new Command` copy the parent's settings only when asked.
-for (const command of [upCommand(), agentCommand(), ingestCommand(), apiCommand(), doctorCommand()]) {
+for (const command of [upCommand(), agentCommand(), ingestCommand(), apiCommand(), doctorCommand(), demoCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 
