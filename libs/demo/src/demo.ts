@@ -237,7 +237,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       onEvent: (event: Record<string, unknown>) => {
         if (event.event === 'stats') options.onLoadStats?.(event as unknown as LoadStats);
       },
-      onStderr: (line: string) => log(`pod ${label}: ${line}`),
+      // While stopping, pods see their upstreams go away: that is no news.
+      onStderr: (line: string) => {
+        if (!stopping) log(`pod ${label}: ${line}`);
+      },
       onUnexpectedExit: (pod: PodProcess, exit: { code: number | null; signal: NodeJS.Signals | null }) => {
         if (!stopping) log(`warning: pod ${label} exited (${exit.code ?? exit.signal}) while the demo runs; its edges will go quiet. Its last errors: ${pod.lastErrors.trim() || 'none'}`);
       },

@@ -1,8 +1,10 @@
 /**
  * The shop's load generator (its own pod, as in the usual demo shop): users
- * browsing the frontend, the request rate following the daily rhythm. A
- * bounded number of requests in flight: beyond it a request is dropped and
- * counted, not queued. Every ten seconds a stats line goes to the demo.
+ * browsing the frontend, the request rate following the daily rhythm. Each
+ * user has its own connections, as each browser does, so the frontend's
+ * Service spreads them over its pods. A bounded number of requests in
+ * flight: beyond it a request is dropped and counted, not queued. Every ten
+ * seconds a stats line goes to the demo.
  */
 import type { LoadRhythm } from '../demoTopology.js';
 import { RequestPacer, rateAt, simulatedClock } from '../loadRhythm.js';
@@ -62,7 +64,8 @@ export class LoadGenerator {
   private lastStatsMs = 0;
 
   constructor(
-    private readonly frontend: HttpUpstream,
+    /** The frontend as one user reaches it (its own connections). */
+    private readonly frontendFor: (user: string) => HttpUpstream,
     private readonly rhythm: LoadRhythm,
     private readonly emit: (stats: LoadStats) => void,
   ) {}
@@ -93,7 +96,7 @@ export class LoadGenerator {
     this.inFlight++;
     const user = `u${1 + Math.floor(Math.random() * USERS)}`;
     pickAction()
-      .run(this.frontend, user)
+      .run(this.frontendFor(user), user)
       .then(
         () => this.answered++,
         () => {

@@ -1,8 +1,9 @@
 /**
  * One pod of the demo shop: the program the demo starts inside each pod's
- * network namespace (`ip netns exec <pod> node podMain.js --pod <name>`).
- * It serves its service's protocol and calls its upstreams; the load
- * generator sends the load once told to.
+ * network namespace (`ip netns exec <pod> node podMain.js --pod <name>`; the
+ * name is for `ps`, the configuration comes in WEFT_DEMO_POD). It serves its
+ * service's protocol and calls its upstreams; the load generator sends the
+ * load once told to.
  *
  * Talks to the demo over stdio: prints `{"event":"ready"}` once listening,
  * `{"event":"stats",...}` lines (load generator), and its failures on
@@ -56,8 +57,9 @@ class FailureLog {
   }
 }
 
-function clientsOf(config: PodConfig): ShopClients & { close(): void } {
-  const http = new Map<ShopServiceKey, HttpUpstream>();
+function clientsOf(config: PodConfig): ShopClients & { http(service: ShopServiceKey, user?: string): HttpUpstream; close(): void } {
+  /** By service, and for the load generator by service and user (each user its own connections). */
+  const http = new Map<string, HttpUpstream>();
   let cache: CacheClient | null = null;
   let database: DatabaseClient | null = null;
   const addressesOf = (service: ShopServiceKey): Address[] => {
@@ -67,15 +69,16 @@ function clientsOf(config: PodConfig): ShopClients & { close(): void } {
   };
   const addressOf = (service: ShopServiceKey): Address => addressesOf(service)[0] as Address;
   return {
-    http(service) {
-      let upstream = http.get(service);
+    http(service: ShopServiceKey, user?: string) {
+      const key = user === undefined ? service : `${service}\u0000${user}`;
+      let upstream = http.get(key);
       if (!upstream) {
         // checkout opens a connection per charge (as many payment SDKs do), so the
         // canary's refused connections are as many as its calls, and retries a
         // refused one once (on the next pod).
         const perCall = config.service === 'checkout' && service === 'payment';
-        upstream = new HttpUpstream(service, addressesOf(service), perCall ? { keepAlive: false, retryRefused: true } : {});
-        http.set(service, upstream);
+        upstream = new HttpUpstream(service, addressesOf(service), perCall ? { keepAlive: false, retryRefused: true } : user !== undefined ? { maxSockets: 2 } : {});
+        http.set(key, upstream);
       }
       return upstream;
     },
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
     server = await startDatabaseServer(config.listen, onError);
   } else if (config.service === 'loadgenerator') {
     if (!config.rhythm) throw new Error('the load generator needs a rhythm');
-    load = new LoadGenerator(clients.http('frontend'), config.rhythm, emit);
+    load = new LoadGenerator((user) => clients.http('frontend', user), config.rhythm, emit);
   }
 
   const exit = (code: number): void => {
