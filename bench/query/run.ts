@@ -41,6 +41,7 @@ import {
   minimumOfSamplesSql,
   type QueryStats,
 } from '@weft/store';
+import { COLUMNS, rowColumns, type SyntheticShape } from '../shared/syntheticEdges.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -76,62 +77,7 @@ class StatsCollector {
   }
 }
 
-/**
- * The generated columns of one raw row, from `n`, its position in [0, PAIRS * COMBINATIONS) within
- * its second: pair p = n / COMBINATIONS and combination i = n % COMBINATIONS. Pair p joins client
- * c = p % SERVICES to server (c + 1 + 199 k) % SERVICES, k = p / SERVICES: distinct pairs, each
- * service with OUT_DEGREE servers and as many clients.
- */
-function rowColumns(rowIndex: string, seconds: string): string[] {
-  const p = `intDiv(${rowIndex}, ${COMBINATIONS})`;
-  const i = `(${rowIndex} % ${COMBINATIONS})`;
-  const c = `(${p} % ${SERVICES})`;
-  const s = `((${c} + 1 + 199 * intDiv(${p}, ${SERVICES})) % ${SERVICES})`;
-  const h = (salt: number): string => `cityHash64(${seconds}, ${rowIndex}, ${salt})`;
-  const service = (x: string): string => `concat('k8s:ns-', toString(${x} % 50), '/Deployment/svc-', toString(${x}))`;
-  const end = (prefix: 'client' | 'server', x: string, instance: string): string[] => [
-    `${service(x)} AS ${prefix}_service`,
-    `concat('svc-', toString(${x})) AS ${prefix}_display`,
-    `concat('ns-', toString(${x} % 50)) AS ${prefix}_namespace`,
-    `concat('svc-', toString(${x})) AS ${prefix}_workload`,
-    `'Deployment' AS ${prefix}_kind`,
-    `concat('svc-', toString(${x}), '-', toString(${instance})) AS ${prefix}_instance`,
-    `concat('node-', toString((${x} * 3 + ${instance}) % 100)) AS ${prefix}_node`,
-    `concat('zone-', toString((${x} + ${instance}) % 3)) AS ${prefix}_zone`,
-    `concat('v', toString((${x} + ${instance}) % 2 + 1)) AS ${prefix}_version`,
-    `'java' AS ${prefix}_process`,
-  ];
-  return [
-    `'${TENANT}' AS tenant`,
-    ...end('client', c, i),
-    ...end('server', s, `((${p} + ${i}) % 3)`),
-    `toUInt16(8080 + ${s} % 3) AS server_port`,
-    `${h(1)} % 4 AS connections_opened`,
-    `${h(2)} % 4 AS connections_closed`,
-    `if(${h(3)} % 50 = 0, 1, 0) AS connections_failed`,
-    `5 + ${h(4)} % 20 AS connection_seconds`,
-    `${h(5)} % 200000 AS bytes_sent`,
-    `${h(6)} % 2000000 AS bytes_received`,
-    `if(${h(7)} % 20 = 0, 1, 0) AS retransmits`,
-    `if(${h(8)} % 100 = 0, 1, 0) AS resets`,
-  ];
-}
-
-const END_NAMES = ['service', 'display', 'namespace', 'workload', 'kind', 'instance', 'node', 'zone', 'version', 'process'];
-const COLUMNS = [
-  'tenant',
-  ...END_NAMES.map((f) => `client_${f}`),
-  ...END_NAMES.map((f) => `server_${f}`),
-  'server_port',
-  'connections_opened',
-  'connections_closed',
-  'connections_failed',
-  'connection_seconds',
-  'bytes_sent',
-  'bytes_received',
-  'retransmits',
-  'resets',
-];
+const SHAPE: SyntheticShape = { tenant: TENANT, services: SERVICES, pairs: PAIRS, combinations: COMBINATIONS };
 const COUNTERS = COLUMNS.slice(COLUMNS.indexOf('connections_opened'));
 /** The latency columns of every rollup, and how a GROUP BY merges them. */
 const LATENCY_COLUMNS = LATENCIES.flatMap(latencyColumnNames).join(', ');
@@ -147,7 +93,7 @@ async function fillRaw(store: EdgeStore, from: number, to: number): Promise<void
     await store.executor.command(`
 INSERT INTO edges_1s (ts, ${COLUMNS.join(', ')}, rtt_samples_us)
 SELECT toDateTime(${start} + intDiv(number, ${perSecond}), 'UTC') AS ts,
-    ${rowColumns(`(number % ${perSecond})`, `intDiv(number, ${perSecond})`).join(',\n    ')},
+    ${rowColumns(SHAPE, `(number % ${perSecond})`, `intDiv(number, ${perSecond})`).join(',\n    ')},
     [toUInt32(200 + pow(cityHash64(number, 9) % 1000, 2) / 200), toUInt32(200 + cityHash64(number, 10) % 800)] AS rtt_samples_us
 FROM numbers(${rows})`);
   }
@@ -168,7 +114,7 @@ SELECT ts, ${COLUMNS.map((c) => (COUNTERS.includes(c) ? `60 * ${c}` : c)).join('
 FROM (
     SELECT number AS n, toDateTime(${start} + 60 * intDiv(number, ${perMinute}), 'UTC') AS ts,
         arrayMap(j -> toUInt32(200 + pow(cityHash64(n, j) % 1000, 2) / 200), range(8)) AS rtt_samples,
-        ${rowColumns(`(number % ${perMinute})`, `intDiv(number, ${perMinute})`).join(',\n        ')}
+        ${rowColumns(SHAPE, `(number % ${perMinute})`, `intDiv(number, ${perMinute})`).join(',\n        ')}
     FROM numbers(${rows})
 )`);
     await store.executor.command(`

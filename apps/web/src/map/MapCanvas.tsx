@@ -115,9 +115,12 @@ function stylesheet(large: boolean): StylesheetJson {
   ] as StylesheetJson;
 }
 
+/** The graph as elements, namespace boxes first (a node's parent must exist when it is added). */
 function elementsOf(graph: Graph): ElementDefinition[] {
+  const boxes = graph.nodes.filter((n) => n.type === 'namespace');
+  const others = graph.nodes.filter((n) => n.type !== 'namespace');
   return [
-    ...graph.nodes.map((n) => ({
+    ...[...boxes, ...others].map((n) => ({
       group: 'nodes' as const,
       data: { id: n.id, label: n.type === 'collapsed' ? `${n.label} (${n.members})` : n.label, type: n.type, level: n.level, ...(n.parent !== null ? { parent: n.parent } : {}), size: Math.min(90, 30 + Math.sqrt(n.members) * 6) },
     })),
@@ -126,6 +129,11 @@ function elementsOf(graph: Graph): ElementDefinition[] {
       data: { id: e.id, source: e.source, target: e.target, level: e.level, width: edgeWidth(e.rate), ...(e.change !== null ? { change: e.change } : {}) },
     })),
   ];
+}
+
+/** Large drawings trade detail for speed while the view moves (edges hidden, a texture panned). */
+function isLarge(graph: Graph): boolean {
+  return graph.edges.length > 1500 || graph.nodes.length > 800;
 }
 
 /** Fits the drawing to the view, but never closer than life size (a map of two nodes is not a poster). */
@@ -213,7 +221,11 @@ export function MapCanvas(props: MapCanvasProps) {
     const cy = cyRef.current;
     const store = storeRef.current;
     if (!cy || !store) return;
-    const large = props.graph.edges.length > 1500 || props.graph.nodes.length > 800;
+    const large = isLarge(props.graph);
+    // Set on the renderer directly: Cytoscape reads these options at every viewport change.
+    const renderer = (cy as unknown as { renderer(): { hideEdgesOnViewport: boolean; textureOnViewport: boolean } }).renderer();
+    renderer.hideEdgesOnViewport = large;
+    renderer.textureOnViewport = large;
     const wanted = elementsOf(props.graph);
     const wantedIds = new Set(wanted.map((e) => e.data.id as string));
     cy.batch(() => {
@@ -261,7 +273,7 @@ export function MapCanvas(props: MapCanvasProps) {
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    cy.style(stylesheet(props.graph.edges.length > 1500 || props.graph.nodes.length > 800));
+    cy.style(stylesheet(isLarge(props.graph)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.theme]);
 
