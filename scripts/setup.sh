@@ -56,8 +56,8 @@ quietly() {
 command -v node >/dev/null || fail "Node.js 20.x is required (no node on PATH)"
 node_version=$(node -p 'process.versions.node')
 case $node_version in
-  20.[6-9].* | 20.[1-9][0-9].*) ;;
-  *) fail "Node.js 20.x (20.6 or later) is required; found $node_version at $(command -v node)" ;;
+  20.9.* | 20.[1-9][0-9].*) ;;
+  *) fail "Node.js 20.x (20.9 or later, as Next.js needs) is required; found $node_version at $(command -v node)" ;;
 esac
 command -v npm >/dev/null || fail "npm is required (it comes with Node.js)"
 

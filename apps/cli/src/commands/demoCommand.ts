@@ -9,6 +9,8 @@ export interface DemoCommandOptions {
   rate: string;
   day: string;
   trafficPath?: string;
+  /** The web app to serve at / (default: this checkout's). */
+  webDir?: string;
 }
 
 const ABOUT = `
@@ -43,6 +45,7 @@ export function demoCommand(): Command {
     .option('--rate <requests/s>', 'mean requests per second the load generator sends to the frontend', '8')
     .option('--day <seconds>', 'length of the simulated day the load follows (a sine, 50% to 150% of --rate)', '300')
     .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
+    .option('--web-dir <dir>', 'the web app to serve at / (a static export; default: this checkout\'s apps/web/out, built by scripts/setup.sh)', process.env.WEFT_WEB_DIR)
     .addHelpText('after', ABOUT)
     .action(async (options: DemoCommandOptions) => {
       // Loaded only now: the demo, the store, ingest, API and agent stay out of other commands and of --help.

@@ -78,6 +78,7 @@ export async function runDemo(options: DemoCommandOptions): Promise<void> {
       apiGrpcAddr: options.apiGrpcAddr,
       ...(options.controlDb !== undefined ? { controlDb: options.controlDb } : {}),
       ...(options.trafficPath !== undefined ? { trafficPath: options.trafficPath } : {}),
+      ...(options.webDir !== undefined ? { webDir: options.webDir } : {}),
       nodeId: hostname(),
       kubeApi: running.weftOptions.kubeApi,
       netns: running.weftOptions.netns,

@@ -30,8 +30,25 @@ export function upCommand(): Command {
     .option('--traffic-path <path>', 'how the agent counts bytes (auto, counters, tracepoint, fentry, kprobe)')
     .option('--duration <seconds>', 'stop after this long')
     .option('--web-dir <dir>', 'the web app to serve at / (a static export; default: this checkout\'s apps/web/out, built by scripts/setup.sh)', process.env.WEFT_WEB_DIR)
-    .action(async (options: UpOptions) => {
+    .option('--demo', 'build the demo shop on this machine and map it, as `weft demo` does (its own data in .weft/demo unless --data-dir is given)')
+    .action(async (options: UpOptions & { demo?: boolean }, command: Command) => {
       // Loaded only now: the store, ingest, API and agent stay out of other commands and of --help.
+      if (options.demo) {
+        const { runDemo } = await import('./runDemo.js');
+        const explicitDataDir = command.getOptionValueSource('dataDir') === 'cli' || process.env.WEFT_DATA_DIR !== undefined;
+        await runDemo({
+          dataDir: explicitDataDir ? options.dataDir : '.weft/demo',
+          apiAddr: options.apiAddr,
+          apiGrpcAddr: options.apiGrpcAddr,
+          rate: '8',
+          day: '300',
+          ...(options.controlDb !== undefined ? { controlDb: options.controlDb } : {}),
+          ...(options.duration !== undefined ? { duration: options.duration } : {}),
+          ...(options.trafficPath !== undefined ? { trafficPath: options.trafficPath } : {}),
+          ...(options.webDir !== undefined ? { webDir: options.webDir } : {}),
+        });
+        return;
+      }
       const { runUp } = await import('./runUp.js');
       await runUp(options);
     }));

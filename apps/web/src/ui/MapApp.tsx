@@ -148,13 +148,13 @@ export function MapApp() {
             ))}
             {view.namespace !== null && !(mapData?.nodes ?? []).some((n) => n.namespace === view.namespace) ? <option value={view.namespace}>{view.namespace}</option> : null}
           </select>
-          <label htmlFor="min-rate">Min conn/s</label>
+          <label htmlFor="min-rate" title="Only edges with at least this many connections per second">Min/s</label>
           <input id="min-rate" type="number" min={0} step={0.1} style={{ width: 70 }} value={view.minRate} onChange={(e) => setView({ minRate: Math.max(0, Number(e.target.value) || 0) })} />
         </div>
         <div className="group" role="group" aria-label="What changed">
-          <label htmlFor="compare">Compare with</label>
+          <label htmlFor="compare">Compare</label>
           <select id="compare" value={view.compare ?? ''} onChange={(e) => setView({ compare: e.target.value === '' ? null : (e.target.value as Baseline), ...(e.target.value === 'custom' ? { baselineFrom: fullWindow.from - (fullWindow.to - fullWindow.from), baselineTo: fullWindow.from } : {}) })}>
-            <option value="">nothing</option>
+            <option value="">with nothing</option>
             {BASELINES.map((b) => (
               <option key={b} value={b}>
                 {BASELINE_LABEL[b]}
