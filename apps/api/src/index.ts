@@ -1,5 +1,5 @@
 export { startApiServer, ApiListenError, API_CONTROLLERS, type ApiServer, type ApiServerOptions } from './apiServer.js';
-export { isWebRoot, WebRootError } from './web/webApp.js';
+export { isWebRoot, webPageHeaders, WebRootError } from './web/webApp.js';
 export { LOGIN_KEY_TTL_MS } from './session/sessionService.js';
 export { createApiServices, type ApiServices, type ApiServicesOptions } from './apiServices.js';
 export { parseWindow, parseTime, TimeParameterError, type TimeWindow } from './time/timeWindow.js';

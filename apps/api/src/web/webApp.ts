@@ -23,6 +23,14 @@ const CONTENT_SECURITY_POLICY = [
 
 export class WebRootError extends Error {}
 
+/** The headers of every page of the web app (here and in `weft web`). */
+export function webPageHeaders(set: (name: string, value: string) => void): void {
+  set('X-Content-Type-Options', 'nosniff');
+  set('X-Frame-Options', 'DENY');
+  set('Referrer-Policy', 'no-referrer');
+  set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+}
+
 /** Whether `root` holds a built web app (its index.html). */
 export function isWebRoot(root: string): boolean {
   return existsSync(join(root, 'index.html')) && statSync(join(root, 'index.html')).isFile();
@@ -37,10 +45,7 @@ export function serveWebApp(app: NestExpressApplication, root: string): void {
     extensions: ['html'],
     fallthrough: true,
     setHeaders(res) {
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('X-Frame-Options', 'DENY');
-      res.setHeader('Referrer-Policy', 'no-referrer');
-      res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      webPageHeaders((name, value) => res.setHeader(name, value));
     },
   });
 }
