@@ -180,6 +180,27 @@ test('the login link signs in once; the map and its list view show exactly the d
   assert.deepEqual(listedEdges.map((e) => e.split(' -> ').map((id) => identityOf.get(id) ?? id).join(' -> ')).sort(), expectedPairs, 'the list view: the same edges');
   const listedServices = await list.locator('tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id ?? ''));
   assert.deepEqual(listedServices.map((id) => identityOf.get(id) ?? id).sort(), expectedServices, 'the list view: the same services');
+  // The layout is stable: a live refresh moves nothing, and a reload shows every node where it was.
+  const positions = (): Promise<Record<string, { x: number; y: number }>> =>
+    page.evaluate(() => {
+      const cy = (window as unknown as { __weftMap: { cy: { nodes(): { forEach(f: (n: { id(): string; isParent(): boolean; position(): { x: number; y: number } }) => void): void } } } }).__weftMap.cy;
+      const out: Record<string, { x: number; y: number }> = {};
+      cy.nodes().forEach((n) => {
+        if (!n.isParent()) out[n.id()] = { ...n.position() };
+      });
+      return out;
+    });
+  const before = await positions();
+  const refreshed = await page.evaluate(() => (window as unknown as { __weftMap: { layouts: number } }).__weftMap.layouts);
+  await page.waitForFunction((n) => (window as unknown as { __weftMap: { layouts: number } }).__weftMap.layouts > n, refreshed, { timeout: 20_000 });
+  assert.deepEqual(await positions(), before, 'a live refresh moves nothing');
+  await page.reload();
+  await page.waitForFunction(() => ((window as unknown as { __weftMap?: { layouts: number } }).__weftMap?.layouts ?? 0) > 0, null, { timeout: 30_000 });
+  const reloaded = await positions();
+  for (const [id, p] of Object.entries(before)) {
+    const q = reloaded[id];
+    assert.ok(q && Math.abs(q.x - p.x) <= 1 && Math.abs(q.y - p.y) <= 1, `${id} is where it was before the reload (${JSON.stringify(p)}, now ${JSON.stringify(q)})`);
+  }
   // The list is keyboard navigable: focus a row, Enter selects it.
   await list.locator('tbody tr[data-id]').first().focus();
   await page.keyboard.press('Enter');

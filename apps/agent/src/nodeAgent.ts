@@ -229,7 +229,7 @@ export class NodeAgent {
     };
     // Only the dialling side has a translated destination; a server sees the real peer.
     if (role === 'client') {
-      const translated = this.nat.lookup(socket.saddr, socket.sport, socket.daddr, socket.dport);
+      const translated = this.nat.lookup(socket.saddr, socket.sport, socket.daddr, socket.dport, !delta.closed);
       if (translated) {
         row.nat_daddr = translated.daddr;
         row.nat_dport = translated.dport;

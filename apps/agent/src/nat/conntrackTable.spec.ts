@@ -47,4 +47,22 @@ describe('ConntrackTable', () => {
     assert.equal(table.evictions, 2);
     assert.equal(table.lookup('198.18.1.2', 1, '198.19.0.10', 80), null);
   });
+
+  it('keeps the flow of an open socket whose tuple was reused, when the old flow\'s destroy comes after the new one', () => {
+    const table = new ConntrackTable(1000, 30_000);
+    table.apply([viaVip(40000)], 0);
+    // The port is reused for a new connection to the same VIP: NEW of the new flow, then the
+    // old flow's DESTROY (same tuple).
+    table.apply([viaVip(40000), viaVip(40000, 'destroy')], 1000);
+    // The new connection is open and reports every interval: its lookups keep the flow.
+    assert.deepEqual(table.lookup('198.18.1.2', 40000, '198.19.0.10', 80, true), { daddr: '198.18.2.2', dport: 8080 });
+    assert.equal(table.revivals, 1);
+    table.expire(40_000);
+    assert.deepEqual(table.lookup('198.18.1.2', 40000, '198.19.0.10', 80, true), { daddr: '198.18.2.2', dport: 8080 }, 'not expired with the old flow');
+    // Its own close: the last row (closed) does not revive, so the flow goes after the grace.
+    table.apply([viaVip(40000, 'destroy')], 50_000);
+    assert.ok(table.lookup('198.18.1.2', 40000, '198.19.0.10', 80, false));
+    table.expire(81_000);
+    assert.equal(table.lookup('198.18.1.2', 40000, '198.19.0.10', 80, false), null);
+  });
 });

@@ -21,6 +21,7 @@ interface FlowEntry {
 export class ConntrackTable {
   private readonly flows = new Map<string, FlowEntry>();
   private evicted = 0;
+  private revived = 0;
 
   constructor(
     private readonly maxFlows = 262_144,
@@ -46,9 +47,27 @@ export class ConntrackTable {
     }
   }
 
-  /** The real destination of a socket that dialled (daddr, dport), or null when untranslated. */
-  lookup(saddr: string, sport: number, daddr: string, dport: number): NatTranslation | null {
-    return this.flows.get(ConntrackTable.key(saddr, sport, daddr, dport))?.translation ?? null;
+  /**
+   * The real destination of a socket that dialled (daddr, dport), or null when untranslated.
+   * `open`: the socket is still open. A flow destroyed while a socket of its tuple is open was
+   * the tuple's previous connection: a client port reused at once for the same VIP (the server
+   * closed first, so the client holds no TIME_WAIT) makes conntrack replace the old flow, and its
+   * destroy can arrive after the new flow's NEW. Without this the open connection's flow would
+   * expire with the old one's grace, and its later rows would lose their backend.
+   */
+  lookup(saddr: string, sport: number, daddr: string, dport: number, open = false): NatTranslation | null {
+    const entry = this.flows.get(ConntrackTable.key(saddr, sport, daddr, dport));
+    if (entry === undefined) return null;
+    if (open && entry.destroyedAt !== null) {
+      entry.destroyedAt = null;
+      this.revived++;
+    }
+    return entry.translation;
+  }
+
+  /** Destroyed flows a lookup for an open socket kept (see lookup). */
+  get revivals(): number {
+    return this.revived;
   }
 
   /** Drops flows destroyed longer than the grace period ago. */
