@@ -55,3 +55,22 @@ export interface UpOptions extends ClusterOptions, StoreOptions, ListenerTlsOpti
   /** The web app's static export to serve at / (default: this checkout's apps/web/out). */
   webDir?: string;
 }
+
+export interface DemoCommandOptions {
+  dataDir: string;
+  apiAddr: string;
+  apiGrpcAddr: string;
+  controlDb?: string;
+  duration?: string;
+  rate: string;
+  day: string;
+  trafficPath?: string;
+  /** The web app to serve at / (default: this checkout's). */
+  webDir?: string;
+}
+
+export interface WebOptions {
+  api: string;
+  webAddr: string;
+  webDir?: string;
+}

@@ -1,17 +1,6 @@
 import { Command } from 'commander';
+import type { DemoCommandOptions } from './commandOptions.js';
 
-export interface DemoCommandOptions {
-  dataDir: string;
-  apiAddr: string;
-  apiGrpcAddr: string;
-  controlDb?: string;
-  duration?: string;
-  rate: string;
-  day: string;
-  trafficPath?: string;
-  /** The web app to serve at / (default: this checkout's). */
-  webDir?: string;
-}
 
 const ABOUT = `
 What it builds (as root; nothing outside its own network namespaces, weftdemo<pid>-*):

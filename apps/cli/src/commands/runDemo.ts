@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { DemoPrerequisiteError, startDemo, type Demo, type LoadStats } from '@weft/demo';
 import { ConfigError, parseListenAddress } from '@weft/runtime';
-import type { UpOptions } from './commandOptions.js';
-import type { DemoCommandOptions } from './demoCommand.js';
+import type { DemoCommandOptions, UpOptions } from './commandOptions.js';
 
 /** How often the load's figures are printed. */
 const LOAD_LINE_EVERY_MS = 60_000;

@@ -7,7 +7,7 @@ import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { webPageHeaders } from '@weft/api';
 import { ConfigError, parseListenAddress } from '@weft/runtime';
-import type { WebOptions } from './webCommand.js';
+import type { WebOptions } from './commandOptions.js';
 import { DEFAULT_WEB_ROOT, webRootOf } from './webApp.js';
 
 function apiUrlOf(value: string): URL {

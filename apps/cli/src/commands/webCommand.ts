@@ -1,10 +1,5 @@
 import { Command } from 'commander';
-
-export interface WebOptions {
-  api: string;
-  webAddr: string;
-  webDir?: string;
-}
+import type { WebOptions } from './commandOptions.js';
 
 export function webCommand(): Command {
   return new Command('web')
