@@ -66,6 +66,15 @@ async function layoutsDone(page: Page, count: number): Promise<{ at: number; nod
   });
 }
 
+/** The page in both themes (its own toggle), as web-bench-<name>-<theme>.png in SCREENSHOTS. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const theme of ['light', 'dark'] as const) {
+    if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.getByRole('button', { name: `Switch to the ${theme} theme` }).click();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SCREENSHOTS!, `web-bench-${name}-${theme}.png`) });
+  }
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'weft-bench-web-'));
   const control = await openControlStore({ kind: 'sqlite', path: join(root, 'control.db') });
@@ -111,20 +120,18 @@ FROM numbers(${60 * PAIRS})`);
         baseline.push(Date.now() - started);
 
         started = Date.now();
-        const navStart = await page.evaluate(() => performance.now());
         await page.goto(`${api.url}/?range=5m&live=0`, { waitUntil: 'commit' });
         const first = await layoutsDone(page, 1);
         interactive.push(Date.now() - started);
         budgeted = first.nodes;
-        void navStart;
-        if (SCREENSHOTS !== undefined && run === 0) await page.screenshot({ path: join(SCREENSHOTS, 'web-bench-budgeted.png') });
+        if (SCREENSHOTS !== undefined && run === 0) await screenshots(page, 'budgeted');
 
         const clicked = await page.evaluate(() => performance.now());
         await page.getByRole('button', { name: 'Show all' }).click();
         const all = await layoutsDone(page, 2);
         full.push(all.at - clicked);
         drawnAll = all.nodes;
-        if (SCREENSHOTS !== undefined && run === 0) await page.screenshot({ path: join(SCREENSHOTS, 'web-bench-full.png') });
+        if (SCREENSHOTS !== undefined && run === 0) await screenshots(page, 'full');
 
         // Pan (mouse drags) and zoom (wheel) for about 3 s as a user would, while the page records
         // its frame intervals: what a user feels.

@@ -174,6 +174,8 @@ export class ControlStore {
       await this.requireTenant(request.tenantId);
       const token = newLoginToken();
       const now = this.now();
+      // Bounded: a link is only ever redeemable before it lapses, so lapsed ones (used or not) go.
+      await this.db.deleteFrom('login_links').where('expires_at', '<=', now.toISOString()).execute();
       const expiresAt = new Date(now.getTime() + request.ttlMs).toISOString();
       await this.db
         .insertInto('login_links')

@@ -152,6 +152,8 @@ export function MapCanvas(props: MapCanvasProps) {
   const storeRef = useRef<PositionStore | null>(null);
   const seqRef = useRef(0);
   const fittedRef = useRef(false);
+  /** The stylesheet applied (theme and size class): restyling every element on each live refresh would redo all style work. */
+  const styledRef = useRef<string | null>(null);
   const callbacks = useRef(props);
   callbacks.current = props;
 
@@ -244,7 +246,11 @@ export function MapCanvas(props: MapCanvasProps) {
         cy.add({ ...def, ...(position ? { position } : {}) });
       }
     });
-    cy.style(stylesheet(large));
+    const styleKey = `${props.theme}:${large}`;
+    if (styledRef.current !== styleKey) {
+      cy.style(stylesheet(large));
+      styledRef.current = styleKey;
+    }
     const services = cy.nodes().filter((n) => !n.isParent());
     const unplaced = services.filter((n) => store.get(n.id()) === null);
     const seq = ++seqRef.current;
@@ -273,7 +279,9 @@ export function MapCanvas(props: MapCanvasProps) {
   useEffect(() => {
     const cy = cyRef.current;
     if (!cy) return;
-    cy.style(stylesheet(isLarge(props.graph)));
+    const large = isLarge(props.graph);
+    cy.style(stylesheet(large));
+    styledRef.current = `${props.theme}:${large}`;
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.theme]);
 

@@ -19,8 +19,8 @@ function neighbourOrder(members: string[], adjacency: Map<string, string[]>): st
     if (seen.has(seed)) continue;
     seen.add(seed);
     const queue = [seed];
-    while (queue.length > 0) {
-      const id = queue.shift()!;
+    for (let head = 0; head < queue.length; head++) {
+      const id = queue[head]!;
       order.push(id);
       for (const next of adjacency.get(id) ?? []) {
         if (inBox.has(next) && !seen.has(next)) {
@@ -89,12 +89,14 @@ export function placeNearNeighbours(request: LayoutRequest): Record<string, Poin
   const adjacency = adjacencyOf(request);
   const placed = new Map<string, Point>();
   for (const n of request.nodes) if (n.position) placed.set(n.id, n.position);
-  const boxCentre = new Map<string, Point>();
+  // Each box's centroid, from the sums of its placed members' positions.
+  const sums = new Map<string, { x: number; y: number; n: number }>();
   for (const n of request.nodes) {
     if (!n.position || n.parent === null) continue;
-    const c = boxCentre.get(n.parent);
-    boxCentre.set(n.parent, c ? { x: (c.x + n.position.x) / 2, y: (c.y + n.position.y) / 2 } : n.position);
+    const s = sums.get(n.parent) ?? { x: 0, y: 0, n: 0 };
+    sums.set(n.parent, { x: s.x + n.position.x, y: s.y + n.position.y, n: s.n + 1 });
   }
+  const boxCentre = new Map([...sums].map(([box, s]) => [box, { x: s.x / s.n, y: s.y / s.n }]));
   let maxX = Math.max(0, ...[...placed.values()].map((p) => p.x));
   const positions: Record<string, Point> = {};
   let k = 0;

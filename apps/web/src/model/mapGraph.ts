@@ -160,7 +160,7 @@ export function buildGraph(nodes: readonly MapNode[], edges: readonly MapEdge[],
     merged.set(key, m);
   }
   let drawnEdges: GraphEdge[] = [...merged.values()].map((m) => {
-    const stats = sumStats(m.parts.length > 0 ? m.parts : []);
+    const stats = sumStats(m.parts);
     const share = m.parts.length > 0 ? failureShare(stats) : null;
     return {
       id: `edge:${m.source}->${m.target}`,

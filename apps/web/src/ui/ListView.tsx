@@ -5,8 +5,7 @@
  */
 import type { KeyboardEvent } from 'react';
 import type { Graph, GraphEdge } from '../model/mapGraph';
-import { formatMicros, formatRate, formatShare } from '../model/format';
-import { rateUnit } from '../model/edgeHealth';
+import { EdgeHealthCells, EdgeHealthHeaders } from './EdgeHealthCells';
 
 export function ListView(props: { graph: Graph; names: Map<string, string>; selectedNode: string | null; selectedEdge: string | null; onSelectNode(id: string): void; onSelectEdge(edge: GraphEdge): void }) {
   const activate = (e: KeyboardEvent, f: () => void): void => {
@@ -50,9 +49,7 @@ export function ListView(props: { graph: Graph; names: Map<string, string>; sele
               <th scope="col">From</th>
               <th scope="col">To</th>
               <th scope="col">Ports</th>
-              <th scope="col" className="num">Rate</th>
-              <th scope="col" className="num">Failures</th>
-              <th scope="col" className="num">RTT p99</th>
+              <EdgeHealthHeaders />
             </tr>
           </thead>
           <tbody>
@@ -61,11 +58,7 @@ export function ListView(props: { graph: Graph; names: Map<string, string>; sele
                 <td>{name(e.source)}</td>
                 <td>{name(e.target)}</td>
                 <td>{e.ports.join(', ')}</td>
-                <td className="num">
-                  {formatRate(e.rate)} {rateUnit(e.stats)}
-                </td>
-                <td className={`num level-${e.level}`}>{formatShare(e.share)}</td>
-                <td className="num">{formatMicros(e.stats.rtt_p99_us)}</td>
+                <EdgeHealthCells stats={e.stats} rate={e.rate} share={e.share} />
               </tr>
             ))}
           </tbody>

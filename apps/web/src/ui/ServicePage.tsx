@@ -4,8 +4,8 @@ import { useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { api, data } from '../api/client';
 import type { MapEdge, ServiceView } from '../model/apiTypes';
-import { failureShare, healthLevel, ratePerSecond, rateUnit } from '../model/edgeHealth';
-import { formatMicros, formatRate, formatShare } from '../model/format';
+import { failureShare, ratePerSecond } from '../model/edgeHealth';
+import { EdgeHealthCells, EdgeHealthHeaders } from './EdgeHealthCells';
 import { formatViewState, DEFAULT_VIEW } from '../model/viewState';
 
 function EdgeTable({ title, edges, other, seconds }: { title: string; edges: MapEdge[]; other: (e: MapEdge) => string; seconds: number }) {
@@ -19,14 +19,11 @@ function EdgeTable({ title, edges, other, seconds }: { title: string; edges: Map
           <tr>
             <th scope="col">Service</th>
             <th scope="col">Port</th>
-            <th scope="col" className="num">Rate</th>
-            <th scope="col" className="num">Failures</th>
-            <th scope="col" className="num">RTT p99</th>
+            <EdgeHealthHeaders />
           </tr>
         </thead>
         <tbody>
           {edges.map((e) => {
-            const share = failureShare(e);
             const link = formatViewState({ ...DEFAULT_VIEW, range: '1h', edge: { source: e.source, target: e.target, port: e.port } });
             return (
               <tr key={`${e.source}${e.target}${e.port}`}>
@@ -34,11 +31,7 @@ function EdgeTable({ title, edges, other, seconds }: { title: string; edges: Map
                   <a href={`/?${link}`}>{other(e)}</a>
                 </td>
                 <td>{e.port}</td>
-                <td className="num">
-                  {formatRate(ratePerSecond(e, seconds))} {rateUnit(e)}
-                </td>
-                <td className={`num level-${healthLevel(share)}`}>{formatShare(share)}</td>
-                <td className="num">{formatMicros(e.rtt_p99_us)}</td>
+                <EdgeHealthCells stats={e} rate={ratePerSecond(e, seconds)} share={failureShare(e)} />
               </tr>
             );
           })}
