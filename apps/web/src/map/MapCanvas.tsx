@@ -180,7 +180,10 @@ export function MapCanvas(props: MapCanvasProps) {
         for (const [id, p] of Object.entries(result.positions)) cy.getElementById(id).position(p);
       });
       storeRef.current?.setMany(result.positions);
-      if (!fittedRef.current && cy.nodes().length > 0) {
+      // The first layout, and one that placed most of what is drawn (Show all, a wider window):
+      // the view moves to show it; a few new nodes leave the view where the user put it.
+      const placed = Object.keys(result.positions).length;
+      if ((!fittedRef.current || placed > cy.nodes().length / 2) && cy.nodes().length > 0) {
         fitGently(cy);
         fittedRef.current = true;
       }
