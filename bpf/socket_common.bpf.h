@@ -56,7 +56,28 @@ extern struct {
 	__type(value, __u8);
 } weft_netns_filter SEC(".maps");
 
+extern struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_DEFAULT_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_l7_socket);
+} weft_l7_socks SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, WEFT_DEFAULT_RINGBUF_BYTES);
+} weft_l7_events SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weft_l7_call);
+} weft_l7_scratch SEC(".maps");
+
 extern const volatile __u8 filter_netns;
+/* Set by user space when L7 capture is loaded. */
+extern const volatile __u8 l7_enabled;
 /* Set by user space for the counters traffic path: bytes come from the
  * socket's sequence numbers (weft_count_sequences), not from send/recv hooks. */
 extern const volatile __u8 count_from_seq;
@@ -338,6 +359,38 @@ static __always_inline void weft_account(const struct sock *sk, long bytes, bool
 	if (s->sport == 0)
 		weft_read_endpoints(s, sk);
 	s->srtt_us = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
+}
+
+/* L7: a destroyed socket's entry goes, and a classified socket's stream is
+ * ended by a record of its own in the L7 ring (after its last call, which
+ * an event in the other ring would not be). */
+static __always_inline void weft_l7_forget(const struct sock *sk, const struct weft_socket *s)
+{
+	__u64 key = (__u64)sk;
+	struct weft_l7_socket *l;
+	struct weft_l7_call *c;
+
+	if (!l7_enabled)
+		return;
+	l = bpf_map_lookup_elem(&weft_l7_socks, &key);
+	if (!l)
+		return;
+	if (s && l->created_ns == s->created_ns && l->protocol != WEFT_L7_UNCLASSIFIED && l->protocol != WEFT_L7_NONE) {
+		c = bpf_ringbuf_reserve(&weft_l7_events, offsetof(struct weft_l7_call, head), 0);
+		if (c) {
+			__builtin_memset(c, 0, offsetof(struct weft_l7_call, head));
+			c->sk = key;
+			c->created_ns = s->created_ns;
+			c->ts_ns = bpf_ktime_get_ns();
+			c->direction = WEFT_L7_CLOSED;
+			c->protocol = l->protocol;
+			bpf_ringbuf_submit(c, 0);
+			weft_count(WEFT_CNT_L7_CALLS);
+		} else {
+			weft_count(WEFT_CNT_L7_DROPS);
+		}
+	}
+	bpf_map_delete_elem(&weft_l7_socks, &key);
 }
 
 #endif /* WEFT_SOCKET_COMMON_BPF_H */

@@ -89,6 +89,7 @@ int BPF_PROG(weft_destroy_sock, struct sock *sk)
 	struct weft_socket *s = bpf_map_lookup_elem(&weft_socks, &key);
 	struct weft_event *e;
 
+	weft_l7_forget(sk, s);
 	if (!s)
 		return 0;
 	weft_read_endpoints(s, sk);

@@ -36,7 +36,33 @@ struct {
 	__type(value, __u8);
 } weft_netns_filter SEC(".maps");
 
+/* L7 capture (l7_capture.bpf.c); created only while it is on. The socket
+ * map is a plain hash for the same reason as weft_socks; its entries go with
+ * the socket (tcp_destroy_sock). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_DEFAULT_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_l7_socket);
+} weft_l7_socks SEC(".maps");
+
+/* Every call of a classified socket: a busier stream than weft_events, so
+ * its own ring, and a full one never costs an open or close event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, WEFT_DEFAULT_RINGBUF_BYTES);
+} weft_l7_events SEC(".maps");
+
+/* A call is assembled here (576 bytes is more than the BPF stack allows). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weft_l7_call);
+} weft_l7_scratch SEC(".maps");
+
 const volatile __u8 filter_netns = 0;
+const volatile __u8 l7_enabled = 0;
 const volatile __u8 count_from_seq = 0;
 
 char LICENSE[] SEC("license") = "GPL";

@@ -43,7 +43,65 @@ enum weft_counter {
 	WEFT_CNT_EVENTS = 2,          /* events written to the ring buffer */
 	WEFT_CNT_SENDS = 3,           /* reserved: per-call counting costs too much on the hot path */
 	WEFT_CNT_RECVS = 4,           /* reserved, likewise */
-	WEFT_CNT_MAX = 8,
+	WEFT_CNT_L7_CALLS = 5,        /* L7 calls written to the L7 ring buffer */
+	WEFT_CNT_L7_DROPS = 6,        /* L7 call lost: L7 ring buffer full */
+	WEFT_CNT_L7_GAPS = 7,         /* L7 call whose bytes could not be read (io_uring, sendfile, ...) */
+	WEFT_CNT_L7_SOCKET_MAP_FULL = 8, /* socket not classified: L7 socket map full */
+	WEFT_CNT_L7_UNTRACKED = 9,    /* call on a socket the socket map does not hold (yet) */
+	WEFT_CNT_MAX = 12,
+};
+
+/* L7 capture (bpf/l7_capture.bpf.c). */
+#define WEFT_L7_HEAD_BYTES 512 /* bytes copied from the start of each call's buffer */
+#define WEFT_L7_TAIL_BYTES 16  /* and from its end (a chunked body's terminator) */
+/* Calls on a socket that start no message we know before it is left alone. */
+#define WEFT_L7_MAX_MISSES 4
+
+enum weft_l7_protocol {
+	WEFT_L7_UNCLASSIFIED = 0,
+	WEFT_L7_HTTP1 = 1,
+	WEFT_L7_NONE = 255, /* gave up: WEFT_L7_MAX_MISSES calls classified as nothing */
+};
+
+enum weft_l7_direction {
+	WEFT_L7_SEND = 0,
+	WEFT_L7_RECV = 1,
+	WEFT_L7_CLOSED = 2, /* the socket was destroyed: no bytes, ends its stream */
+};
+
+enum weft_l7_call_flags {
+	WEFT_L7F_GAP = 1 << 0,        /* the call's bytes are unknown: only its length */
+	WEFT_L7F_CLASSIFIED = 1 << 1, /* the first call of the socket's stream (it classified it) */
+	WEFT_L7F_PREDATES = 1 << 2,   /* the socket was open before the agent watched it */
+};
+
+/* Value of the L7 socket map (key: struct sock pointer, as weft_socks). */
+struct weft_l7_socket {
+	__u64 created_ns; /* of the weft_socks entry it belongs to: a reused sk starts over */
+	__u8 protocol;    /* enum weft_l7_protocol */
+	__u8 misses;
+	__u8 pad[6];
+};
+
+/* One send or receive of a classified socket, as written to the L7 ring
+ * buffer: this header and then head_len bytes of head (the record is cut
+ * after them). */
+struct weft_l7_call {
+	__u64 sk;
+	__u64 created_ns; /* with sk, the socket as in weft_socket */
+	__u64 ts_ns;      /* ktime when the call returned */
+	__u32 tgid;
+	__u32 pid;
+	__u32 length;     /* bytes the call moved */
+	__u16 head_len;   /* valid bytes of head */
+	__u8 tail_len;    /* valid bytes of tail (its last tail_len bytes are the call's last) */
+	__u8 direction;   /* enum weft_l7_direction */
+	__u8 protocol;    /* enum weft_l7_protocol */
+	__u8 flags;       /* enum weft_l7_call_flags */
+	__u16 pad;
+	__u32 pad2;
+	__u8 tail[WEFT_L7_TAIL_BYTES];
+	__u8 head[WEFT_L7_HEAD_BYTES];
 };
 
 /* Value of the socket map (the key is the kernel's struct sock pointer). */

@@ -21,13 +21,22 @@ export interface SocketTracerOptions {
   maxSockets: number;           // bpf_map__set_max_entries(weft_socks) before load
   ringBufferBytes: number;      // bpf_map__set_max_entries(weft_events) before load (power of two, >= page size; validate in JS)
   netnsInodes: number[] | null; // null: all namespaces; else set rodata filter_netns=1 before load and fill weft_netns_filter after load, BEFORE attach
+  /** L7 capture (bpf/l7_capture.bpf.c): its programs are loaded and its ring buffer read. Default false. */
+  l7?: boolean;
+  /** bpf_map__set_max_entries(weft_l7_events) when l7 (power of two, >= page size); default as ringBufferBytes' default. */
+  l7RingBufferBytes?: number;
   /** Test-only: these programs are given to the kernel as the wrong type, so their load is refused (to exercise path fallback). */
   refusePrograms?: string[];
 }
 export interface RecordLayout {
   socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
   socket: Record<'sk'|'created_ns'|'bytes_sent'|'bytes_received'|'cgroup_id'|'srtt_us'|'retransmits'|'resets_sent'|'resets_received'|'tgid'|'pid'|'netns'|'family'|'sport'|'dport'|'role'|'flags'|'state'|'saddr'|'daddr'|'comm', number>; // offsetof each field in struct weft_socket
-  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  /** struct weft_l7_call: offsets of its fields, and weft.h's L7 constants. A record is cut after head_len bytes of head. */
+  l7Call: Record<'sk'|'created_ns'|'ts_ns'|'tgid'|'pid'|'length'|'head_len'|'tail_len'|'direction'|'protocol'|'flags'|'tail'|'head', number> & {
+    headBytes: number; tailBytes: number; directionSend: number; directionRecv: number; directionClosed: number;
+    protocolHttp1: number; flagGap: number; flagClassified: number; flagPredates: number;
+  };
   eventTypes: { open: number; close: number; listen: number };
   roles: { unknown: number; client: number; server: number };
   flags: { connectFailed: number; established: number; seenOpen: number; counting: number; finSent: number; finReceived: number };
@@ -60,6 +69,12 @@ export class SocketTracer {
   drainEvents(): Buffer;
   /** Starts a uv_poll on ring_buffer__epoll_fd(); on readable, consume and call back once with all events read in that wakeup, as one Buffer. No thread per event, no busy loop. Calling again replaces the callback. */
   onEvents(callback: (events: Buffer) => void): void;
+  /** L7 calls consumed from the ring so far and not handed over (concatenated struct weft_l7_call records, each cut after head_len bytes of head). */
+  drainL7Calls(): Buffer;
+  /** Like onEvents, for the L7 calls (same poll); throws BpfError op 'l7' when the tracer was made without l7. */
+  onL7Calls(callback: (calls: Buffer) => void): void;
+  /** L7 calls dropped in user space because nobody took them (more than 16 MiB waiting). */
+  readonly l7PendingDrops: number;
   /** weft_counters summed over all possible CPUs (libbpf_num_possible_cpus), one number per index 0..count-1 (values fit in double). */
   readCounters(): number[];
   /** Kernel ids of the maps (bpf_map_get_info_by_fd), so tests can inspect them with bpftool. */

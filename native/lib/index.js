@@ -74,6 +74,11 @@ function validateTracerOptions(options) {
       throw new RangeError(`SocketTracer: at most ${constants.maxNetnsFilter} netnsInodes`);
     }
   }
+  const { l7 = false, l7RingBufferBytes = constants.defaultRingBufferBytes } = options;
+  if (typeof l7 !== 'boolean') throw new TypeError('SocketTracer: l7 must be a boolean');
+  if (!isU32(l7RingBufferBytes) || l7RingBufferBytes < constants.pageSize || (l7RingBufferBytes & (l7RingBufferBytes - 1)) !== 0) {
+    throw new RangeError(`SocketTracer: l7RingBufferBytes must be a power of two >= the page size (${constants.pageSize})`);
+  }
   const { refusePrograms = [] } = options;
   if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
     throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
@@ -85,6 +90,8 @@ function validateTracerOptions(options) {
     ringBufferBytes,
     netnsInodes: netnsInodes === null ? null : [...new Set(netnsInodes)],
     refusePrograms,
+    l7,
+    l7RingBufferBytes,
   };
 }
 
@@ -146,6 +153,19 @@ export class SocketTracer {
   onEvents(callback) {
     validateCallback(callback);
     this.#native.onEvents(callback);
+  }
+
+  drainL7Calls() {
+    return this.#native.drainL7Calls();
+  }
+
+  onL7Calls(callback) {
+    validateCallback(callback);
+    this.#native.onL7Calls(callback);
+  }
+
+  get l7PendingDrops() {
+    return this.#native.l7PendingDrops;
   }
 
   readCounters() {

@@ -46,6 +46,21 @@ static_assert(offsetof(struct weft_event, type) == 0, "weft_event.type");
 static_assert(offsetof(struct weft_event, ts_ns) == 8, "weft_event.ts_ns");
 static_assert(offsetof(struct weft_event, socket) == 16, "weft_event.socket");
 
+static_assert(sizeof(struct weft_l7_call) == 64 + WEFT_L7_HEAD_BYTES, "weft_l7_call size changed: update TS consumers");
+static_assert(offsetof(struct weft_l7_call, sk) == 0, "weft_l7_call.sk");
+static_assert(offsetof(struct weft_l7_call, created_ns) == 8, "weft_l7_call.created_ns");
+static_assert(offsetof(struct weft_l7_call, ts_ns) == 16, "weft_l7_call.ts_ns");
+static_assert(offsetof(struct weft_l7_call, tgid) == 24, "weft_l7_call.tgid");
+static_assert(offsetof(struct weft_l7_call, pid) == 28, "weft_l7_call.pid");
+static_assert(offsetof(struct weft_l7_call, length) == 32, "weft_l7_call.length");
+static_assert(offsetof(struct weft_l7_call, head_len) == 36, "weft_l7_call.head_len");
+static_assert(offsetof(struct weft_l7_call, tail_len) == 38, "weft_l7_call.tail_len");
+static_assert(offsetof(struct weft_l7_call, direction) == 39, "weft_l7_call.direction");
+static_assert(offsetof(struct weft_l7_call, protocol) == 40, "weft_l7_call.protocol");
+static_assert(offsetof(struct weft_l7_call, flags) == 41, "weft_l7_call.flags");
+static_assert(offsetof(struct weft_l7_call, tail) == 48, "weft_l7_call.tail");
+static_assert(offsetof(struct weft_l7_call, head) == 64, "weft_l7_call.head");
+
 namespace {
 
 void SetNumber(Napi::Object o, const char* key, double value) {
@@ -94,6 +109,11 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(counters, "events", WEFT_CNT_EVENTS);
   SetNumber(counters, "sends", WEFT_CNT_SENDS);
   SetNumber(counters, "recvs", WEFT_CNT_RECVS);
+  SetNumber(counters, "l7Calls", WEFT_CNT_L7_CALLS);
+  SetNumber(counters, "l7Drops", WEFT_CNT_L7_DROPS);
+  SetNumber(counters, "l7Gaps", WEFT_CNT_L7_GAPS);
+  SetNumber(counters, "l7SocketMapFull", WEFT_CNT_L7_SOCKET_MAP_FULL);
+  SetNumber(counters, "l7Untracked", WEFT_CNT_L7_UNTRACKED);
   SetNumber(counters, "count", WEFT_CNT_MAX);
   layout.Set("counters", counters);
 
@@ -117,6 +137,33 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(flags, "finSent", WEFT_F_FIN_SENT);
   SetNumber(flags, "finReceived", WEFT_F_FIN_RECEIVED);
   layout.Set("flags", flags);
+
+  Napi::Object l7 = Napi::Object::New(env);
+#define WEFT_L7_FIELD(name) SetNumber(l7, #name, offsetof(struct weft_l7_call, name))
+  WEFT_L7_FIELD(sk);
+  WEFT_L7_FIELD(created_ns);
+  WEFT_L7_FIELD(ts_ns);
+  WEFT_L7_FIELD(tgid);
+  WEFT_L7_FIELD(pid);
+  WEFT_L7_FIELD(length);
+  WEFT_L7_FIELD(head_len);
+  WEFT_L7_FIELD(tail_len);
+  WEFT_L7_FIELD(direction);
+  WEFT_L7_FIELD(protocol);
+  WEFT_L7_FIELD(flags);
+  WEFT_L7_FIELD(tail);
+  WEFT_L7_FIELD(head);
+#undef WEFT_L7_FIELD
+  SetNumber(l7, "headBytes", WEFT_L7_HEAD_BYTES);
+  SetNumber(l7, "tailBytes", WEFT_L7_TAIL_BYTES);
+  SetNumber(l7, "directionSend", WEFT_L7_SEND);
+  SetNumber(l7, "directionRecv", WEFT_L7_RECV);
+  SetNumber(l7, "directionClosed", WEFT_L7_CLOSED);
+  SetNumber(l7, "protocolHttp1", WEFT_L7_HTTP1);
+  SetNumber(l7, "flagGap", WEFT_L7F_GAP);
+  SetNumber(l7, "flagClassified", WEFT_L7F_CLASSIFIED);
+  SetNumber(l7, "flagPredates", WEFT_L7F_PREDATES);
+  layout.Set("l7Call", l7);
 
   // Limits TS validates options against (the addon itself decides nothing).
   Napi::Object constants = Napi::Object::New(env);

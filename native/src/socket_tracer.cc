@@ -25,6 +25,8 @@ namespace {
 
 // readSockets asks the kernel for at least this many entries per batch call.
 constexpr size_t kMinBatch = 256;
+// L7 calls kept for a reader that has not taken them yet.
+constexpr size_t kMaxPendingL7 = 16u << 20;
 
 // LIBBPF_OPTS is C (compound literal); this is its C++ spelling.
 struct bpf_map_batch_opts BatchOpts() {
@@ -44,9 +46,13 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
 
  private:
   Napi::Value GetBatchLookup(const Napi::CallbackInfo& info);
+  Napi::Value GetL7PendingDrops(const Napi::CallbackInfo& info);
   Napi::Value ReadSockets(const Napi::CallbackInfo& info);
   Napi::Value DrainEvents(const Napi::CallbackInfo& info);
   Napi::Value OnEvents(const Napi::CallbackInfo& info);
+  Napi::Value DrainL7Calls(const Napi::CallbackInfo& info);
+  Napi::Value OnL7Calls(const Napi::CallbackInfo& info);
+  bool StartPolling(Napi::Env env);
   Napi::Value ReadCounters(const Napi::CallbackInfo& info);
   Napi::Value MapIds(const Napi::CallbackInfo& info);
   Napi::Value RefreshSockets(const Napi::CallbackInfo& info);
@@ -67,6 +73,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
 
   static void CleanupHook(void* arg);
   static int OnSample(void* ctx, void* data, size_t size);
+  static int OnL7Sample(void* ctx, void* data, size_t size);
   static void OnPoll(uv_poll_t* handle, int status, int events);
 
   napi_env env_;
@@ -84,7 +91,14 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   int cpus_ = 0;
   size_t max_entries_ = 0;
   Napi::FunctionReference callback_;
+  Napi::FunctionReference l7_callback_;
+  bool l7_ = false;
   std::vector<uint8_t> pending_;  // events gathered by one ring_buffer__consume
+  // L7 calls gathered since they were last handed over (variable-length
+  // struct weft_l7_call records, cut after head_len bytes of head). Bounded:
+  // past kMaxPendingL7 bytes further calls are dropped and counted.
+  std::vector<uint8_t> pending_l7_;
+  double l7_dropped_ = 0;
   std::vector<__u64> keys_;       // readSockets scratch, grown on demand
   std::vector<uint8_t> values_;
 };
@@ -93,9 +107,12 @@ Napi::Function SocketTracer::Define(Napi::Env env) {
   return DefineClass(env, "SocketTracer",
                      {
                          InstanceAccessor<&SocketTracer::GetBatchLookup>("batchLookup"),
+                         InstanceAccessor<&SocketTracer::GetL7PendingDrops>("l7PendingDrops"),
                          InstanceMethod<&SocketTracer::ReadSockets>("readSockets"),
                          InstanceMethod<&SocketTracer::DrainEvents>("drainEvents"),
                          InstanceMethod<&SocketTracer::OnEvents>("onEvents"),
+                         InstanceMethod<&SocketTracer::DrainL7Calls>("drainL7Calls"),
+                         InstanceMethod<&SocketTracer::OnL7Calls>("onL7Calls"),
                          InstanceMethod<&SocketTracer::ReadCounters>("readCounters"),
                          InstanceMethod<&SocketTracer::MapIds>("mapIds"),
                          InstanceMethod<&SocketTracer::RefreshSockets>("refreshSockets"),
@@ -139,6 +156,9 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   }
   uint32_t max_sockets = options.Get("maxSockets").ToNumber().Uint32Value();
   uint32_t ring_bytes = options.Get("ringBufferBytes").ToNumber().Uint32Value();
+  bool l7 = options.Get("l7").ToBoolean().Value();
+  uint32_t l7_ring_bytes = options.Get("l7RingBufferBytes").ToNumber().Uint32Value();
+  uint32_t page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
   if (env.IsExceptionPending()) return false;
 
   LibbpfLog log;
@@ -179,6 +199,15 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
     if (err == 0) err = bpf_program__set_autoload(prog, counters && (!refresh || prog == refresh_prog_));
     if (err == 0) bpf_program__set_autoattach(prog, false);
   }
+  // L7 capture: its programs only while it is on; its maps always exist (the
+  // destroy program names them) but stay minimal when it is off.
+  for (struct bpf_program* prog : {skel_->progs.weft_l7_send, skel_->progs.weft_l7_recv}) {
+    if (err == 0) err = bpf_program__set_autoload(prog, l7);
+  }
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_socks, l7 ? max_sockets : 1);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
+  skel_->rodata->l7_enabled = l7 ? 1 : 0;
+  l7_ = l7;
   if (err == 0) err = RefusePrograms(env, options.Get("refusePrograms"));
   if (env.IsExceptionPending()) return false;
   traffic_ = traffic;
@@ -233,6 +262,14 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   if (rb_ == nullptr) {
     ThrowBpfError(env, "load", errno, "mapping the event ring buffer failed", log.text());
     return false;
+  }
+  // One epoll set for both rings: one poll handle wakes for either.
+  if (l7) {
+    err = ring_buffer__add(rb_, bpf_map__fd(skel_->maps.weft_l7_events), OnL7Sample, this);
+    if (err != 0) {
+      ThrowBpfError(env, "load", -err, "mapping the L7 ring buffer failed", log.text());
+      return false;
+    }
   }
 
   err = weft__attach(skel_);
@@ -311,6 +348,10 @@ bool SocketTracer::EnsureOpen(Napi::Env env) {
 
 Napi::Value SocketTracer::GetBatchLookup(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), batch_);
+}
+
+Napi::Value SocketTracer::GetL7PendingDrops(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), l7_dropped_);
 }
 
 void SocketTracer::Reserve(size_t entries) {
@@ -405,6 +446,35 @@ int SocketTracer::OnSample(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+int SocketTracer::OnL7Sample(void* ctx, void* data, size_t size) {
+  SocketTracer* self = static_cast<SocketTracer*>(ctx);
+  const size_t header = offsetof(struct weft_l7_call, head);
+  if (size < header || size > sizeof(struct weft_l7_call)) return 0;  // a build mismatch
+  if (self->pending_l7_.size() + size > kMaxPendingL7) {
+    self->l7_dropped_ += 1;
+    return 0;
+  }
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  self->pending_l7_.insert(self->pending_l7_.end(), bytes, bytes + size);
+  return 0;
+}
+
+// L7 calls consumed so far (by this call, drainEvents or the poll) and not
+// yet handed to a callback.
+Napi::Value SocketTracer::DrainL7Calls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  pending_.clear();
+  int err = ring_buffer__consume(rb_);
+  if (err < 0) {
+    ThrowBpfError(env, "read", err, "consuming the ring buffers failed");
+    return env.Undefined();
+  }
+  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, pending_l7_.data(), pending_l7_.size());
+  pending_l7_.clear();
+  return buffer;
+}
+
 Napi::Value SocketTracer::DrainEvents(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
@@ -427,23 +497,50 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   self->pending_.clear();
   // Errors here have no caller to go to; lost events show in the counters.
   ring_buffer__consume(self->rb_);
-  if (self->pending_.empty()) return;
-  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
-  // The callback may close() us: touch nothing of self after this call.
-  DeliverFromPoll(env, self->callback_, self->Value(), buffer);
+  Napi::Object receiver = self->Value();
+  bool have_events = !self->pending_.empty() && !self->callback_.IsEmpty();
+  bool calls = !self->pending_l7_.empty() && !self->l7_callback_.IsEmpty();
+  Napi::Value event_buffer = env.Undefined();
+  Napi::Value call_buffer = env.Undefined();
+  if (have_events) event_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
+  if (calls) {
+    call_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_l7_.data(), self->pending_l7_.size());
+    self->pending_l7_.clear();
+  }
+  // Both buffers are copied out first: a callback may close() us, so touch
+  // nothing of self after the first call but what was taken before it.
+  Napi::FunctionReference* l7_callback = calls ? &self->l7_callback_ : nullptr;
+  if (have_events) DeliverFromPoll(env, self->callback_, receiver, event_buffer);
+  if (l7_callback != nullptr && !l7_callback->IsEmpty()) DeliverFromPoll(env, *l7_callback, receiver, call_buffer);
 }
 
 Napi::Value SocketTracer::OnEvents(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
   if (!SetEventCallback(env, info[0], callback_)) return env.Undefined();
-  if (poll_ != nullptr) return env.Undefined();  // already polling: just the new callback
+  StartPolling(env);
+  return env.Undefined();
+}
 
-  poll_ = StartFdPoll(env, ring_buffer__epoll_fd(rb_), OnPoll, this, "the ring buffer");
-  if (poll_ == nullptr) return env.Undefined();
+Napi::Value SocketTracer::OnL7Calls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  if (!l7_) {
+    ThrowBpfError(env, "l7", EINVAL, "L7 capture is off for this tracer (construct it with l7: true)");
+    return env.Undefined();
+  }
+  if (!SetEventCallback(env, info[0], l7_callback_)) return env.Undefined();
+  StartPolling(env);
+  return env.Undefined();
+}
+
+bool SocketTracer::StartPolling(Napi::Env env) {
+  if (poll_ != nullptr) return true;  // already polling: just the new callback
+  poll_ = StartFdPoll(env, ring_buffer__epoll_fd(rb_), OnPoll, this, "the ring buffers");
+  if (poll_ == nullptr) return false;
   // While events can arrive, the tracer must not be collected silently.
   Ref();
-  return env.Undefined();
+  return true;
 }
 
 Napi::Value SocketTracer::ReadCounters(const Napi::CallbackInfo& info) {
@@ -600,6 +697,7 @@ Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {
   Release();
   if (polling) Unref();
   callback_.Reset();
+  l7_callback_.Reset();
   return info.Env().Undefined();
 }
 
