@@ -44,7 +44,7 @@
 #endif
 
 /* iovecs looked at to find the one holding a call's last byte. */
-#define WEFT_L7_MAX_IOVECS 8
+#define WEFT_L7_MAX_IOVECS 32
 
 /* Where a call's bytes are: the first buffer (and how much of the call it
  * holds) and the buffer holding its last byte. */

@@ -464,7 +464,7 @@ int SocketTracer::OnL7Sample(void* ctx, void* data, size_t size) {
 Napi::Value SocketTracer::DrainL7Calls(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  pending_.clear();
+  // Socket events consumed here stay in pending_ for the next drainEvents.
   int err = ring_buffer__consume(rb_);
   if (err < 0) {
     ThrowBpfError(env, "read", err, "consuming the ring buffers failed");
@@ -478,13 +478,15 @@ Napi::Value SocketTracer::DrainL7Calls(const Napi::CallbackInfo& info) {
 Napi::Value SocketTracer::DrainEvents(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
-  pending_.clear();
+  // Events consumed earlier by drainL7Calls are in pending_ already: handed over with these.
   int err = ring_buffer__consume(rb_);
   if (err < 0) {
     ThrowBpfError(env, "read", err, "consuming the event ring buffer failed");
     return env.Undefined();
   }
-  return Napi::Buffer<uint8_t>::Copy(env, pending_.data(), pending_.size());
+  Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::Copy(env, pending_.data(), pending_.size());
+  pending_.clear();
+  return buffer;
 }
 
 void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
@@ -494,7 +496,6 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   if (self == nullptr || self->rb_ == nullptr) return;
   Napi::Env env(self->env_);
   Napi::HandleScope scope(env);
-  self->pending_.clear();
   // Errors here have no caller to go to; lost events show in the counters.
   ring_buffer__consume(self->rb_);
   Napi::Object receiver = self->Value();
@@ -502,7 +503,10 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   bool calls = !self->pending_l7_.empty() && !self->l7_callback_.IsEmpty();
   Napi::Value event_buffer = env.Undefined();
   Napi::Value call_buffer = env.Undefined();
-  if (have_events) event_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
+  if (have_events) {
+    event_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
+    self->pending_.clear();
+  }
   if (calls) {
     call_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_l7_.data(), self->pending_l7_.size());
     self->pending_l7_.clear();

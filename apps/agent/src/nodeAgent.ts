@@ -6,8 +6,10 @@ import { ConfigError } from './config/configError.js';
 import type { ConnectionDelta } from './connections/connectionDelta.js';
 import type { ConnectionRow } from './connections/connectionRow.js';
 import { ConnectionTracker } from './connections/connectionTracker.js';
+import { L7CallDecoder } from './kernel/l7CallDecoder.js';
 import type { KernelEvent, SocketRecord } from './kernel/socketRecord.js';
 import { SocketRecordDecoder } from './kernel/socketRecordDecoder.js';
+import { RequestTracker } from './l7/requestTracker.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
 import { ConntrackTable } from './nat/conntrackTable.js';
@@ -27,6 +29,8 @@ const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 // Events waiting for the next interval; beyond this they are dropped and counted.
 const MAX_PENDING_EVENTS = 1_000_000;
 const MAX_LISTENERS = 4096;
+/** Intervals a connection's requests wait for a row of it (its bytes can be read an interval apart). */
+const REQUEST_HOLD_INTERVALS = 3;
 
 /**
  * The node agent: loads the kernel programs, and every interval turns the
@@ -39,6 +43,9 @@ export class NodeAgent {
   private readonly processes = new ProcessDirectory();
   private readonly roles = new RoleInference();
   private readonly nat = new ConntrackTable();
+  private readonly l7Decoder = new L7CallDecoder(layout);
+  /** Request metrics, when L7 capture is loaded. */
+  private readonly requests: RequestTracker | null;
   /** Listeners seen since start, by netns/address/port (bounded: oldest go first). */
   private readonly listeners = new Map<string, ListenerRow>();
   private pendingEvents: KernelEvent[] = [];
@@ -47,6 +54,8 @@ export class NodeAgent {
   private lastLostCloses = 0;
   private lastRowsDropped = 0;
   private lastEventsDropped = 0;
+  private lastL7PendingDrops = 0;
+  private readonly lastParserTotals = new Map<string, number>();
   private readonly lastConntrackOverflows: number[] = [];
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -60,7 +69,11 @@ export class NodeAgent {
     private readonly metrics: AgentMetrics,
     private readonly metricsServer: Server | null,
     readonly path: PathChoice,
-  ) {}
+  ) {
+    this.requests = path.l7.on
+      ? new RequestTracker({ maxStreams: config.maxSockets, maxRoutes: config.l7MaxRoutes, holdIntervals: REQUEST_HOLD_INTERVALS })
+      : null;
+  }
 
   static async start(config: AgentConfig, sink: RowSink, log: AgentLog): Promise<NodeAgent> {
     assertCapabilities();
@@ -78,6 +91,8 @@ export class NodeAgent {
         ringBufferBytes: config.ringBufferBytes,
         netnsInodes: netns.length > 0 ? netns.map((n) => n.inode) : null,
         refusePrograms: config.refusePrograms,
+        l7: config.l7,
+        l7RingBufferBytes: config.ringBufferBytes,
       },
       (options) => new SocketTracer(options),
       (message) => log.info(message),
@@ -115,6 +130,8 @@ export class NodeAgent {
 
   private run(): void {
     this.tracer.onEvents((buffer) => this.queueEvents(buffer));
+    // Calls are parsed as they come: a second of them can be more than the ring holds.
+    if (this.requests) this.tracer.onL7Calls((buffer) => this.parseCalls(buffer));
     // Counters path: sockets that predate the agent are tracked from now on
     // (the hook paths find them at their next send or receive instead).
     if (this.path.path === 'counters') this.metrics.socketsAdopted.inc(this.tracer.adoptSockets());
@@ -142,6 +159,17 @@ export class NodeAgent {
     }
   }
 
+  private parseCalls(buffer: Buffer): void {
+    if (buffer.length === 0 || !this.requests) return;
+    try {
+      this.requests.push(this.l7Decoder.decode(buffer));
+    } catch (err) {
+      // A record the decoder does not understand is a build mismatch: count it and go on.
+      this.metrics.l7DecodeErrors.inc();
+      this.log.warn(`L7 calls not decoded: ${(err as Error).message}`);
+    }
+  }
+
   /** One interval: drain events, read the map, compute deltas, hand rows to the sink. */
   private interval(): void {
     const started = process.hrtime.bigint();
@@ -163,6 +191,9 @@ export class NodeAgent {
     }
     const snapshot = this.decoder.decodeSockets(this.tracer.readSockets());
     this.metrics.readSeconds.observe(Number(process.hrtime.bigint() - readStarted) / 1e9);
+    // L7 calls after the map: a request is then never ahead of its connection's
+    // close row (its calls all precede the close), only of bytes read next interval.
+    if (this.requests) this.parseCalls(this.tracer.drainL7Calls());
 
     for (const event of events) {
       this.metrics.events.inc({ type: event.type });
@@ -172,7 +203,9 @@ export class NodeAgent {
       }
     }
     const deltas = this.tracker.advance(events, snapshot);
+    if (this.requests) deltas.push(...this.idleWithRequests(deltas, snapshot));
     const rows = deltas.map((delta) => this.toRow(delta, ts));
+    this.requests?.endInterval();
     this.sink.write(rows, {
       ts,
       trafficPath: this.path.path,
@@ -180,9 +213,20 @@ export class NodeAgent {
       listeners: [...this.listeners.values()],
     });
 
-    this.updateMetrics(snapshot.length, rows.length);
+    this.updateMetrics(snapshot.length, rows);
     this.nat.expire(ts);
     this.metrics.intervalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Open sockets that moved no bytes this interval but have requests to report (their bytes came in the last). */
+  private idleWithRequests(deltas: readonly ConnectionDelta[], snapshot: readonly SocketRecord[]): ConnectionDelta[] {
+    const waiting = new Set(this.requests?.waitingSocketIds());
+    if (waiting.size === 0) return [];
+    for (const delta of deltas) waiting.delete(delta.socket.id);
+    if (waiting.size === 0) return [];
+    return snapshot
+      .filter((socket) => waiting.has(socket.id))
+      .map((socket) => ({ socket, bytesSent: 0, bytesReceived: 0, retransmits: 0, resetsSent: 0, resetsReceived: 0, opened: false, closed: false, connectFailed: false }));
   }
 
   private noteListener(socket: SocketRecord): void {
@@ -227,6 +271,12 @@ export class NodeAgent {
       opened: delta.opened,
       closed: delta.closed,
     };
+    const requests = this.requests?.take(socket.id);
+    if (requests) {
+      row.requests = requests;
+      // Requests of a connection opened before the agent: counted, and marked so.
+      if (!socket.seenOpen) row.predates_agent = true;
+    }
     // Only the dialling side has a translated destination; a server sees the real peer.
     if (role === 'client') {
       const translated = this.nat.lookup(socket.saddr, socket.sport, socket.daddr, socket.dport, !delta.closed);
@@ -238,15 +288,48 @@ export class NodeAgent {
     return row;
   }
 
-  private updateMetrics(socketsTracked: number, rows: number): void {
+  private updateL7Metrics(grew: (index: number) => number, rows: readonly ConnectionRow[]): void {
+    const m = this.metrics;
+    const c = layout.counters;
+    m.l7Calls.inc(grew(c.l7Calls));
+    m.l7Drops.inc({ where: 'ring' }, grew(c.l7Drops));
+    m.l7Gaps.inc(grew(c.l7Gaps));
+    m.l7SocketMapFull.inc(grew(c.l7SocketMapFull));
+    m.l7Untracked.inc(grew(c.l7Untracked));
+    const userDrops = this.tracer.l7PendingDrops;
+    m.l7Drops.inc({ where: 'user' }, Math.max(0, userDrops - this.lastL7PendingDrops));
+    this.lastL7PendingDrops = userDrops;
+    for (const row of rows) for (const group of row.requests ?? []) m.requests.inc({ protocol: group.protocol }, group.requests);
+    const stats = this.requests?.stats();
+    if (!stats) return;
+    m.l7Streams.set(stats.streams);
+    const totals: Record<string, number> = {
+      desync: stats.desyncs,
+      orphan_response: stats.orphanResponses,
+      pipeline_overflow: stats.pipelineOverflows,
+      headers_unseen: stats.headersUnseen,
+      upgrade: stats.upgrades,
+      route_overflow: stats.routeOverflows,
+      stream_evicted: stats.streamsEvicted,
+      unclaimed: stats.requestsUnclaimed,
+      duration_capped: stats.durationsCapped,
+    };
+    for (const [event, total] of Object.entries(totals)) {
+      m.l7Parser.inc({ event }, Math.max(0, total - (this.lastParserTotals.get(event) ?? 0)));
+      this.lastParserTotals.set(event, total);
+    }
+  }
+
+  private updateMetrics(socketsTracked: number, rowList: readonly ConnectionRow[]): void {
     const m = this.metrics;
     m.socketsTracked.set(socketsTracked);
-    m.rows.inc(rows);
-    m.batchSize.observe(rows);
+    m.rows.inc(rowList.length);
+    m.batchSize.observe(rowList.length);
     const counters = this.tracer.readCounters();
     const grew = (index: number): number => Math.max(0, (counters[index] ?? 0) - (this.lastCounters[index] ?? 0));
     m.socketMapFull.inc(grew(layout.counters.socketMapFull));
     m.ringbufDrops.inc(grew(layout.counters.ringbufDrops));
+    if (this.requests) this.updateL7Metrics(grew, rowList);
     this.lastCounters = counters;
 
     const { lostCloses } = this.tracker.stats();

@@ -21,6 +21,10 @@ export interface AgentConfig {
   maxSockets: number;
   ringBufferBytes: number;
   trafficPath: TrafficPathRequest;
+  /** L7 capture (request metrics): on by default; off loads none of its programs. */
+  l7: boolean;
+  /** Distinct HTTP route templates reported; beyond, `{other}`. */
+  l7MaxRoutes: number;
   /** Rows waiting for a slow stdout before new ones are dropped (and counted). */
   maxPendingRows: number;
   /**
@@ -43,6 +47,8 @@ export interface AgentConfigInput {
   maxSockets?: string;
   ringBufferBytes?: string;
   trafficPath?: string;
+  l7?: string;
+  l7MaxRoutes?: string;
 }
 
 function positiveNumber(raw: string, setting: string, { integer }: { integer: boolean }): number {
@@ -86,6 +92,15 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
   if (!(TRAFFIC_PATH_REQUESTS as readonly string[]).includes(pathRaw)) {
     throw new ConfigError(`--traffic-path must be one of ${TRAFFIC_PATH_REQUESTS.join(', ')}, got "${pathRaw}"`, '--traffic-path');
   }
+  const l7Raw = pick(input.l7, 'WEFT_AGENT_L7') ?? 'on';
+  if (l7Raw !== 'on' && l7Raw !== 'off') {
+    throw new ConfigError(`--l7 must be on or off, got "${l7Raw}"`, '--l7');
+  }
+  const routesRaw = pick(input.l7MaxRoutes, 'WEFT_AGENT_L7_MAX_ROUTES');
+  const l7MaxRoutes = routesRaw === undefined ? 1000 : positiveNumber(routesRaw, '--l7-max-routes', { integer: true });
+  if (l7MaxRoutes > 100_000) {
+    throw new ConfigError(`--l7-max-routes must be at most 100000, got ${l7MaxRoutes}`, '--l7-max-routes');
+  }
   const envNetns = env.WEFT_AGENT_NETNS?.split(',').filter(Boolean);
   const netns = input.netns && input.netns.length > 0 ? input.netns : envNetns ?? [];
   if (input.json && input.quiet) {
@@ -102,6 +117,8 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     maxSockets,
     ringBufferBytes,
     trafficPath: pathRaw as TrafficPathRequest,
+    l7: l7Raw === 'on',
+    l7MaxRoutes,
     maxPendingRows: 200_000,
     refusePrograms: env.WEFT_TEST_REFUSE_PROGRAMS?.split(',').filter(Boolean) ?? [],
   };

@@ -32,4 +32,27 @@ export interface ConnectionRow {
   connect_failed: boolean;
   opened: boolean;
   closed: boolean;
+  /** L7 requests completed on the connection in the interval, per (protocol, method, route); absent when none. */
+  requests?: RequestRow[];
+  /** Set on a row with requests when the connection was open before the agent started (its earlier requests were not seen). */
+  predates_agent?: true;
 }
+
+/** The requests of one (protocol, method, route template) on one connection in one interval. */
+export interface RequestRow {
+  protocol: 'http1';
+  method: string;
+  /** Route template: ids, UUIDs, hashes and numbers collapsed (`/users/{n}`). */
+  route: string;
+  /** Requests whose response ended in the interval (or that ended without one). */
+  requests: number;
+  /** Server errors among them: HTTP 5xx (and requests the connection closed on unanswered). */
+  errors: number;
+  /** Client errors: HTTP 4xx, counted apart from errors. */
+  client_errors: number;
+  /** One duration per request, from its first byte to the response's last, microseconds (at most MAX_DURATION_SAMPLES; `requests` counts them all). */
+  durations_us: number[];
+}
+
+/** Duration samples a RequestRow carries at most: a bound on the batch, not on the count. */
+export const MAX_DURATION_SAMPLES = 1024;

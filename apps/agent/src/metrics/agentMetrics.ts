@@ -19,6 +19,15 @@ export class AgentMetrics {
   readonly conntrackFlows = new Gauge({ name: 'weft_agent_conntrack_nat_flows', help: 'Translated conntrack flows held', registers: [this.registry] });
   readonly conntrackOverflows = new Counter({ name: 'weft_agent_conntrack_overflows_total', help: 'Times the kernel dropped conntrack events (table re-read after each)', registers: [this.registry] });
   readonly conntrackEvictions = new Counter({ name: 'weft_agent_conntrack_evictions_total', help: 'NAT flows evicted because the table was full', registers: [this.registry] });
+  readonly l7Calls = new Counter({ name: 'weft_agent_l7_calls_total', help: 'Sends and receives of classified connections the kernel copied for request parsing', registers: [this.registry] });
+  readonly l7Drops = new Counter({ name: 'weft_agent_l7_drops_total', help: 'L7 calls lost, by where: ring (the kernel L7 ring buffer was full) or user (too many waited in the agent)', labelNames: ['where'] as const, registers: [this.registry] });
+  readonly l7Gaps = new Counter({ name: 'weft_agent_l7_gaps_total', help: 'L7 calls whose bytes could not be read (io_uring, sendfile): their length only', registers: [this.registry] });
+  readonly l7SocketMapFull = new Counter({ name: 'weft_agent_l7_socket_map_full_total', help: 'Connections not classified for request parsing because the kernel L7 socket map was full', registers: [this.registry] });
+  readonly l7Untracked = new Counter({ name: 'weft_agent_l7_untracked_total', help: 'Calls on sockets the socket map did not hold (yet)', registers: [this.registry] });
+  readonly l7DecodeErrors = new Counter({ name: 'weft_agent_l7_decode_errors_total', help: 'L7 call buffers the agent could not decode (a kernel/agent build mismatch)', registers: [this.registry] });
+  readonly requests = new Counter({ name: 'weft_agent_requests_total', help: 'Requests reported in rows, by protocol', labelNames: ['protocol'] as const, registers: [this.registry] });
+  readonly l7Parser = new Counter({ name: 'weft_agent_l7_parser_total', help: 'What the request parsers could not follow, by event: desync, orphan_response, pipeline_overflow, headers_unseen, upgrade, route_overflow, stream_evicted, unclaimed, duration_capped', labelNames: ['event'] as const, registers: [this.registry] });
+  readonly l7Streams = new Gauge({ name: 'weft_agent_l7_streams', help: 'Connections being parsed for requests', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'weft_agent_' });

@@ -15,7 +15,12 @@ export interface PathChoice {
   path: TrafficPath;
   label: string;
   reason: string;
+  /** Whether L7 capture is loaded; when it was asked for and refused, why not. */
+  l7: { on: boolean; refused: string | null };
 }
+
+/** The programs of L7 capture (bpf/l7_capture.bpf.c): a kernel that refuses them still runs the rest. */
+export const L7_PROGRAMS: readonly string[] = ['weft_l7_send', 'weft_l7_recv'];
 
 export type TracerOptions = Omit<SocketTracerOptions, 'trafficPath' | 'socketWalk'>;
 export type OpenTracer = (options: SocketTracerOptions) => SocketTracer;
@@ -50,8 +55,19 @@ export function loadTracer(
   const failures: PathFailure[] = [];
   for (const attempt of attemptsFor(request)) {
     let tracer: SocketTracer;
+    let l7Refused: string | null = null;
     try {
-      tracer = open({ ...options, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+      try {
+        tracer = open({ ...options, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+      } catch (err) {
+        // L7 capture is an addition: a kernel that refuses its programs gets
+        // the same traffic path without it.
+        const l7Failure = options.l7 ? failureOf(attempt, err) : null;
+        if (!l7Failure?.program || !L7_PROGRAMS.includes(l7Failure.program)) throw err;
+        l7Refused = `${l7Failure.op} of ${l7Failure.program} failed (${l7Failure.code}): ${l7Failure.message}`;
+        note(`L7 capture refused by this kernel, requests will not be measured: ${l7Refused}`);
+        tracer = open({ ...options, l7: false, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+      }
     } catch (err) {
       const failure = failureOf(attempt, err);
       failures.push(failure);
@@ -61,7 +77,8 @@ export function loadTracer(
     }
     const how = request === 'auto' ? 'the first that loads' : `requested with --traffic-path ${request}`;
     const skipped = failures.length > 0 ? ` (skipped: ${failures.map(describeFailure).join('; ')})` : '';
-    return { tracer, choice: { path: attempt.path, label: attempt.label, reason: `${attempt.label}, ${how}${skipped}` }, failures };
+    const l7 = { on: options.l7 === true && l7Refused === null, refused: l7Refused };
+    return { tracer, choice: { path: attempt.path, label: attempt.label, reason: `${attempt.label}, ${how}${skipped}`, l7 }, failures };
   }
   const tried = failures.map(describeFailure).join('; ');
   throw new ConfigError(

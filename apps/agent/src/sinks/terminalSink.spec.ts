@@ -29,4 +29,17 @@ describe('terminal view', () => {
     assert.match(text, /… 1 more/);
     assert.match(text, /path: tracepoint/);
   });
+
+  it('shows requests per second and errors of a connection that had requests', () => {
+    const group = { protocol: 'http1' as const, method: 'GET', route: '/a', durations_us: [] };
+    const rows = [
+      row(1000, 900, { requests: [{ ...group, requests: 8, errors: 1, client_errors: 2 }, { ...group, route: '/b', requests: 2, errors: 2, client_errors: 0 }] }),
+      row(2000, 10),
+    ];
+    // A 2 s interval: 10 requests are 5 per second.
+    const lines = renderTable(rows, { ts: 0, trafficPath: 'counters', socketsTracked: 2, listeners: [] }, 2000, 5).split('\n');
+    assert.match(lines[2] ?? '', /REQ\/s +ERR/);
+    assert.match(lines[3] ?? '', /:1000 .* 5 +3\s*$/);
+    assert.match(lines[4] ?? '', /:2000 .* - +-\s*$/);
+  });
 });

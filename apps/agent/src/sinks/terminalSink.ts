@@ -11,7 +11,18 @@ const COLUMNS = [
   { title: 'RX/s', width: 9 },
   { title: 'RTT', width: 8 },
   { title: 'RETRANS', width: 7 },
+  { title: 'REQ/s', width: 7 },
+  { title: 'ERR', width: 5 },
 ] as const;
+
+/** Requests per second and server errors (5xx, unanswered) of a row; '-' when it had none. */
+function requestCells(row: ConnectionRow, perSecond: number): [string, string] {
+  if (!row.requests) return ['-', '-'];
+  const requests = row.requests.reduce((sum, g) => sum + g.requests, 0);
+  const errors = row.requests.reduce((sum, g) => sum + g.errors, 0);
+  const rate = requests * perSecond;
+  return [rate >= 100 ? String(Math.round(rate)) : String(Number(rate.toFixed(1))), String(errors)];
+}
 
 export function formatRate(bytesPerSecond: number): string {
   const units = ['B', 'KB', 'MB', 'GB'];
@@ -64,6 +75,7 @@ export function renderTable(rows: readonly ConnectionRow[], summary: IntervalSum
       formatRate(row.bytes_received * perSecond),
       formatRtt(row.srtt_us),
       String(row.retransmits),
+      ...requestCells(row, perSecond),
     ];
     lines.push(values.map((v, i) => cell(v, COLUMNS[i]?.width ?? 8)).join(' '));
   }

@@ -29,6 +29,8 @@ export function agentCommand(): Command {
         'kprobe',
       ]),
     )
+    .addOption(new Option('--l7 <on|off>', 'request metrics (HTTP/1) from the bytes of each send and receive').choices(['on', 'off']))
+    .option('--l7-max-routes <n>', 'distinct HTTP route templates reported (ids already collapse); beyond, {other} (default 1000)')
     .addHelpText(
       'after',
       '\nNeeds root or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, and a kernel with BTF.\n' +

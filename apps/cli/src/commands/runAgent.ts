@@ -56,7 +56,8 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
           ? new NullSink()
           : new TerminalSink(process.stdout, config.intervalMs);
     agent = await NodeAgent.start(config, sink, log);
-    log.info(`ready (traffic path: ${agent.path.path} — ${agent.path.reason})`);
+    const l7 = agent.path.l7.on ? 'on' : agent.path.l7.refused ? 'off (refused by this kernel)' : 'off';
+    log.info(`ready (traffic path: ${agent.path.path} — ${agent.path.reason}; L7: ${l7})`);
     const stop = (): void => {
       agent.stop().then(
         () => process.exit(0),

@@ -1,0 +1,43 @@
+import type { RecordLayout } from '@weft/native';
+import type { L7CallRecord } from './l7CallRecord.js';
+
+/**
+ * Decodes the L7 calls of bpf/weft.h (variable-length records: the header,
+ * then head_len bytes of head), at the offsets the addon reports. head and
+ * tail are views into the buffer, not copies.
+ */
+export class L7CallDecoder {
+  constructor(private readonly layout: RecordLayout) {}
+
+  decode(buffer: Buffer): L7CallRecord[] {
+    const o = this.layout.l7Call;
+    const calls: L7CallRecord[] = [];
+    let offset = 0;
+    while (offset < buffer.length) {
+      if (offset + o.head > buffer.length) throw new Error(`L7 call buffer ends inside a record header at byte ${offset}`);
+      const headLength = buffer.readUInt16LE(offset + o.head_len);
+      const end = offset + o.head + headLength;
+      if (headLength > o.headBytes || end > buffer.length) throw new Error(`L7 call at byte ${offset} claims ${headLength} head bytes`);
+      const directionCode = buffer.readUInt8(offset + o.direction);
+      const flags = buffer.readUInt8(offset + o.flags);
+      const tailLength = Math.min(buffer.readUInt8(offset + o.tail_len), o.tailBytes);
+      const sk = buffer.readBigUInt64LE(offset + o.sk).toString(16);
+      calls.push({
+        socketId: `${sk}-${buffer.readBigUInt64LE(offset + o.created_ns)}`,
+        tsNs: buffer.readBigUInt64LE(offset + o.ts_ns),
+        tgid: buffer.readUInt32LE(offset + o.tgid),
+        tid: buffer.readUInt32LE(offset + o.pid),
+        direction: directionCode === o.directionSend ? 'send' : directionCode === o.directionRecv ? 'recv' : 'closed',
+        length: buffer.readUInt32LE(offset + o.length),
+        head: buffer.subarray(offset + o.head, end),
+        tail: buffer.subarray(offset + o.tail, offset + o.tail + tailLength),
+        gap: (flags & o.flagGap) !== 0,
+        classified: (flags & o.flagClassified) !== 0,
+        predates: (flags & o.flagPredates) !== 0,
+        protocol: 'http1',
+      });
+      offset = end;
+    }
+    return calls;
+  }
+}

@@ -1,0 +1,24 @@
+/** What the kernel's L7 capture sends for one send or receive (struct weft_l7_call), decoded. */
+export interface L7CallRecord {
+  /** The socket, as SocketRecord.id (`<sk hex>-<created ns>`). */
+  socketId: string;
+  /** ktime (ns) when the call returned. */
+  tsNs: bigint;
+  tgid: number;
+  tid: number;
+  /** closed: the socket was destroyed; no bytes, it ends the socket's stream. */
+  direction: 'send' | 'recv' | 'closed';
+  /** Bytes the call moved. */
+  length: number;
+  /** The first bytes of the call's buffer (a view into the record buffer). */
+  head: Uint8Array;
+  /** Its last bytes; empty when unknown. */
+  tail: Uint8Array;
+  /** The call's bytes could not be read (io_uring, sendfile, a kernel-internal send): its length only. */
+  gap: boolean;
+  /** The first call of the socket's stream: the one that classified it. */
+  classified: boolean;
+  /** The socket was open before the agent watched it. */
+  predates: boolean;
+  protocol: 'http1';
+}

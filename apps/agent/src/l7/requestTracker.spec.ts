@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { L7CallRecord } from '../kernel/l7CallRecord.js';
+import { RequestTracker } from './requestTracker.js';
+
+function call(socketId: string, direction: L7CallRecord['direction'], text: string, ms: number): L7CallRecord {
+  const bytes = Buffer.from(text, 'latin1');
+  return {
+    socketId, tsNs: BigInt(ms) * 1_000_000n, tgid: 1, tid: 1, direction, length: bytes.length,
+    head: bytes.subarray(0, 512), tail: bytes.subarray(Math.max(0, bytes.length - 16)),
+    gap: false, classified: false, predates: false, protocol: 'http1',
+  };
+}
+
+const request = (path: string): string => `GET ${path} HTTP/1.1\r\n\r\n`;
+const response = (status: number): string => `HTTP/1.1 ${status} X\r\nContent-Length: 0\r\n\r\n`;
+
+describe('RequestTracker', () => {
+  it('groups a connection\'s requests by method and route, errors and client errors apart', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    const statuses = [200, 500, 404, 200, 503];
+    tracker.push(statuses.flatMap((status, i) => [call('s1', 'send', request(`/u/${i}`), i * 10), call('s1', 'recv', response(status), i * 10 + 3)]));
+    tracker.push([call('s2', 'recv', request('/other'), 0)]);
+    const rows = tracker.take('s1');
+    assert.deepEqual(rows, [{ protocol: 'http1', method: 'GET', route: '/u/{n}', requests: 5, errors: 2, client_errors: 1, durations_us: [3000, 3000, 3000, 3000, 3000] }]);
+    assert.equal(tracker.take('s1'), undefined, 'taken once');
+    assert.equal(tracker.take('s2'), undefined, 'not answered yet');
+  });
+
+  it('counts a request the connection closed on as an error without a duration', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    tracker.push([call('s', 'recv', request('/x'), 0), call('s', 'closed', '', 5)]);
+    assert.deepEqual(tracker.take('s'), [{ protocol: 'http1', method: 'GET', route: '/x', requests: 1, errors: 1, client_errors: 0, durations_us: [] }]);
+    assert.equal(tracker.stats().streams, 0, 'the closed connection\'s parser is gone');
+  });
+
+  it('drops requests no row takes within the hold, counted', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    tracker.push([call('s', 'send', request('/x'), 0), call('s', 'recv', response(200), 1)]);
+    tracker.endInterval();
+    tracker.endInterval();
+    assert.deepEqual(tracker.waitingSocketIds(), ['s']);
+    tracker.endInterval();
+    assert.deepEqual(tracker.waitingSocketIds(), []);
+    assert.equal(tracker.stats().requestsUnclaimed, 1);
+  });
+
+  it('forgets the least recently active connection beyond its bound', () => {
+    const tracker = new RequestTracker({ maxStreams: 2, maxRoutes: 10, holdIntervals: 2 });
+    tracker.push([call('a', 'send', request('/a'), 0), call('b', 'send', request('/b'), 0), call('a', 'send', request('/a'), 1), call('c', 'send', request('/c'), 2)]);
+    const stats = tracker.stats();
+    assert.equal(stats.streams, 2);
+    assert.equal(stats.streamsEvicted, 1);
+    tracker.push([call('a', 'recv', response(200), 3), call('a', 'recv', response(200), 3)]);
+    assert.equal(tracker.take('a')?.[0]?.requests, 2, 'a, the most recent, was kept');
+  });
+});

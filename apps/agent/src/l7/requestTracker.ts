@@ -1,0 +1,144 @@
+import { MAX_DURATION_SAMPLES, type RequestRow } from '../connections/connectionRow.js';
+import type { L7CallRecord } from '../kernel/l7CallRecord.js';
+import { Http1Stream } from './http1/http1Stream.js';
+import { RouteTable } from './http1/routeTemplate.js';
+import { emptyParserCounters, type CompletedRequest, type ParserCounters } from './l7Types.js';
+
+export interface RequestTrackerOptions {
+  /** Connections parsed at once; beyond, the least recently active is forgotten (counted). */
+  maxStreams: number;
+  /** Distinct route templates reported; beyond, `{other}` (counted). */
+  maxRoutes: number;
+  /**
+   * Intervals a connection's requests wait for its row (its bytes may be
+   * counted an interval apart from its calls); then they are dropped, counted.
+   */
+  holdIntervals: number;
+}
+
+export interface RequestTrackerStats extends ParserCounters {
+  streams: number;
+  routes: number;
+  routeOverflows: number;
+  /** Connections forgotten while open because maxStreams was reached. */
+  streamsEvicted: number;
+  /** Requests dropped because no row of their connection came to take them. */
+  requestsUnclaimed: number;
+  /** Duration samples not kept because a group already held MAX_DURATION_SAMPLES (its count stays exact). */
+  durationsCapped: number;
+}
+
+interface PendingRequests {
+  groups: Map<string, RequestRow>;
+  age: number;
+}
+
+/**
+ * Turns the kernel's L7 calls into each connection's request rows: a
+ * parser per connection (closed with the connection), completed requests
+ * grouped per (protocol, method, route) until the connection's next row
+ * takes them.
+ */
+export class RequestTracker {
+  private readonly streams = new Map<string, Http1Stream>();
+  private readonly pending = new Map<string, PendingRequests>();
+  private readonly routes: RouteTable;
+  private readonly counters = emptyParserCounters();
+  private streamsEvicted = 0;
+  private requestsUnclaimed = 0;
+  private durationsCapped = 0;
+
+  constructor(private readonly options: RequestTrackerOptions) {
+    this.routes = new RouteTable(options.maxRoutes);
+  }
+
+  push(calls: readonly L7CallRecord[]): void {
+    for (const call of calls) {
+      if (call.direction === 'closed') {
+        this.streams.get(call.socketId)?.close();
+        this.streams.delete(call.socketId);
+        continue;
+      }
+      this.streamOf(call.socketId).push(call.direction, call);
+    }
+  }
+
+  /** The request rows completed on the socket since the last take, or undefined. */
+  take(socketId: string): RequestRow[] | undefined {
+    const pending = this.pending.get(socketId);
+    if (!pending) return undefined;
+    this.pending.delete(socketId);
+    return [...pending.groups.values()];
+  }
+
+  /** Sockets with requests no row has taken yet. */
+  waitingSocketIds(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /** Ends an interval: requests left untaken too long are dropped (counted). */
+  endInterval(): void {
+    for (const [socketId, pending] of this.pending) {
+      pending.age += 1;
+      if (pending.age > this.options.holdIntervals) {
+        for (const group of pending.groups.values()) this.requestsUnclaimed += group.requests;
+        this.pending.delete(socketId);
+      }
+    }
+  }
+
+  stats(): RequestTrackerStats {
+    return {
+      ...this.counters,
+      streams: this.streams.size,
+      routes: this.routes.size,
+      routeOverflows: this.routes.overflows,
+      streamsEvicted: this.streamsEvicted,
+      requestsUnclaimed: this.requestsUnclaimed,
+      durationsCapped: this.durationsCapped,
+    };
+  }
+
+  private streamOf(socketId: string): Http1Stream {
+    let stream = this.streams.get(socketId);
+    if (stream) {
+      // Most recently active last: the map's first entry is the one to evict.
+      this.streams.delete(socketId);
+    } else {
+      if (this.streams.size >= this.options.maxStreams) {
+        const oldest = this.streams.keys().next().value;
+        if (oldest !== undefined) this.streams.delete(oldest);
+        this.streamsEvicted += 1;
+      }
+      stream = new Http1Stream(this.routes, this.counters, (request) => this.record(socketId, request));
+    }
+    this.streams.set(socketId, stream);
+    return stream;
+  }
+
+  private record(socketId: string, request: CompletedRequest): void {
+    let pending = this.pending.get(socketId);
+    if (!pending) {
+      if (this.pending.size >= this.options.maxStreams) {
+        this.requestsUnclaimed += 1;
+        return;
+      }
+      pending = { groups: new Map(), age: 0 };
+      this.pending.set(socketId, pending);
+    }
+    const key = `${request.protocol} ${request.method} ${request.route}`;
+    let group = pending.groups.get(key);
+    if (!group) {
+      group = { protocol: request.protocol, method: request.method, route: request.route, requests: 0, errors: 0, client_errors: 0, durations_us: [] };
+      pending.groups.set(key, group);
+    }
+    group.requests += 1;
+    // No response at all (the connection ended first) is an error as a 5xx is.
+    if (request.status === null || request.status >= 500) group.errors += 1;
+    else if (request.status >= 400) group.client_errors += 1;
+    if (request.durationUs !== null) {
+      if (group.durations_us.length < MAX_DURATION_SAMPLES) group.durations_us.push(request.durationUs);
+      else this.durationsCapped += 1;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * HTTP/1 request metrics from the kernel (bpf/l7_capture.bpf.c), held to the
+ * test's own servers: the HTTP server says what it served (method, status,
+ * peer port) after a delay the test chose, the clients say what they got.
+ * The agent's rows must carry exactly those requests, errors (5xx) and client
+ * errors (4xx), under one route template, with p50 durations within 10 % of
+ * the planted delay, on both ends of each connection: keep-alive, one
+ * request per connection, pipelined, chunked responses and HEAD.
+ */
+import assert from 'node:assert/strict';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { AgentProcess } from '../fixtures/agentProcess.js';
+import type { AgentRequestRow, AgentRow } from '../fixtures/agentRows.js';
+import { NodeTopology } from '../fixtures/netnsTopology.js';
+import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
+
+const HTTP_PEER = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/httpPeer.js');
+const PORT = 8080;
+
+let topology: NodeTopology;
+let agent: AgentProcess | undefined;
+let server: TcpPeerProcess;
+
+interface Served {
+  method: string;
+  path: string;
+  status: number;
+  remotePort: number;
+}
+
+before(async () => {
+  topology = await NodeTopology.create({ pods: 2 });
+  const pod2 = topology.pod(2);
+  server = await TcpPeerProcess.startScript(HTTP_PEER, topology, pod2.netns, 'server', { listen: pod2.ipv4, port: PORT });
+  agent = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns] });
+});
+
+after(async () => {
+  await agent?.kill();
+  await server?.stop();
+  await topology?.teardown();
+});
+
+function served(ports: ReadonlySet<number>): Served[] {
+  return server.records.filter((r) => r.event === 'served' && ports.has(r.remotePort as number)) as unknown as Served[];
+}
+
+/** The request groups of every row of the sockets on `side` of the client ports given. */
+function requestGroups(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRequestRow[] {
+  const mine = rows.filter((row) => (side === 'client' ? row.dport === PORT && ports.has(row.sport) : row.sport === PORT && ports.has(row.dport)));
+  return mine.flatMap((row) => row.requests ?? []);
+}
+
+function total(groups: readonly AgentRequestRow[], field: 'requests' | 'errors' | 'client_errors'): number {
+  return groups.reduce((sum, g) => sum + g[field], 0);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+interface Case {
+  label: string;
+  style: 'keepalive' | 'close' | 'pipelined';
+  method?: string;
+  paths: string[];
+  delayMs: number;
+  /** The route template every path must collapse to. */
+  route: string;
+  /** Pipelined requests of different delays: each duration, sorted, is within 10 % of these. */
+  queuedMs?: number[];
+}
+
+async function runCase(t: { diagnostic(message: string): void }, c: Case): Promise<void> {
+  assert.ok(agent);
+  const pod2 = topology.pod(2);
+  const client = await TcpPeerProcess.startScript(HTTP_PEER, topology, topology.pod(1).netns, 'client', {
+    connect: pod2.ipv4, port: PORT, paths: c.paths.join(','), style: c.style, method: c.method,
+  });
+  await client.finished(30_000);
+  const done = client.records.find((r) => r.event === 'done') as { requests: number; statuses: Record<string, number>; localPorts: number[] };
+  const ports = new Set(done.localPorts);
+  assert.equal(done.requests, c.paths.length, `${c.label}: the client got every response`);
+  await server.waitFor(() => served(ports).length === c.paths.length, 10_000, `${c.label}: the server's served records`);
+  const truth = served(ports);
+  const errors = truth.filter((s) => s.status >= 500).length;
+  const clientErrors = truth.filter((s) => s.status >= 400 && s.status < 500).length;
+  const method = c.method ?? 'GET';
+
+  for (const side of ['client', 'server'] as const) {
+    const complete = (rows: readonly AgentRow[]): boolean => total(requestGroups(rows, ports, side), 'requests') >= c.paths.length;
+    await agent.waitForRows(complete, 10_000);
+    // One more interval: nothing may be counted twice.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const groups = requestGroups(agent.rows, ports, side);
+    const label = `${c.label}, ${side} end`;
+    t.diagnostic(`${label}: ${JSON.stringify(groups.map(({ durations_us, ...g }) => ({ ...g, p50_us: median(durations_us) })))}`);
+    assert.equal(total(groups, 'requests'), c.paths.length, `${label}: requests (truth: the server served ${truth.length})`);
+    assert.equal(total(groups, 'errors'), errors, `${label}: 5xx (truth: ${errors})`);
+    assert.equal(total(groups, 'client_errors'), clientErrors, `${label}: 4xx (truth: ${clientErrors})`);
+    assert.deepEqual([...new Set(groups.map((g) => `${g.method} ${g.route}`))], [`${method} ${c.route}`], `${label}: one route template`);
+    const durations = groups.flatMap((g) => g.durations_us);
+    assert.equal(durations.length, c.paths.length, `${label}: one duration per request`);
+    if (c.queuedMs) {
+      const sorted = [...durations].sort((a, b) => a - b).map((us) => us / 1000);
+      c.queuedMs.forEach((expected, i) => {
+        const got = sorted[i] ?? NaN;
+        assert.ok(Math.abs(got - expected) <= expected * 0.1, `${label}: request ${i + 1} took ${got.toFixed(2)} ms, expected ${expected} ms`);
+      });
+    } else {
+      const p50Ms = median(durations) / 1000;
+      assert.ok(Math.abs(p50Ms - c.delayMs) <= c.delayMs * 0.1, `${label}: p50 ${p50Ms.toFixed(2)} ms, planted delay ${c.delayMs} ms`);
+    }
+  }
+}
+
+function paths(n: number, delayMs: number, statusOf: (i: number) => number, extra = ''): string[] {
+  return Array.from({ length: n }, (_, i) => `/users/${1000 + i * 7}/orders?delay_ms=${delayMs}&status=${statusOf(i)}${extra}`);
+}
+
+test('keep-alive: 20 requests on one connection, every 5th a 500, every 7th a 404', { timeout: 60_000 }, async (t) => {
+  await runCase(t, {
+    label: 'keep-alive',
+    style: 'keepalive',
+    paths: paths(20, 20, (i) => (i % 5 === 0 ? 500 : i % 7 === 3 ? 404 : 200)),
+    delayMs: 20,
+    route: '/users/{n}/orders',
+  });
+});
+
+test('one request per connection (Connection: close): 10 connections, 2 of them 503', { timeout: 60_000 }, async (t) => {
+  await runCase(t, {
+    label: 'close',
+    style: 'close',
+    paths: paths(10, 15, (i) => (i === 2 || i === 7 ? 503 : 200)),
+    delayMs: 15,
+    route: '/users/{n}/orders',
+  });
+});
+
+test('pipelined: 3 requests in one write, 3 responses in order', { timeout: 60_000 }, async (t) => {
+  await runCase(t, {
+    label: 'pipelined',
+    style: 'pipelined',
+    // Delays of 30, 60 and 90 ms: the three are read at once and answered in order.
+    paths: [30, 60, 90].map((delay, i) => `/users/${2000 + i}/orders?delay_ms=${delay}&status=200`),
+    delayMs: 30,
+    route: '/users/{n}/orders',
+    queuedMs: [30, 60, 90],
+  });
+});
+
+test('chunked responses of 64 KB in 8 chunks, on keep-alive', { timeout: 60_000 }, async (t) => {
+  await runCase(t, {
+    label: 'chunked',
+    style: 'keepalive',
+    paths: paths(6, 25, (i) => (i === 4 ? 502 : 200), '&bytes=65536&chunks=8'),
+    delayMs: 25,
+    route: '/users/{n}/orders',
+  });
+});
+
+test('HEAD: headers only, Content-Length but no body', { timeout: 60_000 }, async (t) => {
+  await runCase(t, {
+    label: 'HEAD',
+    style: 'keepalive',
+    method: 'HEAD',
+    paths: paths(4, 20, () => 200, '&bytes=5000'),
+    delayMs: 20,
+    route: '/users/{n}/orders',
+  });
+});
