@@ -46,6 +46,49 @@
 /* iovecs looked at to find the one holding a call's last byte. */
 #define WEFT_L7_MAX_IOVECS 32
 
+/* Ports and process names L7 capture is limited to (--l7-ports,
+ * --l7-processes), each filter on only when its flag is set; a connection
+ * outside them is marked not to parse at its first call, so it costs one
+ * map lookup per call from then on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_MAX_FILTER);
+	__type(key, __u16);
+	__type(value, __u8);
+} weft_l7_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_MAX_FILTER);
+	__type(key, char[16]);
+	__type(value, __u8);
+} weft_l7_comms SEC(".maps");
+
+const volatile __u8 l7_port_filter = 0;
+const volatile __u8 l7_comm_filter = 0;
+
+/* Whether the filters let this socket's calls (made by the current task) be parsed. */
+static __always_inline bool weft_l7_wanted(const struct weft_socket *s)
+{
+	char comm[16] = {};
+	__u16 port;
+
+	if (l7_port_filter) {
+		port = s->sport;
+		if (!bpf_map_lookup_elem(&weft_l7_ports, &port)) {
+			port = s->dport;
+			if (!bpf_map_lookup_elem(&weft_l7_ports, &port))
+				return false;
+		}
+	}
+	if (l7_comm_filter) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&weft_l7_comms, comm))
+			return false;
+	}
+	return true;
+}
+
 /* Where a call's bytes are: the first buffer (and how much of the call it
  * holds) and the buffer holding its last byte. */
 struct weft_l7_buffers {
@@ -180,6 +223,15 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	l = bpf_map_lookup_elem(&weft_l7_socks, &key);
 	if (l && l->created_ns == s->created_ns && l->protocol == WEFT_L7_NONE)
 		return;
+	if (!l || l->created_ns != s->created_ns) {
+		if (!weft_l7_wanted(s)) {
+			fresh.created_ns = s->created_ns;
+			fresh.protocol = WEFT_L7_NONE;
+			if (bpf_map_update_elem(&weft_l7_socks, &key, &fresh, BPF_ANY))
+				weft_count(WEFT_CNT_L7_SOCKET_MAP_FULL);
+			return;
+		}
+	}
 	c = bpf_map_lookup_elem(&weft_l7_scratch, &zero);
 	if (!c)
 		return;

@@ -54,6 +54,7 @@ enum weft_counter {
 /* L7 capture (bpf/l7_capture.bpf.c). */
 #define WEFT_L7_HEAD_BYTES 512 /* bytes copied from the start of each call's buffer */
 #define WEFT_L7_TAIL_BYTES 16  /* and from its end (a chunked body's terminator) */
+#define WEFT_L7_MAX_FILTER 64   /* ports, and process names, L7 capture can be limited to */
 /* Calls on a socket that start no message we know before it is left alone. */
 #define WEFT_L7_MAX_MISSES 4
 

@@ -25,6 +25,10 @@ export interface SocketTracerOptions {
   l7?: boolean;
   /** bpf_map__set_max_entries(weft_l7_events) when l7 (power of two, >= page size); default as ringBufferBytes' default. */
   l7RingBufferBytes?: number;
+  /** Only connections with one of these local or remote ports are parsed (null: all); at most constants.maxL7Filter. */
+  l7Ports?: number[] | null;
+  /** Only calls of processes with one of these names (comm, <= 15 bytes) are parsed (null: all); at most constants.maxL7Filter. */
+  l7Processes?: string[] | null;
   /** Test-only: these programs are given to the kernel as the wrong type, so their load is refused (to exercise path fallback). */
   refusePrograms?: string[];
 }
@@ -47,6 +51,7 @@ export interface NativeConstants {
   pageSize: number;               // sysconf(_SC_PAGESIZE): ringBufferBytes minimum
   commLength: number;             // WEFT_COMM_LEN
   maxNetnsFilter: number;         // WEFT_MAX_NETNS_FILTER: netnsInodes maximum length
+  maxL7Filter: number;            // WEFT_L7_MAX_FILTER: l7Ports / l7Processes maximum length
   defaultMaxSockets: number;      // WEFT_DEFAULT_MAX_SOCKETS
   defaultRingBufferBytes: number; // WEFT_DEFAULT_RINGBUF_BYTES
 }

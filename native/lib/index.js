@@ -79,6 +79,13 @@ function validateTracerOptions(options) {
   if (!isU32(l7RingBufferBytes) || l7RingBufferBytes < constants.pageSize || (l7RingBufferBytes & (l7RingBufferBytes - 1)) !== 0) {
     throw new RangeError(`SocketTracer: l7RingBufferBytes must be a power of two >= the page size (${constants.pageSize})`);
   }
+  const { l7Ports = null, l7Processes = null } = options;
+  if (l7Ports !== null && (!Array.isArray(l7Ports) || l7Ports.length === 0 || l7Ports.length > constants.maxL7Filter || !l7Ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535))) {
+    throw new RangeError(`SocketTracer: l7Ports must be null or 1..${constants.maxL7Filter} ports (1-65535)`);
+  }
+  if (l7Processes !== null && (!Array.isArray(l7Processes) || l7Processes.length === 0 || l7Processes.length > constants.maxL7Filter || !l7Processes.every((n) => typeof n === 'string' && n.length >= 1 && Buffer.byteLength(n) <= 15))) {
+    throw new RangeError(`SocketTracer: l7Processes must be null or 1..${constants.maxL7Filter} process names of 1-15 bytes (the kernel's comm)`);
+  }
   const { refusePrograms = [] } = options;
   if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
     throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
@@ -92,6 +99,8 @@ function validateTracerOptions(options) {
     refusePrograms,
     l7,
     l7RingBufferBytes,
+    l7Ports: l7Ports === null ? null : [...new Set(l7Ports)],
+    l7Processes: l7Processes === null ? null : [...new Set(l7Processes)],
   };
 }
 

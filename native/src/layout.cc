@@ -170,6 +170,7 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(constants, "pageSize", sysconf(_SC_PAGESIZE));
   SetNumber(constants, "commLength", WEFT_COMM_LEN);
   SetNumber(constants, "maxNetnsFilter", WEFT_MAX_NETNS_FILTER);
+  SetNumber(constants, "maxL7Filter", WEFT_L7_MAX_FILTER);
   SetNumber(constants, "defaultMaxSockets", WEFT_DEFAULT_MAX_SOCKETS);
   SetNumber(constants, "defaultRingBufferBytes", WEFT_DEFAULT_RINGBUF_BYTES);
 

@@ -208,6 +208,13 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
   skel_->rodata->l7_enabled = l7 ? 1 : 0;
   l7_ = l7;
+  // L7 filters (the TS side validated them): flags now, entries once loaded.
+  Napi::Value l7PortsValue = options.Get("l7Ports");
+  Napi::Value l7ProcessesValue = options.Get("l7Processes");
+  bool port_filter = l7 && l7PortsValue.IsArray();
+  bool comm_filter = l7 && l7ProcessesValue.IsArray();
+  skel_->rodata->l7_port_filter = port_filter ? 1 : 0;
+  skel_->rodata->l7_comm_filter = comm_filter ? 1 : 0;
   if (err == 0) err = RefusePrograms(env, options.Get("refusePrograms"));
   if (env.IsExceptionPending()) return false;
   traffic_ = traffic;
@@ -243,6 +250,34 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
         return false;
       }
     }
+  }
+
+  // Like the netns filter, complete before any program runs.
+  if (port_filter) {
+    Napi::Array ports = l7PortsValue.As<Napi::Array>();
+    int fd = bpf_map__fd(skel_->maps.weft_l7_ports);
+    for (uint32_t i = 0; i < ports.Length() && err == 0; i++) {
+      __u16 port = static_cast<__u16>(ports.Get(i).ToNumber().Uint32Value());
+      __u8 one = 1;
+      if (env.IsExceptionPending()) return false;
+      err = bpf_map_update_elem(fd, &port, &one, BPF_ANY);
+    }
+  }
+  if (comm_filter && err == 0) {
+    Napi::Array names = l7ProcessesValue.As<Napi::Array>();
+    int fd = bpf_map__fd(skel_->maps.weft_l7_comms);
+    for (uint32_t i = 0; i < names.Length() && err == 0; i++) {
+      char comm[16] = {};
+      std::string name = names.Get(i).ToString().Utf8Value();
+      if (env.IsExceptionPending()) return false;
+      strncpy(comm, name.c_str(), sizeof(comm) - 1);
+      __u8 one = 1;
+      err = bpf_map_update_elem(fd, comm, &one, BPF_ANY);
+    }
+  }
+  if (err != 0) {
+    ThrowBpfError(env, "l7_filter", err, "filling the L7 port/process filter failed", log.text());
+    return false;
   }
 
   // Probe batch lookups while the map is still certainly empty: ENOENT

@@ -235,3 +235,36 @@ test('a connection open before the agent: its requests after the agent started a
     assertDurations(`predating, ${side} end`, groups.flatMap((g) => g.durations_us), truthMs, 20, false);
   }
 });
+
+test('--l7-ports and --l7-processes: connections outside the filters are not parsed, those inside are', { timeout: 120_000 }, async (t) => {
+  const pod2 = topology.pod(2);
+  const trial = async (extraArgs: string[]): Promise<{ ports: Set<number>; fresh: AgentProcess }> => {
+    await agent?.kill();
+    agent = undefined;
+    const fresh = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns], extraArgs });
+    agent = fresh;
+    const client = await TcpPeerProcess.startScript(HTTP_PEER, topology, topology.pod(1).netns, 'client', {
+      connect: pod2.ipv4, port: PORT, paths: paths(5, 5, () => 200).join(','), style: 'keepalive',
+    });
+    const done = (await client.finished(30_000), client.records.find((r) => r.event === 'done')) as unknown as ClientDone;
+    return { ports: new Set(done.localPorts), fresh };
+  };
+  const bytesRows = (rows: readonly AgentRow[], ports: ReadonlySet<number>): AgentRow[] =>
+    rows.filter((row) => row.dport === PORT && ports.has(row.sport) && row.bytes_sent > 0);
+
+  for (const args of [['--l7-ports', String(PORT + 1)], ['--l7-processes', 'nginx']]) {
+    const { ports, fresh } = await trial(args);
+    // The connection is seen (bytes), its requests are not parsed.
+    await fresh.waitForRows((rows) => bytesRows(rows, ports).length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 1_200));
+    for (const side of ['client', 'server'] as const) {
+      assert.equal(total(requestGroups(fresh.rows, ports, side), 'requests'), 0, `${args.join(' ')}: no requests on the ${side} end`);
+    }
+    t.diagnostic(`${args.join(' ')}: the connection's bytes are reported, no requests`);
+  }
+  const { ports, fresh } = await trial(['--l7-ports', `9,${PORT}`, '--l7-processes', 'node']);
+  for (const side of ['client', 'server'] as const) {
+    await fresh.waitForRows((rows) => total(requestGroups(rows, ports, side), 'requests') >= 5, 10_000);
+    assert.equal(total(requestGroups(fresh.rows, ports, side), 'requests'), 5, `inside both filters: every request on the ${side} end`);
+  }
+});

@@ -93,6 +93,8 @@ export class NodeAgent {
         refusePrograms: config.refusePrograms,
         l7: config.l7,
         l7RingBufferBytes: config.ringBufferBytes,
+        l7Ports: config.l7Ports,
+        l7Processes: config.l7Processes,
       },
       (options) => new SocketTracer(options),
       (message) => log.info(message),

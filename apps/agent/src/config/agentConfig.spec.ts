@@ -22,6 +22,18 @@ describe('buildAgentConfig', () => {
     assert.deepEqual(config.netns, []);
     assert.equal(config.metricsAddr, null);
     assert.equal(config.trafficPath, 'auto');
+    assert.equal(config.l7, true);
+    assert.equal(config.l7MaxRoutes, 1000);
+    assert.equal(config.l7Ports, null);
+    assert.equal(config.l7Processes, null);
+  });
+
+  it('reads the L7 settings: on/off, the route bound, port and process filters', () => {
+    const config = buildAgentConfig({ l7: 'off', l7Ports: '80, 8080,80', l7MaxRoutes: '50' }, { WEFT_AGENT_L7_PROCESSES: 'nginx,envoy' });
+    assert.equal(config.l7, false);
+    assert.equal(config.l7MaxRoutes, 50);
+    assert.deepEqual(config.l7Ports, [80, 8080]);
+    assert.deepEqual(config.l7Processes, ['nginx', 'envoy']);
   });
 
   it('reads flags, and WEFT_AGENT_* variables when a flag is absent', () => {
@@ -43,5 +55,11 @@ describe('buildAgentConfig', () => {
     assert.equal(settingOf(() => buildAgentConfig({ ringBufferBytes: '5000' }, {})), '--ring-buffer-bytes');
     assert.equal(settingOf(() => buildAgentConfig({ trafficPath: 'xdp' }, {})), '--traffic-path');
     assert.equal(settingOf(() => buildAgentConfig({ interval: '0.01' }, {})), '--interval');
+    assert.equal(settingOf(() => buildAgentConfig({ l7: 'maybe' }, {})), '--l7');
+    assert.equal(settingOf(() => buildAgentConfig({ l7MaxRoutes: '0' }, {})), '--l7-max-routes');
+    assert.equal(settingOf(() => buildAgentConfig({ l7Ports: '80,http' }, {})), '--l7-ports');
+    assert.equal(settingOf(() => buildAgentConfig({ l7Ports: '70000' }, {})), '--l7-ports');
+    assert.equal(settingOf(() => buildAgentConfig({ l7Ports: ',' }, {})), '--l7-ports');
+    assert.equal(settingOf(() => buildAgentConfig({ l7Processes: 'a-process-name-too-long' }, {})), '--l7-processes');
   });
 });

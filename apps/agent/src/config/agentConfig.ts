@@ -25,6 +25,10 @@ export interface AgentConfig {
   l7: boolean;
   /** Distinct HTTP route templates reported; beyond, `{other}`. */
   l7MaxRoutes: number;
+  /** L7 capture only for connections with one of these local or remote ports; null: all. */
+  l7Ports: number[] | null;
+  /** L7 capture only for calls of processes with one of these names (comm); null: all. */
+  l7Processes: string[] | null;
   /** Rows waiting for a slow stdout before new ones are dropped (and counted). */
   maxPendingRows: number;
   /**
@@ -49,6 +53,19 @@ export interface AgentConfigInput {
   trafficPath?: string;
   l7?: string;
   l7MaxRoutes?: string;
+  l7Ports?: string;
+  l7Processes?: string;
+}
+
+/** Filters are looked up in a kernel map of this many entries (bpf/weft.h WEFT_L7_MAX_FILTER). */
+const MAX_L7_FILTER = 64;
+
+function listOf(raw: string | undefined, setting: string): string[] | null {
+  if (raw === undefined) return null;
+  const items = [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
+  if (items.length === 0) throw new ConfigError(`${setting} must list at least one value, got "${raw}"`, setting);
+  if (items.length > MAX_L7_FILTER) throw new ConfigError(`${setting} takes at most ${MAX_L7_FILTER} values, got ${items.length}`, setting);
+  return items;
 }
 
 function positiveNumber(raw: string, setting: string, { integer }: { integer: boolean }): number {
@@ -101,6 +118,17 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
   if (l7MaxRoutes > 100_000) {
     throw new ConfigError(`--l7-max-routes must be at most 100000, got ${l7MaxRoutes}`, '--l7-max-routes');
   }
+  const l7Ports = listOf(pick(input.l7Ports, 'WEFT_AGENT_L7_PORTS'), '--l7-ports')?.map((item) => {
+    const port = /^\d{1,5}$/.test(item) ? Number(item) : NaN;
+    if (!(port >= 1 && port <= 65535)) throw new ConfigError(`--l7-ports takes ports 1-65535, got "${item}"`, '--l7-ports');
+    return port;
+  }) ?? null;
+  const l7Processes = listOf(pick(input.l7Processes, 'WEFT_AGENT_L7_PROCESSES'), '--l7-processes');
+  for (const name of l7Processes ?? []) {
+    if (Buffer.byteLength(name) > 15) {
+      throw new ConfigError(`--l7-processes takes process names as the kernel keeps them (at most 15 bytes), got "${name}"`, '--l7-processes');
+    }
+  }
   const envNetns = env.WEFT_AGENT_NETNS?.split(',').filter(Boolean);
   const netns = input.netns && input.netns.length > 0 ? input.netns : envNetns ?? [];
   if (input.json && input.quiet) {
@@ -119,6 +147,8 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     trafficPath: pathRaw as TrafficPathRequest,
     l7: l7Raw === 'on',
     l7MaxRoutes,
+    l7Ports,
+    l7Processes,
     maxPendingRows: 200_000,
     refusePrograms: env.WEFT_TEST_REFUSE_PROGRAMS?.split(',').filter(Boolean) ?? [],
   };
