@@ -4,7 +4,7 @@
  * no stage's implementation, so that a stage imports the types of its input
  * and output without importing the stage that produces or consumes them.
  */
-import type { ConnectionSample, ListenerSample } from '@weft/telemetry';
+import type { ConnectionSample, ListenerSample, RequestSample } from '@weft/telemetry';
 
 /**
  * One end's report of one connection for one interval, as the ingest works
@@ -12,6 +12,12 @@ import type { ConnectionSample, ListenerSample } from '@weft/telemetry';
  * counters as deltas for the interval).
  */
 export type ConnectionHalf = ConnectionSample;
+
+/**
+ * The L7 requests of one (protocol, method, route) on one connection end in one interval, as its
+ * agent parsed them (a half's `requests`). Both ends of a connection parse the same requests.
+ */
+export type RequestReport = RequestSample;
 
 /** A process listening on a port, as an agent reported it: names the server end of a plain host. */
 export type ListenerReport = ListenerSample;
@@ -120,6 +126,16 @@ export interface EdgeRow {
   resets: number;
   /** Smoothed RTT of each connection active that second, in microseconds (0s left out). */
   rtt_us: number[];
+  /** L7 requests completed that second, counted from one end of each connection (see EdgeAggregator). */
+  requests: number;
+  /** Server errors among them (5xx, and requests left unanswered). */
+  request_errors: number;
+  /**
+   * Request durations of that second, microseconds: all of them up to
+   * MAX_REQUEST_DURATIONS_PER_EDGE_SECOND, beyond that a sample of that many
+   * (`requests` counts them all).
+   */
+  request_duration_us: number[];
 }
 
 export interface EdgeWriteOptions {

@@ -2,7 +2,8 @@ import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import ipaddr from 'ipaddr.js';
 import { SCHEMA_VERSION } from './batchEncoder.js';
 import type { BatchHeader, ConnectionSample, ListenerSample } from './connectionSample.js';
-import { ConnectionFlag } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { ConnectionFlag, RequestProtocol } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { MAX_REQUEST_DURATIONS, type RequestSample } from './requestSample.js';
 
 export type DecodeRejection =
   | 'oversized'
@@ -62,6 +63,21 @@ function port(value: number | undefined, what: string, i: number): number {
   return value;
 }
 
+/** One request group checked: a known protocol, a method, counts below 2^53 that hold its errors and durations. */
+function requestSampleOf(g: RawRequestGroup, route: string, i: number): RequestSample {
+  if (g.protocol !== RequestProtocol.HTTP1) throw new TelemetryDecodeError('bad_value', `request_groups[${i}].protocol = ${g.protocol} is not a known protocol`);
+  if (g.method.length === 0) throw new TelemetryDecodeError('bad_value', `request_groups[${i}] has no method`);
+  const requests = counter(g.requests, 'request_groups.requests', i);
+  const errors = counter(g.errors, 'request_groups.errors', i);
+  const clientErrors = counter(g.clientErrors, 'request_groups.client_errors', i);
+  if (errors + clientErrors > requests) throw new TelemetryDecodeError('bad_value', `request_groups[${i}]: ${errors} errors and ${clientErrors} client errors in ${requests} requests`);
+  const durations = g.durationUs.length;
+  if (durations > requests || durations > MAX_REQUEST_DURATIONS) {
+    throw new TelemetryDecodeError('bad_value', `request_groups[${i}]: ${durations} durations for ${requests} requests (at most ${MAX_REQUEST_DURATIONS})`);
+  }
+  return { protocol: 'http1', method: g.method, route, requests, errors, clientErrors, durationsUs: g.durationUs };
+}
+
 /*
  * The NodeBatch message read field by field with protobuf-es's own wire reader
  * (BinaryReader), in the same way its reflective fromBinary reads it: a known
@@ -107,6 +123,18 @@ export interface RawConnections {
   resetsReceived: number[];
 }
 
+export interface RawRequestGroup {
+  connection: number;
+  protocol: number;
+  method: string;
+  route: number;
+  /** ABOVE_SAFE when above 2^53 - 1, as the uint64 columns. */
+  requests: number;
+  errors: number;
+  clientErrors: number;
+  durationUs: number[];
+}
+
 export interface RawBatch {
   schemaVersion: number;
   nodeId: string;
@@ -120,6 +148,8 @@ export interface RawBatch {
   connections: RawConnections | undefined;
   listeners: RawListener[];
   tenant: string;
+  routes: string[];
+  requestGroups: RawRequestGroup[];
 }
 
 /** protobuf-es's reader, with uint64 varints as numbers (its varint64 is protected). */
@@ -189,6 +219,26 @@ function readListener(reader: BinaryReader, length: number): RawListener {
   return listener;
 }
 
+function readRequestGroup(reader: NodeBatchReader, length: number): RawRequestGroup {
+  const group: RawRequestGroup = { connection: 0, protocol: 0, method: '', route: 0, requests: 0, errors: 0, clientErrors: 0, durationUs: [] };
+  const end = reader.pos + length;
+  while (reader.pos < end) {
+    const [field, wireType] = reader.tag();
+    switch (field) {
+      case 1: group.connection = reader.uint32(); break;
+      case 2: group.protocol = reader.int32(); break;
+      case 3: group.method = reader.string(); break;
+      case 4: group.route = reader.uint32(); break;
+      case 5: group.requests = reader.uint64Number(); break;
+      case 6: group.errors = reader.uint64Number(); break;
+      case 7: group.clientErrors = reader.uint64Number(); break;
+      case 8: readUint32List(reader, wireType, group.durationUs); break;
+      default: reader.skip(wireType, field);
+    }
+  }
+  return group;
+}
+
 function emptyConnections(): RawConnections {
   return {
     socketId: [], socketIdText: new Map(), flags: [], netns: [], process: [], localAddress: [], localPort: [], remoteAddress: [], remotePort: [],
@@ -228,7 +278,7 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
   const reader = new NodeBatchReader(bytes);
   const batch: RawBatch = {
     schemaVersion: 0, nodeId: '', agentRun: '', sequence: 0n, intervalEndUnixMs: 0n, intervalMs: 0,
-    addresses: [], processes: [], netns: [], connections: undefined, listeners: [], tenant: '',
+    addresses: [], processes: [], netns: [], connections: undefined, listeners: [], tenant: '', routes: [], requestGroups: [],
   };
   const end = bytes.byteLength;
   while (reader.pos < end) {
@@ -246,6 +296,8 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
       case 10: batch.connections = readConnections(reader, reader.uint32(), batch.connections ?? emptyConnections()); break;
       case 11: batch.listeners.push(readListener(reader, reader.uint32())); break;
       case 12: batch.tenant = reader.string(); break;
+      case 13: batch.routes.push(reader.string()); break;
+      case 14: batch.requestGroups.push(readRequestGroup(reader, reader.uint32())); break;
       default: reader.skip(wireType, field);
     }
   }
@@ -256,7 +308,9 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
  * Decodes and checks one batch. Nothing in it is trusted: sizes are bounded
  * before parsing, every column must have one entry per connection, every
  * index must point into its table, addresses must be 4 or 16 bytes, ports
- * 16 bits and counters below 2^53. Throws TelemetryDecodeError.
+ * 16 bits and counters below 2^53; a request group must name a connection of
+ * the batch and a known protocol, and count at least its errors and its
+ * durations. Throws TelemetryDecodeError.
  */
 export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedBatch {
   if (bytes.length > limits.maxBytes) throw new TelemetryDecodeError('oversized', `batch of ${bytes.length} bytes (limit ${limits.maxBytes})`);
@@ -349,6 +403,11 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
   } else if (c && (c.natAddress.length > 0 || c.flags.length > 0)) {
     throw new TelemetryDecodeError('column_length_mismatch', 'columns without socket ids');
   }
+
+  batch.requestGroups.forEach((g, i) => {
+    const connection = at(connections, g.connection, 'request_groups.connection', i);
+    (connection.requests ??= []).push(requestSampleOf(g, at(batch.routes, g.route, 'request_groups.route', i), i));
+  });
 
   const listeners: ListenerSample[] = batch.listeners.map((l, i) => {
     const process = at(processes, l.process, 'listener.process', i);

@@ -7,11 +7,18 @@ import {
   ListenerSchema,
   NodeBatchSchema,
   ProcessSchema,
+  RequestGroupSchema,
+  RequestProtocol,
   type Listener,
   type Process,
+  type RequestGroup,
 } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { boundedDurations, requestSamplesOf, type AgentRequestInput, type RequestSample } from './requestSample.js';
 
 export const SCHEMA_VERSION = 1;
+
+/** A request sample's protocol on the wire. */
+const WIRE_PROTOCOL: Record<RequestSample['protocol'], RequestProtocol> = { http1: RequestProtocol.HTTP1 };
 
 /** One connection as the encoder takes it: a sample whose socket is a number of the agent run. */
 export type EncodableConnection = Omit<ConnectionSample, 'nodeId' | 'tsMs' | 'second' | 'socketId'> & {
@@ -33,9 +40,11 @@ class Tables {
   readonly addresses: Uint8Array[] = [];
   readonly processes: Process[] = [];
   readonly netns: number[] = [];
+  readonly routes: string[] = [];
   private readonly addressIndex = new Map<string, number>();
   private readonly processIndex = new Map<string, number>();
   private readonly netnsIndex = new Map<number, number>();
+  private readonly routeIndex = new Map<string, number>();
 
   address(text: string): number {
     let index = this.addressIndex.get(text);
@@ -67,9 +76,19 @@ class Tables {
     }
     return index;
   }
+
+  route(template: string): number {
+    let index = this.routeIndex.get(template);
+    if (index === undefined) {
+      index = this.routes.length;
+      this.routes.push(template);
+      this.routeIndex.set(template, index);
+    }
+    return index;
+  }
 }
 
-/** Encodes one batch: dictionary tables plus one packed column per field. */
+/** Encodes one batch: dictionary tables plus one packed column per field, and a request group per connection and route. */
 export function encodeBatch(header: BatchHeader, connections: readonly EncodableConnection[], listeners: readonly EncodableListener[]): Uint8Array {
   const tables = new Tables();
   const n = connections.length;
@@ -89,6 +108,7 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
   const retransmits: number[] = new Array(n);
   const resetsSent: number[] = new Array(n);
   const resetsReceived: number[] = new Array(n);
+  const requestGroups: RequestGroup[] = [];
   for (let i = 0; i < n; i++) {
     const c = connections[i] as EncodableConnection;
     let f = 0;
@@ -116,6 +136,20 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
     retransmits[i] = c.retransmits;
     resetsSent[i] = c.resetsSent;
     resetsReceived[i] = c.resetsReceived;
+    if (c.requests) {
+      for (const r of c.requests) {
+        requestGroups.push(create(RequestGroupSchema, {
+          connection: i,
+          protocol: WIRE_PROTOCOL[r.protocol],
+          method: r.method,
+          route: tables.route(r.route),
+          requests: BigInt(r.requests),
+          errors: BigInt(r.errors),
+          clientErrors: BigInt(r.clientErrors),
+          durationUs: boundedDurations(r.durationsUs),
+        }));
+      }
+    }
   }
   const listenerMessages: Listener[] = listeners.map((l) =>
     create(ListenerSchema, { address: tables.address(l.ip), port: l.port, process: tables.process(l.pid, l.comm, null, null, undefined), netns: tables.namespace(l.netns) }),
@@ -136,6 +170,8 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
       bytesSent, bytesReceived, srttUs, retransmits, resetsSent, resetsReceived,
     }),
     listeners: listenerMessages,
+    routes: tables.routes,
+    requestGroups,
   });
   return toBinary(NodeBatchSchema, batch);
 }
@@ -166,6 +202,7 @@ export interface AgentRowInput {
   connect_failed: boolean;
   opened: boolean;
   closed: boolean;
+  requests?: readonly AgentRequestInput[];
 }
 
 export interface AgentListenerInput {
@@ -233,6 +270,7 @@ export class AgentBatchEncoder {
         connection.natIp = row.nat_daddr;
         connection.natPort = row.nat_dport;
       }
+      if (row.requests !== undefined && row.requests.length > 0) connection.requests = requestSamplesOf(row.requests);
       return connection;
     });
     return encodeBatch(

@@ -1,3 +1,5 @@
+import type { RequestSample } from './requestSample.js';
+
 /**
  * One connection end's interval after decoding: the plain form the ingest
  * works with. Addresses are text (IPv4 dotted, IPv6 as RFC 5952); counters
@@ -32,6 +34,8 @@ export interface ConnectionSample {
   opened: boolean;
   closed: boolean;
   connectFailed: boolean;
+  /** L7 requests completed on the connection in the interval, per (protocol, method, route); absent when none. */
+  requests?: RequestSample[];
 }
 
 /** A listening socket as a batch reports it. */

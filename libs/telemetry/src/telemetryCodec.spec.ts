@@ -9,7 +9,8 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { AgentBatchEncoder, encodeBatch, type AgentRowInput, type EncodableConnection } from './batchEncoder.js';
 import { decodeNodeBatch, readNodeBatch, TelemetryDecodeError } from './batchDecoder.js';
-import { ConnectionsSchema, NodeBatchSchema } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { ConnectionsSchema, NodeBatchSchema, RequestProtocol } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { MAX_DURATION_US, MAX_REQUEST_DURATIONS, type AgentRequestInput } from './requestSample.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,8 +32,16 @@ function random(seed: number): () => number {
   };
 }
 
-function expectRejected(bytes: Uint8Array, reason: string): void {
-  assert.throws(() => decodeNodeBatch(bytes), (err: unknown) => err instanceof TelemetryDecodeError && err.reason === reason, reason);
+function expectRejected(bytes: Uint8Array, reason: string, message?: RegExp): void {
+  assert.throws(
+    () => decodeNodeBatch(bytes),
+    (err: unknown) => err instanceof TelemetryDecodeError && err.reason === reason && (message === undefined || message.test(err.message)),
+    `${reason} ${message ?? ''}`,
+  );
+}
+
+function requestRow(overrides: Partial<AgentRequestInput> = {}): AgentRequestInput {
+  return { protocol: 'http1', method: 'GET', route: '/users/{n}', requests: 7, errors: 2, client_errors: 1, durations_us: [1000, 2000, 3000], ...overrides };
 }
 
 function rawBatch(connections: Parameters<typeof create<typeof ConnectionsSchema>>[1], extra: Record<string, unknown> = {}): Uint8Array {
@@ -83,6 +92,54 @@ describe('telemetry batches', () => {
     assert.equal(stamped.tenant, 'tenant-b');
   });
 
+  it('request groups round-trip: per connection, in order, routes sent once, durations bounded', () => {
+    const encoder = new AgentBatchEncoder('node-a', 'r');
+    const many = Array.from({ length: MAX_REQUEST_DURATIONS + 10 }, (_, i) => i + 1);
+    const rows = [
+      row({ requests: [requestRow(), requestRow({ method: 'POST', route: '/orders', requests: 3, errors: 0, client_errors: 3, durations_us: [5, 2 ** 33] })] }),
+      row({ socket_id: 's2' }),
+      row({ socket_id: 's3', role: 'server', requests: [requestRow({ requests: many.length + 5, errors: 0, client_errors: 0, durations_us: many })] }),
+      row({ socket_id: 's4', requests: [] }),
+    ];
+    const bytes = encoder.encode(rows, [], 1000, 1000);
+    const raw = readNodeBatch(bytes);
+    assert.deepEqual(raw.routes, ['/users/{n}', '/orders'], 'each route once in the table, in first-use order');
+    assert.deepEqual(raw.requestGroups.map((g) => [g.connection, g.route]), [[0, 0], [0, 1], [2, 0]]);
+    const [a, b, c, d] = decodeNodeBatch(bytes).connections;
+    assert.ok(a && b && c && d);
+    assert.deepEqual(a.requests, [
+      { protocol: 'http1', method: 'GET', route: '/users/{n}', requests: 7, errors: 2, clientErrors: 1, durationsUs: [1000, 2000, 3000] },
+      { protocol: 'http1', method: 'POST', route: '/orders', requests: 3, errors: 0, clientErrors: 3, durationsUs: [5, MAX_DURATION_US] },
+    ]);
+    assert.equal(b.requests, undefined, 'a connection without requests has none');
+    assert.equal(d.requests, undefined, 'an empty list is none');
+    assert.equal(c.requests?.length, 1);
+    assert.equal(c.requests?.[0]?.requests, many.length + 5, 'the count is kept whole');
+    assert.deepEqual(c.requests?.[0]?.durationsUs, many.slice(0, MAX_REQUEST_DURATIONS), 'the first MAX_REQUEST_DURATIONS durations');
+    // Samples (the ingest's halves topic) encode back to the same samples.
+    const again = decodeNodeBatch(encodeBatch({ nodeId: 'n', agentRun: 'r', sequence: 1n, intervalEndMs: 1000, intervalMs: 1000 }, [{ ...a, socketNumber: 1 }], []));
+    assert.deepEqual(again.connections[0]?.requests, a.requests);
+  });
+
+  it('rejects bad request groups: out-of-range indexes, unknown protocol, counts that do not add up', () => {
+    const columns = { socketId: [1n], flags: [1], netns: [0], process: [0], localAddress: [0], localPort: [1], remoteAddress: [0], remotePort: [2], bytesSent: [1n], bytesReceived: [1n], srttUs: [1], retransmits: [0], resetsSent: [0], resetsReceived: [0] };
+    const group = { connection: 0, protocol: RequestProtocol.HTTP1, method: 'GET', route: 0, requests: 4n, errors: 1n, clientErrors: 1n, durationUs: [10, 20, 30, 40] };
+    const withGroup = (overrides: Partial<typeof group>, routes = ['/a']): Uint8Array => rawBatch(columns, { routes, requestGroups: [{ ...group, ...overrides }] });
+    assert.deepEqual(decodeNodeBatch(withGroup({})).connections[0]?.requests?.[0]?.durationsUs, [10, 20, 30, 40]);
+    expectRejected(withGroup({ connection: 1 }), 'bad_index', /request_groups\.connection\[0\] = 1 is outside its table \(1\)/);
+    expectRejected(withGroup({ route: 1 }), 'bad_index', /request_groups\.route\[0\] = 1 is outside its table \(1\)/);
+    expectRejected(withGroup({}, []), 'bad_index', /request_groups\.route/);
+    expectRejected(rawBatch({}, { routes: ['/a'], requestGroups: [group] }), 'bad_index', /request_groups\.connection/);
+    expectRejected(withGroup({ protocol: RequestProtocol.UNSPECIFIED }), 'bad_value', /protocol/);
+    expectRejected(withGroup({ protocol: 7 as RequestProtocol }), 'bad_value', /protocol/);
+    expectRejected(withGroup({ method: '' }), 'bad_value', /no method/);
+    expectRejected(withGroup({ errors: 3n, clientErrors: 2n }), 'bad_value', /3 errors and 2 client errors in 4 requests/);
+    expectRejected(withGroup({ requests: 3n }), 'bad_value', /4 durations for 3 requests/);
+    expectRejected(withGroup({ requests: 2n ** 60n }), 'bad_value', /requests\[0\] is missing or above 2\^53/);
+    const tooMany = Array.from({ length: MAX_REQUEST_DURATIONS + 1 }, () => 1);
+    expectRejected(withGroup({ requests: 5000n, durationUs: tooMany }), 'bad_value', /durations/);
+  });
+
   it('rejects every kind of bad batch with its reason', () => {
     const good: EncodableConnection = {
       socketNumber: 1, netns: 1, role: 'client', roleInferred: false, localIp: '10.0.0.1', localPort: 1, remoteIp: '10.0.0.1', remotePort: 2,
@@ -111,7 +168,10 @@ describe('telemetry batches', () => {
 
   it('random bytes and mutated batches only ever raise TelemetryDecodeError', () => {
     const next = random(7);
-    const valid = new AgentBatchEncoder('node-a', 'r').encode([row(), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5 })], [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000);
+    const valid = new AgentBatchEncoder('node-a', 'r').encode(
+      [row({ requests: [requestRow()] }), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5, requests: [requestRow({ route: '/b' })] })],
+      [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000,
+    );
     let accepted = 0;
     for (let i = 0; i < 4000; i++) {
       let bytes: Uint8Array;
@@ -141,6 +201,11 @@ describe('telemetry batches', () => {
         schemaVersion: m.schemaVersion, nodeId: m.nodeId, agentRun: m.agentRun, sequence: m.sequence, intervalEndUnixMs: m.intervalEndUnixMs, intervalMs: m.intervalMs,
         addresses: m.addresses.map((a) => [...a]), processes: m.processes.map((p) => ({ pid: p.pid, comm: p.comm, cmdline: p.cmdline, containerId: p.containerId })),
         netns: [...m.netns], listeners: m.listeners.map((l) => ({ address: l.address, port: l.port, process: l.process, netns: l.netns })), tenant: m.tenant,
+        routes: [...m.routes],
+        requestGroups: m.requestGroups.map((g) => ({
+          connection: g.connection, protocol: g.protocol, method: g.method, route: g.route,
+          requests: n(g.requests), errors: n(g.errors), clientErrors: n(g.clientErrors), durationUs: [...g.durationUs],
+        })),
         connections: c && {
           socketId: c.socketId.map(n), socketIdText: Object.fromEntries(c.socketId.flatMap((v, i) => (n(v) === -1 ? [[i, v.toString()]] : []))),
           flags: [...c.flags], netns: [...c.netns], process: [...c.process], localAddress: [...c.localAddress], localPort: [...c.localPort],
@@ -166,7 +231,7 @@ describe('telemetry batches', () => {
       return true;
     };
     const valid = new AgentBatchEncoder('node-a', 'r').encode(
-      [row(), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5, saddr: 'fd00::1', daddr: 'fd00::2', bytes_sent: Number.MAX_SAFE_INTEGER })],
+      [row({ requests: [requestRow(), requestRow({ route: '/b', method: 'PUT' })] }), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5, saddr: 'fd00::1', daddr: 'fd00::2', bytes_sent: Number.MAX_SAFE_INTEGER })],
       [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000,
     );
     assert.ok(same(valid));
@@ -177,6 +242,8 @@ describe('telemetry batches', () => {
     w.tag(50, WireType.LengthDelimited).bytes(Uint8Array.of(1, 2, 3)).tag(51, WireType.Bit32).fixed32(9);
     w.tag(10, WireType.LengthDelimited).fork().tag(11, WireType.LengthDelimited).fork().uint64(1n).uint64(2n ** 53n).join().tag(77, WireType.Varint).uint32(3).join();
     w.tag(8, WireType.LengthDelimited).fork().tag(1, WireType.Varint).uint32(9).tag(5, WireType.Varint).uint64(11n).tag(2, WireType.LengthDelimited).string('comm').join();
+    w.tag(13, WireType.LengthDelimited).string('/r');
+    w.tag(14, WireType.LengthDelimited).fork().tag(5, WireType.Varint).uint64(2n ** 60n).tag(8, WireType.Varint).uint32(4).tag(8, WireType.LengthDelimited).fork().uint32(5).uint32(6).join().tag(2, WireType.Varint).int32(1).tag(60, WireType.Varint).uint32(1).join();
     assert.ok(same(w.finish()));
     const next = random(11);
     let accepted = 0;

@@ -1,5 +1,5 @@
 import type { MatchedSample } from '../matching/connectionMatcher.js';
-import type { EdgeRow, EndpointIdentity } from '../ingestTypes.js';
+import type { EdgeRow, EndpointIdentity, RequestReport } from '../ingestTypes.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
 
 export type { EdgeRow } from '../ingestTypes.js';
@@ -14,14 +14,35 @@ interface NamedEnds {
 /** Distinct client/server identity pairs numbered; beyond this the numbering starts over (rows stay correct, see pairIdOf). */
 const MAX_PAIR_IDS = 1_000_000;
 
+/**
+ * Request durations an edge row keeps for its second; beyond this, a sample of this many (the
+ * rest counted as dropped), while `requests` counts them all. The store folds them into a
+ * histogram on insert, so this bounds the insert, not the accuracy of the count. A sampled
+ * second weighs in a rollup's quantiles as this many requests, not as all of them.
+ */
+export const MAX_REQUEST_DURATIONS_PER_EDGE_SECOND = 4096;
+
+/** A 32-bit integer mix (murmur3's finalizer): a replayable "random" index for the reservoir. */
+function mix32(value: number): number {
+  let h = value >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+export interface AggregatorCounters {
+  /** Request durations not kept because their edge second already held MAX_REQUEST_DURATIONS_PER_EDGE_SECOND. */
+  requestDurationsDropped: number;
+}
+
 function identityKey(identity: EndpointIdentity): string {
   return [identity.service, identity.instance, identity.node, identity.zone, identity.version, identity.process].join('\u0001');
 }
 
 /**
  * Sums released halves into edge rows per second and tenant. Each connection counts
- * from its primary half only (see ConnectionMatcher); the other half adds
- * its own retransmits, which only it sees.
+ * from its primary half only (see ConnectionMatcher): its connections, bytes
+ * and requests; the other half adds its own retransmits, which only it sees.
  */
 export class EdgeAggregator {
   /** second -> pairId * 65536 + server port -> row: number keys, no string built per half. */
@@ -29,6 +50,9 @@ export class EdgeAggregator {
   private rowCount = 0;
   private readonly pairIds = new Map<string, number>();
   private nextPairId = 0;
+  /** Durations offered to each row whose durations are full (the reservoir's count); only those rows, cleared by take(). */
+  private readonly durationsOffered = new Map<EdgeRow, number>();
+  readonly counters: AggregatorCounters = { requestDurationsDropped: 0 };
 
   constructor(private readonly namer: EndpointNamer) {}
 
@@ -65,6 +89,9 @@ export class EdgeAggregator {
         retransmits: 0,
         resets: 0,
         rtt_us: [],
+        requests: 0,
+        request_errors: 0,
+        request_duration_us: [],
       };
       rowsOfSecond.set(rowKey, row);
       this.rowCount++;
@@ -83,6 +110,38 @@ export class EdgeAggregator {
     row.bytes_sent += fromClient ? half.bytesSent : half.bytesReceived;
     row.bytes_received += fromClient ? half.bytesReceived : half.bytesSent;
     row.resets += half.resetsSent + half.resetsReceived;
+    // Requests count from the primary half only, as the bytes do: both ends parse the same
+    // requests, and counting both would double them. That is the client's half whenever the
+    // client end has an agent (its durations, network included, are what callers experience),
+    // the server's only when the client has none (an external caller) or went unseen.
+    if (half.requests !== undefined) this.addRequests(row, half.requests);
+  }
+
+  private addRequests(row: EdgeRow, requests: readonly RequestReport[]): void {
+    for (const r of requests) {
+      row.requests += r.requests;
+      row.request_errors += r.errors;
+      // r.clientErrors (4xx) stop here: edges_1s has no column for them yet.
+      for (const us of r.durationsUs) this.addDuration(row, us);
+    }
+  }
+
+  /**
+   * Keeps every duration up to the bound, then a uniform sample of all offered (reservoir
+   * sampling, its index from a hash of the count so that a replay of the same halves writes
+   * the same rows).
+   */
+  private addDuration(row: EdgeRow, us: number): void {
+    const kept = row.request_duration_us;
+    if (kept.length < MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) {
+      kept.push(us);
+      return;
+    }
+    const offered = (this.durationsOffered.get(row) ?? MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) + 1;
+    this.durationsOffered.set(row, offered);
+    this.counters.requestDurationsDropped += 1;
+    const slot = mix32(offered) % offered;
+    if (slot < MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) kept[slot] = us;
   }
 
   /** Hands over every row summed so far. */
@@ -90,6 +149,7 @@ export class EdgeAggregator {
     const rows: EdgeRow[] = [];
     for (const rowsOfSecond of this.rows.values()) for (const row of rowsOfSecond.values()) rows.push(row);
     this.rows.clear();
+    this.durationsOffered.clear();
     this.rowCount = 0;
     return rows;
   }

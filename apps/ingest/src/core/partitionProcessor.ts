@@ -62,6 +62,10 @@ export class PartitionProcessor {
     return this.core.matcher.counters;
   }
 
+  get aggregatorCounters(): PipelineCore['aggregatorCounters'] {
+    return this.core.aggregatorCounters;
+  }
+
   /**
    * Takes the next message. Returns a block when this message closed one.
    * In warm-up the state advances the same way but no block is returned.

@@ -1,4 +1,4 @@
-import { EdgeAggregator } from '../aggregation/edgeAggregator.js';
+import { EdgeAggregator, type AggregatorCounters } from '../aggregation/edgeAggregator.js';
 import type { EdgeRow, NodeInterval } from '../ingestTypes.js';
 import type { ConnectionMatcher } from '../matching/connectionMatcher.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
@@ -44,6 +44,11 @@ export class PipelineCore {
   releaseRows(flush = false): EdgeRow[] {
     this.matcher.releaseEach((sample) => this.aggregator.addSample(sample), flush);
     return this.aggregator.take();
+  }
+
+  /** What the aggregation dropped (counts since the start). */
+  get aggregatorCounters(): Readonly<AggregatorCounters> {
+    return this.aggregator.counters;
   }
 
   /** Every half of an event second up to this one has been released into rows already taken. */

@@ -1,1 +1,1 @@
-export type { ConnectionHalf, ListenerReport } from '../ingestTypes.js';
+export type { ConnectionHalf, ListenerReport, RequestReport } from '../ingestTypes.js';

@@ -15,13 +15,15 @@ export interface HalfOrigin {
 
 /**
  * What a half carries from its arrival to its release: its interval's
- * counters. The rest of it (addresses, process, socket) went into its
- * connection's state when it arrived; holding whole halves for the window
- * kept ~2 s of decoded samples alive, and copying them was most of the GC.
+ * counters, and its L7 requests (by reference, not copied). The rest of it
+ * (addresses, process, socket) went into its connection's state when it
+ * arrived; holding whole halves for the window kept ~2 s of decoded samples
+ * alive, and copying them was most of the GC.
  */
 export type HalfCounters = Pick<
   ConnectionHalf,
-  'second' | 'tsMs' | 'role' | 'opened' | 'closed' | 'connectFailed' | 'bytesSent' | 'bytesReceived' | 'srttUs' | 'retransmits' | 'resetsSent' | 'resetsReceived'
+  | 'second' | 'tsMs' | 'role' | 'opened' | 'closed' | 'connectFailed' | 'bytesSent' | 'bytesReceived' | 'srttUs' | 'retransmits' | 'resetsSent' | 'resetsReceived'
+  | 'requests'
 >;
 
 function countersOf(half: ConnectionHalf): HalfCounters {
@@ -38,6 +40,8 @@ function countersOf(half: ConnectionHalf): HalfCounters {
     retransmits: half.retransmits,
     resetsSent: half.resetsSent,
     resetsReceived: half.resetsReceived,
+    // Always set (undefined when none): one shape for every half.
+    requests: half.requests,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * How the embedded pipeline writes: retried inserts counted once (the real
- * embedded store, chdb), and failed writes counted by reason, logged once
- * per kind, with their cause kept.
+ * embedded store, chdb), failed writes counted by reason, logged once per
+ * kind, with their cause kept, and a connection's requests stored once.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EdgeStore, EmbeddedExecutor, type ClickHouseExecutor } from '@weft/store';
-import type { ConnectionHalf, EdgeWriter } from '../ingestTypes.js';
+import type { ConnectionHalf, EdgeWriter, RequestReport } from '../ingestTypes.js';
 import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from '../matching/connectionMatcher.js';
 import { IngestMetrics } from '../metrics/ingestMetrics.js';
 import { EndpointNamer } from '../naming/endpointNamer.js';
@@ -52,6 +52,11 @@ function feed(pipeline: IngestPipeline, from: number, seconds: number): number {
   return sent;
 }
 
+/** One HTTP/1 route's requests as an agent reports them on a half. */
+function getUsers(requests: number, errors: number, durationsUs: number[]): RequestReport {
+  return { protocol: 'http1', method: 'GET', route: '/users/{n}', requests, errors, clientErrors: 1, durationsUs };
+}
+
 const byReason = async (metrics: IngestMetrics): Promise<Record<string, number>> =>
   Object.fromEntries((await metrics.writeErrors.get()).values.map((v) => [String(v.labels.reason), v.value]));
 
@@ -84,6 +89,54 @@ describe('IngestPipeline writes', () => {
         assert.equal(totals.bytes_sent, sent, `${resolution}s table: the bytes sent, once`);
       }
       assert.deepEqual(await byReason(metrics), { timeout: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('requests reach edges_1s and the rollups: a matched connection\'s once (the client\'s durations), an external client\'s from the server half', { timeout: 120_000 }, async () => {
+    const store = new EdgeStore(await EmbeddedExecutor.open({ dataDir: join(root, 'requests') }));
+    try {
+      await store.migrate();
+      const pipeline = pipelineOver(new StoreEdgeWriter(store), new IngestMetrics(), { log: () => undefined });
+      const second = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600 + 10;
+      const client = { ...clientHalf(second, 40001, 100), comm: 'curl', remoteIp: '10.0.2.7', remotePort: 8080 };
+      const server: ConnectionHalf = {
+        ...client, nodeId: 'node-b', socketId: 'r/9', role: 'server', localIp: '10.0.2.7', localPort: 8080, remoteIp: '10.0.1.5', remotePort: 40001, pid: 9, comm: 'nginx',
+      };
+      // Both ends parsed the same 7 requests; the server timed them shorter (no network).
+      client.requests = [getUsers(5, 2, [1000, 2000, 3000, 4000, 5000]), { ...getUsers(2, 0, [6000, 7000]), method: 'POST' }];
+      server.requests = [getUsers(5, 2, [900, 1900, 2900, 3900, 4900]), { ...getUsers(2, 0, [5900, 6900]), method: 'POST' }];
+      // An external caller (no agent there): only the server's half.
+      const external: ConnectionHalf = { ...server, socketId: 'r/10', remoteIp: '203.0.113.50', remotePort: 5000, requests: [getUsers(3, 1, [40_000, 50_000, 60_000])] };
+      pipeline.accept({ tenant: 't1', nodeId: 'node-a', second, halves: [client], listeners: [] });
+      pipeline.accept({ tenant: 't1', nodeId: 'node-b', second, halves: [server, external], listeners: [] });
+      pipeline.tick(Date.now(), true);
+      await pipeline.drain();
+      const rows = await store.executor.queryJsonRows<Record<string, string | number>>(
+        `SELECT client_service, server_service, requests, request_errors, request_duration_min_us, request_duration_max_us
+         FROM edges_1s WHERE tenant = {tenant:String} ORDER BY client_service`,
+        { tenant: 't1' },
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.client_service, r.server_service, Number(r.requests), Number(r.request_errors), Number(r.request_duration_min_us), Number(r.request_duration_max_us)]),
+        [
+          ['external:203.0.113.50', 'host:nginx', 3, 1, 40_000, 60_000],
+          ['host:curl', 'host:nginx', 7, 2, 1000, 7000],
+        ],
+      );
+      // The rollups derive from the same columns: the map's edge (1 s service table) and a whole hour (edges_1h).
+      const map = await store.queries.readMap('t1', { window: { from: second, to: second + 1 } });
+      const edge = map.edges.find((e) => e.source === 'host:curl');
+      assert.deepEqual([edge?.requests, edge?.request_errors], [7, 2]);
+      assert.ok(edge?.request_p50_us !== null && edge?.request_p50_us !== undefined && edge.request_p50_us >= 3000 && edge.request_p50_us <= 5000, `p50 ${edge?.request_p50_us}`);
+      const hour = Math.floor(second / 3600) * 3600;
+      const [hourly] = await store.executor.queryJsonRows<Record<string, string | number>>(
+        `SELECT sum(requests) AS requests, sum(request_errors) AS request_errors, min(request_duration_min_us) AS min_us, max(request_duration_max_us) AS max_us
+         FROM edges_1h WHERE tenant = {tenant:String} AND ts = toDateTime({hour:UInt32}, 'UTC')`,
+        { tenant: 't1', hour },
+      );
+      assert.deepEqual([hourly?.requests, hourly?.request_errors, hourly?.min_us, hourly?.max_us].map(Number), [10, 3, 1000, 60_000]);
     } finally {
       await store.close();
     }

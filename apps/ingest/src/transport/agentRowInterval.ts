@@ -1,4 +1,4 @@
-import type { AgentListenerInput, AgentRowInput } from '@weft/telemetry';
+import { requestSamplesOf, type AgentListenerInput, type AgentRowInput } from '@weft/telemetry';
 import type { ConnectionHalf, ListenerReport, NodeInterval } from '../ingestTypes.js';
 
 /** The agent's JSON row and listener, as the telemetry encoder takes them. */
@@ -36,6 +36,8 @@ export function halfFromAgentRow(nodeId: string, row: AgentRowLike): ConnectionH
     half.natIp = row.nat_daddr;
     half.natPort = row.nat_dport;
   }
+  // As the telemetry decoder yields them: absent when none, durations bounded per group.
+  if (row.requests !== undefined && row.requests.length > 0) half.requests = requestSamplesOf(row.requests);
   return half;
 }
 

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file weft/telemetry/v1/telemetry.proto.
  */
 export const file_weft_telemetry_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiF3ZWZ0L3RlbGVtZXRyeS92MS90ZWxlbWV0cnkucHJvdG8SEXdlZnQudGVsZW1ldHJ5LnYxItICCglOb2RlQmF0Y2gSFgoOc2NoZW1hX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoCRIRCglhZ2VudF9ydW4YAyABKAkSEAoIc2VxdWVuY2UYBCABKAQSHAoUaW50ZXJ2YWxfZW5kX3VuaXhfbXMYBSABKAMSEwoLaW50ZXJ2YWxfbXMYBiABKA0SEQoJYWRkcmVzc2VzGAcgAygMEi0KCXByb2Nlc3NlcxgIIAMoCzIaLndlZnQudGVsZW1ldHJ5LnYxLlByb2Nlc3MSDQoFbmV0bnMYCSADKA0SMwoLY29ubmVjdGlvbnMYCiABKAsyHi53ZWZ0LnRlbGVtZXRyeS52MS5Db25uZWN0aW9ucxIuCglsaXN0ZW5lcnMYCyADKAsyGy53ZWZ0LnRlbGVtZXRyeS52MS5MaXN0ZW5lchIOCgZ0ZW5hbnQYDCABKAkiXgoHUHJvY2VzcxILCgNwaWQYASABKA0SDAoEY29tbRgCIAEoCRIPCgdjbWRsaW5lGAMgASgJEhQKDGNvbnRhaW5lcl9pZBgEIAEoCRIRCgljZ3JvdXBfaWQYBSABKAQiSQoITGlzdGVuZXISDwoHYWRkcmVzcxgBIAEoDRIMCgRwb3J0GAIgASgNEg8KB3Byb2Nlc3MYAyABKA0SDQoFbmV0bnMYBCABKA0izgIKC0Nvbm5lY3Rpb25zEhEKCXNvY2tldF9pZBgBIAMoBBINCgVmbGFncxgCIAMoDRINCgVuZXRucxgDIAMoDRIPCgdwcm9jZXNzGAQgAygNEhUKDWxvY2FsX2FkZHJlc3MYBSADKA0SEgoKbG9jYWxfcG9ydBgGIAMoDRIWCg5yZW1vdGVfYWRkcmVzcxgHIAMoDRITCgtyZW1vdGVfcG9ydBgIIAMoDRITCgtuYXRfYWRkcmVzcxgJIAMoDRIQCghuYXRfcG9ydBgKIAMoDRISCgpieXRlc19zZW50GAsgAygEEhYKDmJ5dGVzX3JlY2VpdmVkGAwgAygEEg8KB3NydHRfdXMYDSADKA0SEwoLcmV0cmFuc21pdHMYDiADKA0SEwoLcmVzZXRzX3NlbnQYDyADKA0SFwoPcmVzZXRzX3JlY2VpdmVkGBAgAygNKuUBCg5Db25uZWN0aW9uRmxhZxIfChtDT05ORUNUSU9OX0ZMQUdfVU5TUEVDSUZJRUQQABIaChZDT05ORUNUSU9OX0ZMQUdfQ0xJRU5UEAESIQodQ09OTkVDVElPTl9GTEFHX1JPTEVfSU5GRVJSRUQQAhIaChZDT05ORUNUSU9OX0ZMQUdfT1BFTkVEEAQSGgoWQ09OTkVDVElPTl9GTEFHX0NMT1NFRBAIEiIKHkNPTk5FQ1RJT05fRkxBR19DT05ORUNUX0ZBSUxFRBAQEhcKE0NPTk5FQ1RJT05fRkxBR19OQVQQIGIGcHJvdG8z");
+  fileDesc("CiF3ZWZ0L3RlbGVtZXRyeS92MS90ZWxlbWV0cnkucHJvdG8SEXdlZnQudGVsZW1ldHJ5LnYxIpsDCglOb2RlQmF0Y2gSFgoOc2NoZW1hX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoCRIRCglhZ2VudF9ydW4YAyABKAkSEAoIc2VxdWVuY2UYBCABKAQSHAoUaW50ZXJ2YWxfZW5kX3VuaXhfbXMYBSABKAMSEwoLaW50ZXJ2YWxfbXMYBiABKA0SEQoJYWRkcmVzc2VzGAcgAygMEi0KCXByb2Nlc3NlcxgIIAMoCzIaLndlZnQudGVsZW1ldHJ5LnYxLlByb2Nlc3MSDQoFbmV0bnMYCSADKA0SMwoLY29ubmVjdGlvbnMYCiABKAsyHi53ZWZ0LnRlbGVtZXRyeS52MS5Db25uZWN0aW9ucxIuCglsaXN0ZW5lcnMYCyADKAsyGy53ZWZ0LnRlbGVtZXRyeS52MS5MaXN0ZW5lchIOCgZ0ZW5hbnQYDCABKAkSDgoGcm91dGVzGA0gAygJEjcKDnJlcXVlc3RfZ3JvdXBzGA4gAygLMh8ud2VmdC50ZWxlbWV0cnkudjEuUmVxdWVzdEdyb3VwIl4KB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBGNvbW0YAiABKAkSDwoHY21kbGluZRgDIAEoCRIUCgxjb250YWluZXJfaWQYBCABKAkSEQoJY2dyb3VwX2lkGAUgASgEIkkKCExpc3RlbmVyEg8KB2FkZHJlc3MYASABKA0SDAoEcG9ydBgCIAEoDRIPCgdwcm9jZXNzGAMgASgNEg0KBW5ldG5zGAQgASgNIs4CCgtDb25uZWN0aW9ucxIRCglzb2NrZXRfaWQYASADKAQSDQoFZmxhZ3MYAiADKA0SDQoFbmV0bnMYAyADKA0SDwoHcHJvY2VzcxgEIAMoDRIVCg1sb2NhbF9hZGRyZXNzGAUgAygNEhIKCmxvY2FsX3BvcnQYBiADKA0SFgoOcmVtb3RlX2FkZHJlc3MYByADKA0SEwoLcmVtb3RlX3BvcnQYCCADKA0SEwoLbmF0X2FkZHJlc3MYCSADKA0SEAoIbmF0X3BvcnQYCiADKA0SEgoKYnl0ZXNfc2VudBgLIAMoBBIWCg5ieXRlc19yZWNlaXZlZBgMIAMoBBIPCgdzcnR0X3VzGA0gAygNEhMKC3JldHJhbnNtaXRzGA4gAygNEhMKC3Jlc2V0c19zZW50GA8gAygNEhcKD3Jlc2V0c19yZWNlaXZlZBgQIAMoDSLJAQoMUmVxdWVzdEdyb3VwEhIKCmNvbm5lY3Rpb24YASABKA0SNAoIcHJvdG9jb2wYAiABKA4yIi53ZWZ0LnRlbGVtZXRyeS52MS5SZXF1ZXN0UHJvdG9jb2wSDgoGbWV0aG9kGAMgASgJEg0KBXJvdXRlGAQgASgNEhAKCHJlcXVlc3RzGAUgASgEEg4KBmVycm9ycxgGIAEoBBIVCg1jbGllbnRfZXJyb3JzGAcgASgEEhcKC2R1cmF0aW9uX3VzGAggAygNQgIQASrlAQoOQ29ubmVjdGlvbkZsYWcSHwobQ09OTkVDVElPTl9GTEFHX1VOU1BFQ0lGSUVEEAASGgoWQ09OTkVDVElPTl9GTEFHX0NMSUVOVBABEiEKHUNPTk5FQ1RJT05fRkxBR19ST0xFX0lORkVSUkVEEAISGgoWQ09OTkVDVElPTl9GTEFHX09QRU5FRBAEEhoKFkNPTk5FQ1RJT05fRkxBR19DTE9TRUQQCBIiCh5DT05ORUNUSU9OX0ZMQUdfQ09OTkVDVF9GQUlMRUQQEBIXChNDT05ORUNUSU9OX0ZMQUdfTkFUECAqTwoPUmVxdWVzdFByb3RvY29sEiAKHFJFUVVFU1RfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIaChZSRVFVRVNUX1BST1RPQ09MX0hUVFAxEAFiBnByb3RvMw");
 
 /**
  * One node's connections for one interval.
@@ -118,6 +118,24 @@ export type NodeBatch = Message<"weft.telemetry.v1.NodeBatch"> & {
    * @generated from field: string tenant = 12;
    */
   tenant: string;
+
+  /**
+   * Route template table (HTTP paths with ids collapsed: `/users/{n}`):
+   * RequestGroup.route refers to it by index.
+   *
+   * @generated from field: repeated string routes = 13;
+   */
+  routes: string[];
+
+  /**
+   * The L7 requests completed in the interval, one group per connection and
+   * (protocol, method, route); a connection without requests has none. Still
+   * schema version 1: the fields are additive, a decoder that predates them
+   * skips them.
+   *
+   * @generated from field: repeated weft.telemetry.v1.RequestGroup request_groups = 14;
+   */
+  requestGroups: RequestGroup[];
 };
 
 /**
@@ -330,6 +348,75 @@ export const ConnectionsSchema: GenMessage<Connections> = /*@__PURE__*/
   messageDesc(file_weft_telemetry_v1_telemetry, 3);
 
 /**
+ * The requests of one (protocol, method, route) on one connection in the interval.
+ *
+ * @generated from message weft.telemetry.v1.RequestGroup
+ */
+export type RequestGroup = Message<"weft.telemetry.v1.RequestGroup"> & {
+  /**
+   * Index of the connection in NodeBatch.connections (entry i of its columns).
+   *
+   * @generated from field: uint32 connection = 1;
+   */
+  connection: number;
+
+  /**
+   * @generated from field: weft.telemetry.v1.RequestProtocol protocol = 2;
+   */
+  protocol: RequestProtocol;
+
+  /**
+   * Upper-case method (`OTHER` for one outside the known set).
+   *
+   * @generated from field: string method = 3;
+   */
+  method: string;
+
+  /**
+   * Index into NodeBatch.routes.
+   *
+   * @generated from field: uint32 route = 4;
+   */
+  route: number;
+
+  /**
+   * Requests whose response ended in the interval (or that ended without one).
+   *
+   * @generated from field: uint64 requests = 5;
+   */
+  requests: bigint;
+
+  /**
+   * Server errors among them: 5xx, and requests the connection closed on unanswered.
+   *
+   * @generated from field: uint64 errors = 6;
+   */
+  errors: bigint;
+
+  /**
+   * Client errors among them: 4xx, counted apart from errors.
+   *
+   * @generated from field: uint64 client_errors = 7;
+   */
+  clientErrors: bigint;
+
+  /**
+   * One duration per request, first byte to the response's last, microseconds;
+   * at most MAX_REQUEST_DURATIONS (1024) per group, while `requests` counts all.
+   *
+   * @generated from field: repeated uint32 duration_us = 8 [packed = true];
+   */
+  durationUs: number[];
+};
+
+/**
+ * Describes the message weft.telemetry.v1.RequestGroup.
+ * Use `create(RequestGroupSchema)` to create a new message.
+ */
+export const RequestGroupSchema: GenMessage<RequestGroup> = /*@__PURE__*/
+  messageDesc(file_weft_telemetry_v1_telemetry, 4);
+
+/**
  * Bits of Connections.flags.
  *
  * @generated from enum weft.telemetry.v1.ConnectionFlag
@@ -388,4 +475,27 @@ export enum ConnectionFlag {
  */
 export const ConnectionFlagSchema: GenEnum<ConnectionFlag> = /*@__PURE__*/
   enumDesc(file_weft_telemetry_v1_telemetry, 0);
+
+/**
+ * The L7 protocol a request was parsed as.
+ *
+ * @generated from enum weft.telemetry.v1.RequestProtocol
+ */
+export enum RequestProtocol {
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_HTTP1 = 1;
+   */
+  HTTP1 = 1,
+}
+
+/**
+ * Describes the enum weft.telemetry.v1.RequestProtocol.
+ */
+export const RequestProtocolSchema: GenEnum<RequestProtocol> = /*@__PURE__*/
+  enumDesc(file_weft_telemetry_v1_telemetry, 1);
 
