@@ -41,6 +41,9 @@ interface PendingRequests {
  */
 export class RequestTracker {
   private readonly streams = new Map<string, Http1Stream>();
+  /** The interval each stream last moved to the end of `streams` in (once an interval is enough for eviction order). */
+  private readonly touched = new Map<string, number>();
+  private intervalNumber = 0;
   private readonly pending = new Map<string, PendingRequests>();
   private readonly routes: RouteTable;
   private readonly counters = emptyParserCounters();
@@ -57,6 +60,7 @@ export class RequestTracker {
       if (call.direction === 'closed') {
         this.streams.get(call.socketId)?.close();
         this.streams.delete(call.socketId);
+        this.touched.delete(call.socketId);
         continue;
       }
       this.streamOf(call.socketId).push(call.direction, call);
@@ -78,6 +82,7 @@ export class RequestTracker {
 
   /** Ends an interval: requests left untaken too long are dropped (counted). */
   endInterval(): void {
+    this.intervalNumber += 1;
     for (const [socketId, pending] of this.pending) {
       pending.age += 1;
       if (pending.age > this.options.holdIntervals) {
@@ -102,17 +107,25 @@ export class RequestTracker {
   private streamOf(socketId: string): Http1Stream {
     let stream = this.streams.get(socketId);
     if (stream) {
-      // Most recently active last: the map's first entry is the one to evict.
-      this.streams.delete(socketId);
-    } else {
-      if (this.streams.size >= this.options.maxStreams) {
-        const oldest = this.streams.keys().next().value;
-        if (oldest !== undefined) this.streams.delete(oldest);
-        this.streamsEvicted += 1;
+      // Active this interval: to the end, so the map's first entry is the one to evict.
+      if (this.touched.get(socketId) !== this.intervalNumber) {
+        this.streams.delete(socketId);
+        this.streams.set(socketId, stream);
+        this.touched.set(socketId, this.intervalNumber);
       }
-      stream = new Http1Stream(this.routes, this.counters, (request) => this.record(socketId, request));
+      return stream;
     }
+    if (this.streams.size >= this.options.maxStreams) {
+      const oldest = this.streams.keys().next().value;
+      if (oldest !== undefined) {
+        this.streams.delete(oldest);
+        this.touched.delete(oldest);
+      }
+      this.streamsEvicted += 1;
+    }
+    stream = new Http1Stream(this.routes, this.counters, (request) => this.record(socketId, request));
     this.streams.set(socketId, stream);
+    this.touched.set(socketId, this.intervalNumber);
     return stream;
   }
 

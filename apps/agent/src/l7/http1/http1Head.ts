@@ -24,26 +24,35 @@ export function looksLikeMessageStart(text: string): boolean {
  * blank line when `complete`, else as much of them as was copied (the start
  * line must be whole). Null when the start line is not HTTP/1.
  */
+/** The three headers framing depends on, found without splitting the head into lines (this runs for every message). */
+const FRAMING_HEADER = /\r\n(content-length|transfer-encoding|upgrade)[ \t]*:[ \t]*([^\r\n]*)/gi;
+
+/**
+ * Parses a message's head: `text` is the start line and headers without the
+ * blank line when `complete`, else as much of them as was copied (the start
+ * line must be whole). Null when the start line is not HTTP/1.
+ */
 export function parseHttp1Head(text: string, complete: boolean): Http1Head | null {
-  const lines = text.split('\r\n');
-  const startLine = lines[0] ?? '';
-  if (!complete && lines.length < 2) return null;
+  const lineEnd = text.indexOf('\r\n');
+  if (!complete && lineEnd < 0) return null;
+  const startLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
   const framing: HeaderFraming = { contentLength: null, chunked: false, upgrade: false };
   // An incomplete head's last line may be cut: only whole lines count.
-  const headerLines = complete ? lines.slice(1) : lines.slice(1, -1);
-  for (const line of headerLines) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') {
-      const length = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
-      framing.contentLength = Number.isSafeInteger(length) ? length : null;
-    } else if (name === 'transfer-encoding') {
-      // Chunked only when it is the last coding applied (RFC 9112 6.1).
-      framing.chunked = value.toLowerCase().split(',').pop()?.trim() === 'chunked';
-    } else if (name === 'upgrade') {
-      framing.upgrade = true;
+  const headers = complete ? text : text.slice(0, text.lastIndexOf('\r\n'));
+  if (lineEnd >= 0) {
+    FRAMING_HEADER.lastIndex = lineEnd;
+    for (let match = FRAMING_HEADER.exec(headers); match; match = FRAMING_HEADER.exec(headers)) {
+      const name = (match[1] ?? '').toLowerCase();
+      const value = (match[2] ?? '').trim();
+      if (name === 'content-length') {
+        const length = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+        framing.contentLength = Number.isSafeInteger(length) ? length : null;
+      } else if (name === 'transfer-encoding') {
+        // Chunked only when it is the last coding applied (RFC 9112 6.1).
+        framing.chunked = value.toLowerCase().split(',').pop()?.trim() === 'chunked';
+      } else {
+        framing.upgrade = true;
+      }
     }
   }
   const request = REQUEST_LINE.exec(startLine);

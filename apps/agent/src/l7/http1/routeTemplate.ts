@@ -47,6 +47,8 @@ export function templateRoute(target: string): string {
   return templated.join('/');
 }
 
+const MAX_TEMPLATED_TARGETS = 4096;
+
 /** Where a route outside the bound is reported. */
 export const OTHER_ROUTE = '{other}';
 
@@ -58,6 +60,8 @@ export const OTHER_ROUTE = '{other}';
  */
 export class RouteTable {
   private readonly routes = new Set<string>();
+  /** Request targets already templated (clients repeat them): bounded, cleared when full. */
+  private readonly templated = new Map<string, string>();
   private overflowCount = 0;
 
   constructor(readonly maxRoutes: number) {
@@ -66,7 +70,12 @@ export class RouteTable {
 
   /** The route to report for a request target. */
   routeOf(target: string): string {
-    const route = templateRoute(target);
+    let route = this.templated.get(target);
+    if (route === undefined) {
+      route = templateRoute(target);
+      if (this.templated.size >= MAX_TEMPLATED_TARGETS) this.templated.clear();
+      this.templated.set(target, route);
+    }
     if (this.routes.has(route)) return route;
     if (this.routes.size >= this.maxRoutes) {
       this.overflowCount += 1;
