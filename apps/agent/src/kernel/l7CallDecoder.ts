@@ -1,6 +1,8 @@
 import type { RecordLayout } from '@weft/native';
 import type { L7CallRecord } from './l7CallRecord.js';
 
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * Decodes the L7 calls of bpf/weft.h (variable-length records: the header,
  * then head_len bytes of head), at the offsets the addon reports. head and
@@ -30,7 +32,7 @@ export class L7CallDecoder {
         direction: directionCode === o.directionSend ? 'send' : directionCode === o.directionRecv ? 'recv' : 'closed',
         length: buffer.readUInt32LE(offset + o.length),
         head: buffer.subarray(offset + o.head, end),
-        tail: buffer.subarray(offset + o.tail, offset + o.tail + tailLength),
+        tail: tailLength > 0 ? buffer.subarray(offset + o.tail, offset + o.tail + tailLength) : NO_BYTES,
         gap: (flags & o.flagGap) !== 0,
         classified: (flags & o.flagClassified) !== 0,
         predates: (flags & o.flagPredates) !== 0,

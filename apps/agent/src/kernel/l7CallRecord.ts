@@ -11,9 +11,9 @@ export interface L7CallRecord {
   /** Bytes the call moved. */
   length: number;
   /** The first bytes of the call's buffer (a view into the record buffer). */
-  head: Uint8Array;
+  head: Buffer;
   /** Its last bytes; empty when unknown. */
-  tail: Uint8Array;
+  tail: Buffer;
   /** The call's bytes could not be read (io_uring, sendfile, a kernel-internal send): its length only. */
   gap: boolean;
   /** The first call of the socket's stream: the one that classified it. */

@@ -8,8 +8,8 @@ import { looksLikeMessageStart, parseHttp1Head, type Http1Head } from './http1He
  */
 export interface CallBytes {
   length: number;
-  head: Uint8Array;
-  tail: Uint8Array;
+  head: Buffer;
+  tail: Buffer;
   tsNs: bigint;
   gap: boolean;
 }
@@ -53,10 +53,6 @@ const MAX_HEADER_CARRY = 16_384;
 const MAX_LINE_CARRY = 256;
 const LAST_CHUNK = '0\r\n\r\n';
 
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-}
-
 /**
  * Follows the messages of one direction of an HTTP/1 connection through its
  * calls, seeing only each call's first and last bytes: it reads heads where
@@ -76,7 +72,7 @@ export class Http1MessageReader {
 
   read(call: CallBytes): void {
     const visible = call.gap ? 0 : Math.min(call.head.length, call.length);
-    const text = visible > 0 ? latin1(call.head.subarray(0, visible)) : '';
+    const text = visible > 0 ? call.head.toString('latin1', 0, visible) : '';
     let pos = 0;
     while (pos < call.length) {
       const s = this.state;
@@ -240,7 +236,7 @@ export class Http1MessageReader {
 
   private endsWithLastChunk(call: CallBytes, text: string, visible: number): boolean {
     if (visible === call.length) return text.endsWith(LAST_CHUNK);
-    return call.tail.length >= LAST_CHUNK.length && latin1(call.tail).endsWith(LAST_CHUNK);
+    return call.tail.length >= LAST_CHUNK.length && call.tail.toString('latin1').endsWith(LAST_CHUNK);
   }
 
   private end(tsNs: bigint): void {

@@ -21,7 +21,7 @@ function call(bytes: string | Buffer, ms: number): CallBytes {
 }
 
 function gap(length: number, ms: number): CallBytes {
-  return { length, head: new Uint8Array(0), tail: new Uint8Array(0), tsNs: BigInt(ms) * 1_000_000n, gap: true };
+  return { length, head: Buffer.alloc(0), tail: Buffer.alloc(0), tsNs: BigInt(ms) * 1_000_000n, gap: true };
 }
 
 function stream(): { s: Http1Stream; done: CompletedRequest[]; counters: ReturnType<typeof emptyParserCounters> } {
@@ -83,7 +83,7 @@ describe('Http1Stream', () => {
   it('ends a chunked body it lost sight of at its last call before the next message, or the close', () => {
     const { s, done } = stream();
     // A writev of many chunks: the head is its first iovec, the last byte beyond the iovecs looked at (no tail).
-    const blind = (length: number, ms: number): CallBytes => ({ ...call('2000\r\n', ms), length, tail: new Uint8Array(0) });
+    const blind = (length: number, ms: number): CallBytes => ({ ...call('2000\r\n', ms), length, tail: Buffer.alloc(0) });
     s.push('recv', call(get('/w'), 0));
     s.push('send', call('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', 20));
     s.push('send', blind(30_000, 21));

@@ -71,7 +71,7 @@ export class Http1Stream {
 
   private learnRole(direction: 'send' | 'recv', call: CallBytes): boolean {
     if (call.gap) return false;
-    const text = Buffer.from(call.head.buffer, call.head.byteOffset, call.head.length).toString('latin1', 0, Math.min(call.head.length, 64));
+    const text = call.head.toString('latin1', 0, Math.min(call.head.length, 64));
     if (!looksLikeMessageStart(text)) {
       this.counters.desyncs += 1;
       return false;
