@@ -289,10 +289,19 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	size = offsetof(struct weft_l7_call, head) + head_len;
 	if (size > sizeof(*c))
 		return;
+	/* l is this socket's entry unless the call just classified it. */
+	if (!(c->flags & WEFT_L7F_CLASSIFIED) && l && l->lost)
+		c->flags |= WEFT_L7F_AFTER_LOSS;
 	if (bpf_ringbuf_output(&weft_l7_events, c, size, 0)) {
 		weft_count(WEFT_CNT_L7_DROPS);
+		/* The parser must not go on as if nothing was missed. */
+		l = bpf_map_lookup_elem(&weft_l7_socks, &key);
+		if (l)
+			l->lost = 1;
 		return;
 	}
+	if ((c->flags & WEFT_L7F_AFTER_LOSS) && l)
+		l->lost = 0;
 	weft_count(WEFT_CNT_L7_CALLS);
 	if (c->flags & WEFT_L7F_GAP)
 		weft_count(WEFT_CNT_L7_GAPS);

@@ -74,6 +74,7 @@ enum weft_l7_call_flags {
 	WEFT_L7F_GAP = 1 << 0,        /* the call's bytes are unknown: only its length */
 	WEFT_L7F_CLASSIFIED = 1 << 1, /* the first call of the socket's stream (it classified it) */
 	WEFT_L7F_PREDATES = 1 << 2,   /* the socket was open before the agent watched it */
+	WEFT_L7F_AFTER_LOSS = 1 << 3, /* calls of this socket were lost (ring full) before this one */
 };
 
 /* Value of the L7 socket map (key: struct sock pointer, as weft_socks). */
@@ -81,7 +82,8 @@ struct weft_l7_socket {
 	__u64 created_ns; /* of the weft_socks entry it belongs to: a reused sk starts over */
 	__u8 protocol;    /* enum weft_l7_protocol */
 	__u8 misses;
-	__u8 pad[6];
+	__u8 lost;        /* a call was lost: the next one sent says so (WEFT_L7F_AFTER_LOSS) */
+	__u8 pad[5];
 };
 
 /* One send or receive of a classified socket, as written to the L7 ring

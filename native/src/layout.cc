@@ -163,6 +163,7 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(l7, "flagGap", WEFT_L7F_GAP);
   SetNumber(l7, "flagClassified", WEFT_L7F_CLASSIFIED);
   SetNumber(l7, "flagPredates", WEFT_L7F_PREDATES);
+  SetNumber(l7, "flagAfterLoss", WEFT_L7F_AFTER_LOSS);
   layout.Set("l7Call", l7);
 
   // Limits TS validates options against (the addon itself decides nothing).

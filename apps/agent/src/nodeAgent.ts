@@ -300,6 +300,8 @@ export class NodeAgent {
     m.l7Untracked.inc(grew(c.l7Untracked));
     const userDrops = this.tracer.l7PendingDrops;
     m.l7Drops.inc({ where: 'user' }, Math.max(0, userDrops - this.lastL7PendingDrops));
+    // The addon does not say whose calls it dropped: every connection starts over at its next message.
+    if (userDrops > this.lastL7PendingDrops) this.requests?.loseAll();
     this.lastL7PendingDrops = userDrops;
     for (const row of rows) for (const group of row.requests ?? []) m.requests.inc({ protocol: group.protocol }, group.requests);
     const stats = this.requests?.stats();
@@ -311,6 +313,7 @@ export class NodeAgent {
       pipeline_overflow: stats.pipelineOverflows,
       headers_unseen: stats.headersUnseen,
       upgrade: stats.upgrades,
+      requests_lost: stats.requestsLost,
       route_overflow: stats.routeOverflows,
       stream_evicted: stats.streamsEvicted,
       unclaimed: stats.requestsUnclaimed,

@@ -36,6 +36,7 @@ export class L7CallDecoder {
         gap: (flags & o.flagGap) !== 0,
         classified: (flags & o.flagClassified) !== 0,
         predates: (flags & o.flagPredates) !== 0,
+        afterLoss: (flags & o.flagAfterLoss) !== 0,
         protocol: 'http1',
       });
       offset = end;

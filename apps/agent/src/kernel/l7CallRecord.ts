@@ -20,5 +20,7 @@ export interface L7CallRecord {
   classified: boolean;
   /** The socket was open before the agent watched it. */
   predates: boolean;
+  /** Calls of this socket were lost before this one (the kernel's L7 ring was full). */
+  afterLoss: boolean;
   protocol: 'http1';
 }

@@ -23,8 +23,10 @@ export interface ParserCounters {
   headersUnseen: number;
   /** Connections that switched protocol (101, CONNECT) and are no longer parsed. */
   upgrades: number;
+  /** Requests given up on because calls of their connection were lost (their outcome is unknown: not counted). */
+  requestsLost: number;
 }
 
 export function emptyParserCounters(): ParserCounters {
-  return { desyncs: 0, orphanResponses: 0, pipelineOverflows: 0, headersUnseen: 0, upgrades: 0 };
+  return { desyncs: 0, orphanResponses: 0, pipelineOverflows: 0, headersUnseen: 0, upgrades: 0, requestsLost: 0 };
 }

@@ -8,7 +8,7 @@ function call(socketId: string, direction: L7CallRecord['direction'], text: stri
   return {
     socketId, tsNs: BigInt(ms) * 1_000_000n, tgid: 1, tid: 1, direction, length: bytes.length,
     head: bytes.subarray(0, 512), tail: bytes.subarray(Math.max(0, bytes.length - 16)),
-    gap: false, classified: false, predates: false, protocol: 'http1',
+    gap: false, classified: false, predates: false, afterLoss: false, protocol: 'http1',
   };
 }
 
@@ -56,5 +56,19 @@ describe('RequestTracker', () => {
     assert.equal(stats.streamsEvicted, 1);
     tracker.push([call('a', 'recv', response(200), 3), call('a', 'recv', response(200), 3)]);
     assert.equal(tracker.take('a')?.[0]?.requests, 2, 'a, the most recent, was kept');
+  });
+
+  it('gives up the requests waiting when the kernel says calls were lost, and resumes at the next message', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    tracker.push([
+      call('s', 'send', request('/a'), 0),
+      call('s', 'send', request('/b'), 1),
+      // The responses to /a and /b, and whatever else, were lost; this call is the middle of a body.
+      { ...call('s', 'recv', 'tail of some body', 9), afterLoss: true },
+      call('s', 'send', request('/c'), 10),
+      call('s', 'recv', response(503), 14),
+    ]);
+    assert.deepEqual(tracker.take('s'), [{ protocol: 'http1', method: 'GET', route: '/c', requests: 1, errors: 1, client_errors: 0, durations_us: [4000] }]);
+    assert.equal(tracker.stats().requestsLost, 2, '/a and /b: outcome unknown, counted apart');
   });
 });

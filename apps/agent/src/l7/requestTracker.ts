@@ -63,7 +63,9 @@ export class RequestTracker {
         this.touched.delete(call.socketId);
         continue;
       }
-      this.streamOf(call.socketId).push(call.direction, call);
+      const stream = this.streamOf(call.socketId);
+      if (call.afterLoss) stream.lose();
+      stream.push(call.direction, call);
     }
   }
 
@@ -78,6 +80,11 @@ export class RequestTracker {
   /** Sockets with requests no row has taken yet. */
   waitingSocketIds(): string[] {
     return [...this.pending.keys()];
+  }
+
+  /** Calls were lost in user space (which connections', unknown): every connection resynchronises. */
+  loseAll(): void {
+    for (const stream of this.streams.values()) stream.lose();
   }
 
   /** Ends an interval: requests left untaken too long are dropped (counted). */

@@ -26,7 +26,7 @@ export class AgentMetrics {
   readonly l7Untracked = new Counter({ name: 'weft_agent_l7_untracked_total', help: 'Calls on sockets the socket map did not hold (yet)', registers: [this.registry] });
   readonly l7DecodeErrors = new Counter({ name: 'weft_agent_l7_decode_errors_total', help: 'L7 call buffers the agent could not decode (a kernel/agent build mismatch)', registers: [this.registry] });
   readonly requests = new Counter({ name: 'weft_agent_requests_total', help: 'Requests reported in rows, by protocol', labelNames: ['protocol'] as const, registers: [this.registry] });
-  readonly l7Parser = new Counter({ name: 'weft_agent_l7_parser_total', help: 'What the request parsers could not follow, by event: desync, orphan_response, pipeline_overflow, headers_unseen, upgrade, route_overflow, stream_evicted, unclaimed, duration_capped', labelNames: ['event'] as const, registers: [this.registry] });
+  readonly l7Parser = new Counter({ name: 'weft_agent_l7_parser_total', help: 'What the request parsers could not follow, by event: desync, orphan_response, pipeline_overflow, headers_unseen, upgrade, requests_lost (calls of their connection lost), route_overflow, stream_evicted, unclaimed, duration_capped', labelNames: ['event'] as const, registers: [this.registry] });
   readonly l7Streams = new Gauge({ name: 'weft_agent_l7_streams', help: 'Connections being parsed for requests', registers: [this.registry] });
 
   constructor() {

@@ -182,6 +182,11 @@ export class Http1MessageReader {
     this.state = { mode: 'opaque' };
   }
 
+  /** Forgets where it was: bytes were missed; parsing resumes at the next call that starts a message. */
+  resync(): void {
+    if (this.state.mode !== 'opaque') this.state = { mode: 'lost' };
+  }
+
   /** Stops parsing (the connection switched protocol). */
   stop(): void {
     this.state = { mode: 'opaque' };

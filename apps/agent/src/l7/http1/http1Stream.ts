@@ -59,6 +59,19 @@ export class Http1Stream {
     (direction === requestDirection ? this.requests : this.responses).read(call);
   }
 
+  /**
+   * Calls of the connection were lost: the requests waiting are given up
+   * (counted, not reported: their outcome is unknown) and both directions
+   * wait for the next message start.
+   */
+  lose(): void {
+    this.counters.requestsLost += this.waiting.length;
+    this.waiting.length = 0;
+    this.interim = false;
+    this.requests.resync();
+    this.responses.resync();
+  }
+
   /** The connection closed: a close-delimited response ends, requests still waiting end unanswered. */
   close(): void {
     this.responses.close();
