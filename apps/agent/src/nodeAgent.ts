@@ -141,7 +141,16 @@ export class NodeAgent {
       this.nat.load(watcher.dump());
       watcher.onEvents((events) => this.nat.apply(events));
     }
-    this.timer = setInterval(() => this.interval(), this.config.intervalMs);
+    // The interval runs after the loop's next poll phase, not in the timer
+    // itself: conntrack's NEW for a connection that just opened is then
+    // applied before the connection's first row needs its translation (a busy
+    // loop, with L7 calls to parse, left it for the next interval: the row
+    // went out with the service VIP, a phantom node on the map).
+    this.timer = setInterval(() => {
+      setImmediate(() => {
+        if (!this.stopping) this.interval();
+      });
+    }, this.config.intervalMs);
   }
 
   private queueEvents(buffer: Buffer): void {
