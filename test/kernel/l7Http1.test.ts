@@ -81,10 +81,13 @@ function served(ports: ReadonlySet<number>): Served[] {
   return server.records.filter((r) => r.event === 'served' && ports.has(r.remotePort as number)) as unknown as Served[];
 }
 
-/** The request groups of every row of the sockets on `side` of the client ports given. */
+/** The rows of the sockets on `side` of the client ports given. */
+function rowsOf(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRow[] {
+  return rows.filter((row) => (side === 'client' ? row.dport === PORT && ports.has(row.sport) : row.sport === PORT && ports.has(row.dport)));
+}
+
 function requestGroups(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRequestRow[] {
-  const mine = rows.filter((row) => (side === 'client' ? row.dport === PORT && ports.has(row.sport) : row.sport === PORT && ports.has(row.dport)));
-  return mine.flatMap((row) => row.requests ?? []);
+  return rowsOf(rows, ports, side).flatMap((row) => row.requests ?? []);
 }
 
 function total(groups: readonly AgentRequestRow[], field: 'requests' | 'errors' | 'client_errors'): number {
@@ -225,7 +228,7 @@ test('a connection open before the agent: its requests after the agent started a
   for (const side of ['client', 'server'] as const) {
     await fresh.waitForRows((rows) => total(requestGroups(rows, ports, side), 'requests') >= afterStart.length, 10_000);
     await new Promise((r) => setTimeout(r, 1_200));
-    const mine = fresh.rows.filter((row) => (side === 'client' ? row.dport === PORT && ports.has(row.sport) : row.sport === PORT && ports.has(row.dport)));
+    const mine = rowsOf(fresh.rows, ports, side);
     const groups = mine.flatMap((row) => row.requests ?? []);
     t.diagnostic(`predating, ${side} end: ${JSON.stringify(groups.map(({ durations_us, ...g }) => ({ ...g, p50_us: median(durations_us) })))}`);
     assert.equal(total(groups, 'requests'), afterStart.length, `${side} end: the requests made after the agent started (truth: ${afterStart.length})`);
