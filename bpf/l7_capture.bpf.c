@@ -89,14 +89,37 @@ static __always_inline bool weft_l7_wanted(const struct weft_socket *s)
 	return true;
 }
 
-/* Where a call's bytes are: the first buffer (and how much of the call it
- * holds) and the buffer holding its last byte. */
+/* Where a call's last byte is (its head is gathered in the scratch). */
 struct weft_l7_buffers {
-	const __u8 *first;
-	__u64 first_len;
 	const __u8 *last; /* the call's last byte is last[last_len - 1] */
 	__u64 last_len;
 };
+
+/* Appends up to `len` bytes at `from` to the head gathered so far; a piece
+ * that cannot be read ends the head (it holds the call's first bytes, in
+ * order, or nothing). */
+static __always_inline void weft_l7_gather(struct weft_l7_scratch *sc, const __u8 *from, __u64 len)
+{
+	/* Read back from map memory: the verifier sees an unknown value here. */
+	__u32 at = *(volatile __u32 *)&sc->gathered;
+	__u64 n = len;
+
+	if (*(volatile __u32 *)&sc->gather_stopped || at >= WEFT_L7_HEAD_BYTES || n == 0)
+		return;
+	if (n > WEFT_L7_HEAD_BYTES - at)
+		n = WEFT_L7_HEAD_BYTES - at;
+	/* Each bound alone for the verifier, which does not relate at and n:
+	 * at + n stays inside the scratch's head and spill. */
+	at &= WEFT_L7_HEAD_BYTES - 1;
+	barrier_var(n);
+	if (n > WEFT_L7_HEAD_BYTES)
+		return;
+	if (bpf_probe_read_user(sc->call.head + at, n, from)) {
+		*(volatile __u32 *)&sc->gather_stopped = 1;
+		return;
+	}
+	*(volatile __u32 *)&sc->gathered = at + n;
+}
 
 /* Whether descriptor fd of the current task is the socket sk. */
 static __always_inline bool weft_l7_fd_is(struct task_struct *task, __u64 fd, const struct sock *sk)
@@ -117,9 +140,13 @@ static __always_inline bool weft_l7_fd_is(struct task_struct *task, __u64 fd, co
 	return sock && BPF_CORE_READ(sock, sk) == sk;
 }
 
-/* Finds the buffers of an iovec array for a call of `bytes` bytes. */
+/* Finds the buffer of an iovec array holding the last byte of a call of
+ * `bytes` bytes, and gathers the call's head from as many iovecs as it
+ * takes: writers put one message in several (an HTTP/2 framer each frame,
+ * or a frame header and its payload, apart), so the first alone would hide
+ * what follows. */
 static __always_inline bool weft_l7_iovecs(const struct iovec *iov, __u64 count, __u64 bytes,
-					   struct weft_l7_buffers *out)
+					   struct weft_l7_buffers *out, struct weft_l7_scratch *sc)
 {
 	struct iovec v;
 	__u64 seen = 0;
@@ -128,11 +155,8 @@ static __always_inline bool weft_l7_iovecs(const struct iovec *iov, __u64 count,
 		if (i >= count)
 			break;
 		if (bpf_probe_read_user(&v, sizeof(v), iov + i))
-			return false;
-		if (i == 0) {
-			out->first = v.iov_base;
-			out->first_len = v.iov_len < bytes ? v.iov_len : bytes;
-		}
+			break;
+		weft_l7_gather(sc, v.iov_base, v.iov_len < bytes - seen ? v.iov_len : bytes - seen);
 		if (seen + v.iov_len >= bytes) {
 			out->last = v.iov_base;
 			out->last_len = bytes - seen;
@@ -143,12 +167,13 @@ static __always_inline bool weft_l7_iovecs(const struct iovec *iov, __u64 count,
 	/* The last byte lies beyond the iovecs looked at: head only. */
 	out->last = NULL;
 	out->last_len = 0;
-	return out->first != NULL;
+	return true;
 }
 
-/* The user buffers of the call in progress, false when they are unknown. */
+/* Gathers the head of the call in progress and finds its last buffer; false
+ * when its bytes are unknown. */
 static __always_inline bool weft_l7_locate(const struct sock *sk, bool sending, __u64 bytes,
-					   struct weft_l7_buffers *out)
+					   struct weft_l7_buffers *out, struct weft_l7_scratch *sc)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -163,15 +188,16 @@ static __always_inline bool weft_l7_locate(const struct sock *sk, bool sending, 
 	if (!weft_l7_fd_is(task, fd, sk))
 		return false;
 	if (nr == WEFT_NR_WRITE || nr == WEFT_NR_SENDTO || nr == WEFT_NR_READ || nr == WEFT_NR_RECVFROM) {
-		out->first = out->last = (const __u8 *)arg;
-		out->first_len = out->last_len = bytes;
+		weft_l7_gather(sc, (const __u8 *)arg, bytes);
+		out->last = (const __u8 *)arg;
+		out->last_len = bytes;
 		return true;
 	}
 	if (nr == WEFT_NR_WRITEV || nr == WEFT_NR_READV)
-		return weft_l7_iovecs((const struct iovec *)arg, PT_REGS_PARM3_CORE_SYSCALL(regs), bytes, out);
+		return weft_l7_iovecs((const struct iovec *)arg, PT_REGS_PARM3_CORE_SYSCALL(regs), bytes, out, sc);
 	if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)arg))
 		return false;
-	return weft_l7_iovecs(msg.msg_iov, msg.msg_iovlen, bytes, out);
+	return weft_l7_iovecs(msg.msg_iov, msg.msg_iovlen, bytes, out, sc);
 }
 
 static __always_inline bool weft_l7_starts(const __u8 *h, const char *word, int n)
@@ -182,8 +208,106 @@ static __always_inline bool weft_l7_starts(const __u8 *h, const char *word, int 
 	return true;
 }
 
-/* HTTP/1: a request line's method and space, or a status line's version. */
-static __always_inline __u8 weft_l7_classify(const __u8 *h, __u32 len)
+/* A SETTINGS frame holds at most this many settings for it to classify a
+ * socket: RFC 9113 and its extensions define 8, peers send 2 to 6. */
+#define WEFT_L7_H2_MAX_SETTINGS 12
+
+/* HTTP/2 from a server whose first bytes are its SETTINGS frame (it may send
+ * before it reads the client's preface): a 9-byte frame header of type 4,
+ * flags 0, stream 0, then settings of 6 bytes each, every one of them
+ * visible and of an identifier the RFCs define (1-9), so that six zero bytes
+ * in another binary protocol's first message do not pass for it. */
+static __always_inline bool weft_l7_h2_settings(const __u8 *h, __u32 len)
+{
+	__u32 n;
+
+	if (len < 9 || h[0] != 0 || h[1] != 0 || h[3] != 4 || h[4] != 0 || h[5] != 0 || h[6] != 0 ||
+	    h[7] != 0 || h[8] != 0)
+		return false;
+	n = h[2];
+	if (n % 6 != 0 || n > WEFT_L7_H2_MAX_SETTINGS * 6 || 9 + n > len)
+		return false;
+	for (int i = 0; i < WEFT_L7_H2_MAX_SETTINGS; i++) {
+		if (i * 6 >= n)
+			break;
+		if (h[9 + i * 6] != 0 || h[10 + i * 6] == 0 || h[10 + i * 6] > 9)
+			return false;
+	}
+	return true;
+}
+
+/* Frames a mid-stream call is checked for (see weft_l7_h2_frames). */
+#define WEFT_L7_H2_MAX_CHAIN 8
+/* SETTINGS_MAX_FRAME_SIZE's default: larger frames need a peer's consent. */
+#define WEFT_L7_H2_MAX_FRAME 16384
+
+/* Whether a 9-byte frame header is one RFC 9113 allows: a defined type, only
+ * its defined flags, the stream (0 or not) its type requires, the length its
+ * type requires, the reserved bit clear. */
+static __always_inline bool weft_l7_h2_frame_ok(const __u8 *f, __u32 len)
+{
+	bool stream0 = f[5] == 0 && f[6] == 0 && f[7] == 0 && f[8] == 0;
+	__u8 flags = f[4];
+
+	if ((f[5] & 0x80) || len > WEFT_L7_H2_MAX_FRAME)
+		return false;
+	switch (f[3]) {
+	case 0: /* DATA: END_STREAM, PADDED */
+		return !stream0 && !(flags & ~0x09);
+	case 1: /* HEADERS: END_STREAM, END_HEADERS, PADDED, PRIORITY */
+		return !stream0 && !(flags & ~0x2d);
+	case 2: /* PRIORITY */
+		return !stream0 && flags == 0 && len == 5;
+	case 3: /* RST_STREAM */
+		return !stream0 && flags == 0 && len == 4;
+	case 4: /* SETTINGS: ACK (empty) */
+		return stream0 && (flags == 0 ? len % 6 == 0 : flags == 1 && len == 0);
+	case 5: /* PUSH_PROMISE: END_HEADERS, PADDED */
+		return !stream0 && !(flags & ~0x0c) && len >= 4;
+	case 6: /* PING: ACK */
+		return stream0 && !(flags & ~0x01) && len == 8;
+	case 7: /* GOAWAY */
+		return stream0 && flags == 0 && len >= 8;
+	case 8: /* WINDOW_UPDATE */
+		return flags == 0 && len == 4;
+	case 9: /* CONTINUATION: END_HEADERS */
+		return !stream0 && !(flags & ~0x04);
+	default:
+		return false;
+	}
+}
+
+/* HTTP/2 met mid-stream, on a connection open before the agent (its preface
+ * long gone): the call is whole frames, every header visible and allowed,
+ * the last one ending at the call's last byte. Only such connections are
+ * checked so, so the looser test never meets a fresh socket's first bytes. */
+static __always_inline bool weft_l7_h2_frames(const __u8 *head, __u32 head_len, __u64 length)
+{
+	const __u8 *f;
+	__u64 pos = 0;
+	__u32 len;
+
+	for (int i = 0; i < WEFT_L7_H2_MAX_CHAIN; i++) {
+		if (pos + 9 > head_len)
+			return false;
+		f = head + (pos & (WEFT_L7_HEAD_BYTES - 1));
+		len = ((__u32)f[0] << 16) | ((__u32)f[1] << 8) | f[2];
+		if (!weft_l7_h2_frame_ok(f, len))
+			return false;
+		pos += 9 + len;
+		if (pos == length)
+			return true;
+		if (pos > length)
+			return false;
+	}
+	return false;
+}
+
+/* HTTP/1: a request line's method and space, or a status line's version.
+ * HTTP/2: the client's connection preface (which a server receives first),
+ * a server's SETTINGS frame, or on a connection that predates the agent
+ * whole frames. */
+static __always_inline __u8 weft_l7_classify(const __u8 *h, __u32 len, __u64 length, bool predates)
 {
 	if (len < 8)
 		return WEFT_L7_UNCLASSIFIED;
@@ -192,6 +316,12 @@ static __always_inline __u8 weft_l7_classify(const __u8 *h, __u32 len)
 	    weft_l7_starts(h, "PATCH ", 6) || weft_l7_starts(h, "OPTIONS ", 8) || weft_l7_starts(h, "CONNECT ", 8) ||
 	    weft_l7_starts(h, "TRACE ", 6))
 		return WEFT_L7_HTTP1;
+	if (len >= 24 && weft_l7_starts(h, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24))
+		return WEFT_L7_HTTP2;
+	if (weft_l7_h2_settings(h, len))
+		return WEFT_L7_HTTP2;
+	if (predates && weft_l7_h2_frames(h, len, length))
+		return WEFT_L7_HTTP2;
 	return WEFT_L7_UNCLASSIFIED;
 }
 
@@ -202,6 +332,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	struct weft_socket *s;
 	struct weft_l7_socket *l;
 	struct weft_l7_socket fresh = {};
+	struct weft_l7_scratch *scratch;
 	struct weft_l7_call *c;
 	struct weft_l7_buffers b = {};
 	__u64 pid_tgid;
@@ -232,13 +363,14 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 			return;
 		}
 	}
-	c = bpf_map_lookup_elem(&weft_l7_scratch, &zero);
-	if (!c)
+	scratch = bpf_map_lookup_elem(&weft_l7_scratch, &zero);
+	if (!scratch)
 		return;
-	if (weft_l7_locate(sk, sending, ret, &b)) {
-		head_len = b.first_len < WEFT_L7_HEAD_BYTES ? b.first_len : WEFT_L7_HEAD_BYTES;
-		if (bpf_probe_read_user(c->head, head_len, b.first))
-			head_len = 0;
+	c = &scratch->call;
+	scratch->gathered = 0;
+	scratch->gather_stopped = 0;
+	if (weft_l7_locate(sk, sending, ret, &b, scratch)) {
+		head_len = scratch->gathered < WEFT_L7_HEAD_BYTES ? scratch->gathered : WEFT_L7_HEAD_BYTES;
 		if (b.last) {
 			tail_len = b.last_len < WEFT_L7_TAIL_BYTES ? b.last_len : WEFT_L7_TAIL_BYTES;
 			if (bpf_probe_read_user(c->tail, tail_len, b.last + b.last_len - tail_len))
@@ -246,7 +378,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		}
 	}
 	if (!l || l->created_ns != s->created_ns || l->protocol == WEFT_L7_UNCLASSIFIED) {
-		classified = weft_l7_classify(c->head, head_len);
+		classified = weft_l7_classify(c->head, head_len, ret, !(s->flags & WEFT_F_SEEN_OPEN));
 		if (!l || l->created_ns != s->created_ns) {
 			fresh.created_ns = s->created_ns;
 			fresh.protocol = classified;

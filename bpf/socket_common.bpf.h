@@ -72,7 +72,7 @@ extern struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct weft_l7_call);
+	__type(value, struct weft_l7_scratch);
 } weft_l7_scratch SEC(".maps");
 
 extern const volatile __u8 filter_netns;

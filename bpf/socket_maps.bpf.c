@@ -53,12 +53,12 @@ struct {
 	__uint(max_entries, WEFT_DEFAULT_RINGBUF_BYTES);
 } weft_l7_events SEC(".maps");
 
-/* A call is assembled here (576 bytes is more than the BPF stack allows). */
+/* A call is assembled here (its 1 KiB is more than the BPF stack allows). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct weft_l7_call);
+	__type(value, struct weft_l7_scratch);
 } weft_l7_scratch SEC(".maps");
 
 const volatile __u8 filter_netns = 0;

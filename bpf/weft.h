@@ -61,6 +61,7 @@ enum weft_counter {
 enum weft_l7_protocol {
 	WEFT_L7_UNCLASSIFIED = 0,
 	WEFT_L7_HTTP1 = 1,
+	WEFT_L7_HTTP2 = 2, /* by the client preface, or a server's first SETTINGS frame */
 	WEFT_L7_NONE = 255, /* gave up: WEFT_L7_MAX_MISSES calls classified as nothing */
 };
 
@@ -105,6 +106,21 @@ struct weft_l7_call {
 	__u32 pad2;
 	__u8 tail[WEFT_L7_TAIL_BYTES];
 	__u8 head[WEFT_L7_HEAD_BYTES];
+};
+
+/* Where a call is assembled (a per-CPU array value): the record, then room
+ * past its head so that a head gathered from several iovecs, piece by piece,
+ * is copied at an offset below WEFT_L7_HEAD_BYTES with a size of at most
+ * WEFT_L7_HEAD_BYTES, a bound the verifier can check without relating the
+ * two. Only the record's first offsetof(head) + head_len bytes are sent. */
+struct weft_l7_scratch {
+	struct weft_l7_call call;
+	__u8 spill[WEFT_L7_HEAD_BYTES];
+	/* The gathering's progress, kept here rather than in registers: the
+	 * verifier does not track map memory, so every iteration of the iovec
+	 * loop reaches it in one state instead of one per outcome so far. */
+	__u32 gathered;
+	__u32 gather_stopped; /* a piece could not be read: the head ends before it */
 };
 
 /* Value of the socket map (the key is the kernel's struct sock pointer). */

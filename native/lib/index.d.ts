@@ -39,7 +39,7 @@ export interface RecordLayout {
   /** struct weft_l7_call: offsets of its fields, and weft.h's L7 constants. A record is cut after head_len bytes of head. */
   l7Call: Record<'sk'|'created_ns'|'ts_ns'|'tgid'|'pid'|'length'|'head_len'|'tail_len'|'direction'|'protocol'|'flags'|'tail'|'head', number> & {
     headBytes: number; tailBytes: number; directionSend: number; directionRecv: number; directionClosed: number;
-    protocolHttp1: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number;
+    protocolHttp1: number; protocolHttp2: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number;
   };
   eventTypes: { open: number; close: number; listen: number };
   roles: { unknown: number; client: number; server: number };

@@ -160,6 +160,7 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(l7, "directionRecv", WEFT_L7_RECV);
   SetNumber(l7, "directionClosed", WEFT_L7_CLOSED);
   SetNumber(l7, "protocolHttp1", WEFT_L7_HTTP1);
+  SetNumber(l7, "protocolHttp2", WEFT_L7_HTTP2);
   SetNumber(l7, "flagGap", WEFT_L7F_GAP);
   SetNumber(l7, "flagClassified", WEFT_L7F_CLASSIFIED);
   SetNumber(l7, "flagPredates", WEFT_L7F_PREDATES);

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { resumeUnderFreshAgent } from '../fixtures/agentMidConnection.js';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import type { AgentRequestRow, AgentRow } from '../fixtures/agentRows.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
@@ -203,22 +204,18 @@ test('HEAD: headers only, Content-Length but no body', { timeout: 60_000 }, asyn
 
 test('a connection open before the agent: its requests after the agent started are counted, marked as predating it', { timeout: 90_000 }, async (t) => {
   assert.ok(agent);
-  await agent.kill();
-  agent = undefined;
   const pod2 = topology.pod(2);
   const all = paths(12, 20, (i) => (i % 4 === 1 ? 500 : 200));
-  const client = await TcpPeerProcess.startScript(HTTP_PEER, topology, topology.pod(1).netns, 'client', {
-    connect: pod2.ipv4, port: PORT, paths: all.join(','), style: 'keepalive', 'pause-after': 2,
-  });
-  await client.waitFor(() => client.records.some((r) => r.event === 'paused'), 10_000, 'the client paused after 2 requests');
-  const fresh = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns] });
-  agent = fresh;
-  // A few intervals so the agent has adopted the open connection before it is used again.
-  await new Promise((r) => setTimeout(r, 2_500));
-  // The peer's own pid (the spawned one may be a netns wrapper).
-  const clientPid = client.records.find((r) => r.event === 'ready')?.pid as number;
-  process.kill(clientPid, 'SIGUSR2');
-  await client.finished(30_000);
+  const old = agent;
+  agent = undefined;
+  const { agent: fresh, client } = await resumeUnderFreshAgent(
+    old,
+    () => TcpPeerProcess.startScript(HTTP_PEER, topology, topology.pod(1).netns, 'client', {
+      connect: pod2.ipv4, port: PORT, paths: all.join(','), style: 'keepalive', 'pause-after': 2,
+    }),
+    { netns: [topology.pod(1).netns, pod2.netns] },
+    (started) => (agent = started),
+  );
   const done = client.records.find((r) => r.event === 'done') as unknown as ClientDone;
   const ports = new Set(done.localPorts);
   assert.equal(ports.size, 1, 'one connection');

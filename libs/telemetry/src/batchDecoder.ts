@@ -2,7 +2,8 @@ import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import ipaddr from 'ipaddr.js';
 import { SCHEMA_VERSION } from './batchEncoder.js';
 import type { BatchHeader, ConnectionSample, ListenerSample } from './connectionSample.js';
-import { ConnectionFlag, RequestProtocol } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { ConnectionFlag } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { protocolFromWire } from './requestProtocol.js';
 import { MAX_REQUEST_DURATIONS, type RequestSample } from './requestSample.js';
 
 export type DecodeRejection =
@@ -65,7 +66,8 @@ function port(value: number | undefined, what: string, i: number): number {
 
 /** One request group checked: a known protocol, a method, counts below 2^53 that hold its errors and durations. */
 function requestSampleOf(g: RawRequestGroup, route: string, i: number): RequestSample {
-  if (g.protocol !== RequestProtocol.HTTP1) throw new TelemetryDecodeError('bad_value', `request_groups[${i}].protocol = ${g.protocol} is not a known protocol`);
+  const protocol = protocolFromWire(g.protocol);
+  if (protocol === null) throw new TelemetryDecodeError('bad_value', `request_groups[${i}].protocol = ${g.protocol} is not a known protocol`);
   if (g.method.length === 0) throw new TelemetryDecodeError('bad_value', `request_groups[${i}] has no method`);
   const requests = counter(g.requests, 'request_groups.requests', i);
   const errors = counter(g.errors, 'request_groups.errors', i);
@@ -75,7 +77,7 @@ function requestSampleOf(g: RawRequestGroup, route: string, i: number): RequestS
   if (durations > requests || durations > MAX_REQUEST_DURATIONS) {
     throw new TelemetryDecodeError('bad_value', `request_groups[${i}]: ${durations} durations for ${requests} requests (at most ${MAX_REQUEST_DURATIONS})`);
   }
-  return { protocol: 'http1', method: g.method, route, requests, errors, clientErrors, durationsUs: g.durationUs };
+  return { protocol, method: g.method, route, requests, errors, clientErrors, durationsUs: g.durationUs };
 }
 
 /*

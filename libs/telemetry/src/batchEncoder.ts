@@ -8,17 +8,14 @@ import {
   NodeBatchSchema,
   ProcessSchema,
   RequestGroupSchema,
-  RequestProtocol,
   type Listener,
   type Process,
   type RequestGroup,
 } from './gen/weft/telemetry/v1/telemetry_pb.js';
+import { WIRE_PROTOCOL } from './requestProtocol.js';
 import { boundedDurations, requestSamplesOf, type AgentRequestInput, type RequestSample } from './requestSample.js';
 
 export const SCHEMA_VERSION = 1;
-
-/** A request sample's protocol on the wire. */
-const WIRE_PROTOCOL: Record<RequestSample['protocol'], RequestProtocol> = { http1: RequestProtocol.HTTP1 };
 
 /** One connection as the encoder takes it: a sample whose socket is a number of the agent run. */
 export type EncodableConnection = Omit<ConnectionSample, 'nodeId' | 'tsMs' | 'second' | 'socketId'> & {

@@ -1,17 +1,19 @@
+import type { RequestSampleProtocol } from './requestProtocol.js';
+
 /**
  * The L7 requests of one (protocol, method, route template) on one connection end in one
  * interval, after decoding (a ConnectionSample carries a list of them). Counts are deltas for the
  * interval.
  */
 export interface RequestSample {
-  protocol: 'http1';
-  /** Upper-case method; `OTHER` for one outside the known set. */
+  protocol: RequestSampleProtocol;
+  /** Upper-case method; `OTHER` for one outside the known set, `UNKNOWN` when the agent could not read it. */
   method: string;
   /** Route template (`/users/{n}`), resolved from the batch's route table. */
   route: string;
   /** Requests whose response ended in the interval (or that ended without one). */
   requests: number;
-  /** Server errors among them: 5xx, and requests the connection closed on unanswered. */
+  /** Server errors among them: 5xx, gRPC non-OK, reset streams, and requests the connection closed on unanswered. */
   errors: number;
   /** Client errors among them: 4xx, counted apart from errors. */
   clientErrors: number;
@@ -31,7 +33,7 @@ export const MAX_DURATION_US = 0xffff_ffff;
 
 /** The agent's request row (`weft agent --json`: snake_case, the public format), structurally. */
 export interface AgentRequestInput {
-  protocol: 'http1';
+  protocol: RequestSampleProtocol;
   method: string;
   route: string;
   requests: number;

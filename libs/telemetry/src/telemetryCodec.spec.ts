@@ -121,6 +121,21 @@ describe('telemetry batches', () => {
     assert.deepEqual(again.connections[0]?.requests, a.requests);
   });
 
+  it('request groups carry their protocol: HTTP/1, HTTP/2, gRPC, and HTTP/2 whose state the agent lost', () => {
+    const groups = [
+      requestRow(),
+      requestRow({ protocol: 'http2', route: '/users/{n}/orders' }),
+      requestRow({ protocol: 'grpc', method: 'POST', route: '/shop.v1.Orders/Get', errors: 1, client_errors: 0 }),
+      requestRow({ protocol: 'http2', method: 'UNKNOWN', route: '{unknown}', errors: 0, client_errors: 0 }),
+    ];
+    const bytes = new AgentBatchEncoder('node-a', 'r').encode([row({ requests: groups })], [], 1000, 1000);
+    assert.deepEqual(readNodeBatch(bytes).requestGroups.map((g) => g.protocol), [RequestProtocol.HTTP1, RequestProtocol.HTTP2, RequestProtocol.GRPC, RequestProtocol.HTTP2]);
+    const decoded = decodeNodeBatch(bytes).connections[0]?.requests;
+    assert.deepEqual(decoded?.map((g) => `${g.protocol} ${g.method} ${g.route} ${g.errors}`), [
+      'http1 GET /users/{n} 2', 'http2 GET /users/{n}/orders 2', 'grpc POST /shop.v1.Orders/Get 1', 'http2 UNKNOWN {unknown} 0',
+    ]);
+  });
+
   it('rejects bad request groups: out-of-range indexes, unknown protocol, counts that do not add up', () => {
     const columns = { socketId: [1n], flags: [1], netns: [0], process: [0], localAddress: [0], localPort: [1], remoteAddress: [0], remotePort: [2], bytesSent: [1n], bytesReceived: [1n], srttUs: [1], retransmits: [0], resetsSent: [0], resetsReceived: [0] };
     const group = { connection: 0, protocol: RequestProtocol.HTTP1, method: 'GET', route: 0, requests: 4n, errors: 1n, clientErrors: 1n, durationUs: [10, 20, 30, 40] };

@@ -1,3 +1,5 @@
+import type { RequestProtocol } from '../l7/l7Types.js';
+
 /**
  * One connection's activity in one interval: the agent's output row
  * (`weft agent --json` prints these; field names are the public format).
@@ -40,13 +42,14 @@ export interface ConnectionRow {
 
 /** The requests of one (protocol, method, route template) on one connection in one interval. */
 export interface RequestRow {
-  protocol: 'http1';
+  /** gRPC is HTTP/2 whose request's content type is application/grpc. */
+  protocol: RequestProtocol;
   method: string;
   /** Route template: ids, UUIDs, hashes and numbers collapsed (`/users/{n}`). */
   route: string;
   /** Requests whose response ended in the interval (or that ended without one). */
   requests: number;
-  /** Server errors among them: HTTP 5xx (and requests the connection closed on unanswered). */
+  /** Server errors among them: HTTP 5xx, gRPC non-OK, reset streams (and requests the connection closed on unanswered). */
   errors: number;
   /** Client errors: HTTP 4xx, counted apart from errors. */
   client_errors: number;

@@ -1,5 +1,5 @@
 import type { RecordLayout } from '@weft/native';
-import type { L7CallRecord } from './l7CallRecord.js';
+import type { L7CallProtocol, L7CallRecord } from './l7CallRecord.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -24,6 +24,9 @@ export class L7CallDecoder {
       const flags = buffer.readUInt8(offset + o.flags);
       const tailLength = Math.min(buffer.readUInt8(offset + o.tail_len), o.tailBytes);
       const sk = buffer.readBigUInt64LE(offset + o.sk).toString(16);
+      const protocolCode = buffer.readUInt8(offset + o.protocol);
+      const protocol: L7CallProtocol | null = protocolCode === o.protocolHttp1 ? 'http1' : protocolCode === o.protocolHttp2 ? 'http2' : null;
+      if (protocol === null) throw new Error(`L7 call at byte ${offset} has protocol ${protocolCode}, which this agent does not parse`);
       calls.push({
         socketId: `${sk}-${buffer.readBigUInt64LE(offset + o.created_ns)}`,
         tsNs: buffer.readBigUInt64LE(offset + o.ts_ns),
@@ -37,7 +40,7 @@ export class L7CallDecoder {
         classified: (flags & o.flagClassified) !== 0,
         predates: (flags & o.flagPredates) !== 0,
         afterLoss: (flags & o.flagAfterLoss) !== 0,
-        protocol: 'http1',
+        protocol,
       });
       offset = end;
     }

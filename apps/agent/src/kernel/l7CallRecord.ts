@@ -22,5 +22,8 @@ export interface L7CallRecord {
   predates: boolean;
   /** Calls of this socket were lost before this one (the kernel's L7 ring was full). */
   afterLoss: boolean;
-  protocol: 'http1';
+  /** What the kernel classified the socket as, from its first call. */
+  protocol: L7CallProtocol;
 }
+
+export type L7CallProtocol = 'http1' | 'http2';

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { L7CallRecord } from '../kernel/l7CallRecord.js';
+import { data, HeaderWriter, PREFACE, settings } from './http2/http2TestWire.js';
 import { RequestTracker } from './requestTracker.js';
 
 function call(socketId: string, direction: L7CallRecord['direction'], text: string, ms: number): L7CallRecord {
@@ -70,5 +71,26 @@ describe('RequestTracker', () => {
     ]);
     assert.deepEqual(tracker.take('s'), [{ protocol: 'http1', method: 'GET', route: '/c', requests: 1, errors: 1, client_errors: 0, durations_us: [4000] }]);
     assert.equal(tracker.stats().requestsLost, 2, '/a and /b: outcome unknown, counted apart');
+  });
+
+  it('parses a connection the kernel classified as HTTP/2 with the HTTP/2 parser: gRPC errors by grpc-status, 4xx apart', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    const req = new HeaderWriter();
+    const res = new HeaderWriter();
+    const h2 = (direction: L7CallRecord['direction'], bytes: Buffer, ms: number): L7CallRecord => ({ ...call('g', direction, bytes.toString('latin1'), ms), protocol: 'http2' });
+    const rpc = { ':method': 'POST', ':scheme': 'http', ':path': '/shop.v1.Orders/Get', 'content-type': 'application/grpc' };
+    tracker.push([h2('send', Buffer.concat([PREFACE, settings()]), 0), h2('recv', settings(), 1)]);
+    [0, 13, 0].forEach((grpcStatus, i) => {
+      const id = 1 + 2 * i;
+      tracker.push([
+        h2('send', Buffer.concat([req.headers(id, rpc), data(id, 8, true)]), 10 * i + 2),
+        h2('recv', Buffer.concat([res.headers(id, { ':status': '200', 'content-type': 'application/grpc' }), data(id, 8), res.headers(id, { 'grpc-status': String(grpcStatus) }, true)]), 10 * i + 7),
+      ]);
+    });
+    tracker.push([h2('send', req.headers(7, { ':method': 'GET', ':scheme': 'http', ':path': '/missing/1' }, true), 40), h2('recv', res.headers(7, { ':status': '404' }, true), 41)]);
+    assert.deepEqual(tracker.take('g'), [
+      { protocol: 'grpc', method: 'POST', route: '/shop.v1.Orders/Get', requests: 3, errors: 1, client_errors: 0, durations_us: [5000, 5000, 5000] },
+      { protocol: 'http2', method: 'GET', route: '/missing/{n}', requests: 1, errors: 0, client_errors: 1, durations_us: [1000] },
+    ]);
   });
 });

@@ -2,7 +2,8 @@ import { MAX_DURATION_SAMPLES, type RequestRow } from '../connections/connection
 import type { L7CallRecord } from '../kernel/l7CallRecord.js';
 import { Http1Stream } from './http1/http1Stream.js';
 import { RouteTable } from './http1/routeTemplate.js';
-import { emptyParserCounters, type CompletedRequest, type ParserCounters } from './l7Types.js';
+import { Http2Connection } from './http2/http2Connection.js';
+import { emptyParserCounters, type CompletedRequest, type L7Stream, type ParserCounters } from './l7Types.js';
 
 export interface RequestTrackerOptions {
   /** Connections parsed at once; beyond, the least recently active is forgotten (counted). */
@@ -35,12 +36,13 @@ interface PendingRequests {
 
 /**
  * Turns the kernel's L7 calls into each connection's request rows: a
- * parser per connection (closed with the connection), completed requests
+ * parser per connection (closed with the connection), of the protocol the
+ * kernel classified the connection as (its first call's), completed requests
  * grouped per (protocol, method, route) until the connection's next row
  * takes them.
  */
 export class RequestTracker {
-  private readonly streams = new Map<string, Http1Stream>();
+  private readonly streams = new Map<string, L7Stream>();
   /** The interval each stream last moved to the end of `streams` in (once an interval is enough for eviction order). */
   private readonly touched = new Map<string, number>();
   private intervalNumber = 0;
@@ -63,7 +65,7 @@ export class RequestTracker {
         this.touched.delete(call.socketId);
         continue;
       }
-      const stream = this.streamOf(call.socketId);
+      const stream = this.streamOf(call);
       if (call.afterLoss) stream.lose();
       stream.push(call.direction, call);
     }
@@ -111,7 +113,8 @@ export class RequestTracker {
     };
   }
 
-  private streamOf(socketId: string): Http1Stream {
+  private streamOf(call: L7CallRecord): L7Stream {
+    const socketId = call.socketId;
     let stream = this.streams.get(socketId);
     if (stream) {
       // Active this interval: to the end, so the map's first entry is the one to evict.
@@ -130,7 +133,8 @@ export class RequestTracker {
       }
       this.streamsEvicted += 1;
     }
-    stream = new Http1Stream(this.routes, this.counters, (request) => this.record(socketId, request));
+    const emit = (request: CompletedRequest): void => this.record(socketId, request);
+    stream = call.protocol === 'http2' ? new Http2Connection(this.routes, this.counters, emit) : new Http1Stream(this.routes, this.counters, emit);
     this.streams.set(socketId, stream);
     this.touched.set(socketId, this.intervalNumber);
     return stream;
@@ -153,9 +157,8 @@ export class RequestTracker {
       pending.groups.set(key, group);
     }
     group.requests += 1;
-    // No response at all (the connection ended first) is an error as a 5xx is.
-    if (request.status === null || request.status >= 500) group.errors += 1;
-    else if (request.status >= 400) group.client_errors += 1;
+    if (request.outcome === 'error') group.errors += 1;
+    else if (request.outcome === 'client_error') group.client_errors += 1;
     if (request.durationUs !== null) {
       if (group.durations_us.length < MAX_DURATION_SAMPLES) group.durations_us.push(request.durationUs);
       else this.durationsCapped += 1;

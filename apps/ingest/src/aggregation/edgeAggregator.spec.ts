@@ -60,6 +60,18 @@ describe('EdgeAggregator: requests', () => {
     assert.deepEqual([row?.requests, row?.request_errors, row?.request_duration_us], [5, 1, [10_000, 20_000, 30_000, 50]]);
   });
 
+  it('requests of every protocol count: HTTP/2 and gRPC beside HTTP/1, and HTTP/2 whose outcome the agent could not read', () => {
+    const { rows } = aggregate({
+      'node-a': [half({ requests: [
+        requests(2, 1, [100, 200]),
+        { protocol: 'http2', method: 'GET', route: '/users/{n}/orders', requests: 3, errors: 1, clientErrors: 1, durationsUs: [300, 400, 500] },
+        { protocol: 'grpc', method: 'POST', route: '/shop.v1.Orders/Get', requests: 4, errors: 2, clientErrors: 0, durationsUs: [600] },
+        { protocol: 'http2', method: 'UNKNOWN', route: '{unknown}', requests: 5, errors: 0, clientErrors: 0, durationsUs: [700] },
+      ] })],
+    });
+    assert.deepEqual([rows[0]?.requests, rows[0]?.request_errors, rows[0]?.request_duration_us], [14, 4, [100, 200, 300, 400, 500, 600, 700]]);
+  });
+
   it('halves without requests leave the row at 0 requests and no durations', () => {
     const { rows } = aggregate({ 'node-a': [half({})], 'node-b': [serverHalf()] });
     assert.deepEqual([rows[0]?.requests, rows[0]?.request_errors, rows[0]?.request_duration_us], [0, 0, []]);

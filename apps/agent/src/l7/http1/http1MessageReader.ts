@@ -1,18 +1,5 @@
-import type { ParserCounters } from '../l7Types.js';
+import type { CallBytes, ParserCounters } from '../l7Types.js';
 import { looksLikeMessageStart, parseHttp1Head, type Http1Head } from './http1Head.js';
-
-/**
- * What one send or receive gave us: its length, the first bytes of its
- * buffer (head), its last bytes (tail), and when it returned. A gap call's
- * bytes were not readable (sendfile, io_uring): its length only.
- */
-export interface CallBytes {
-  length: number;
-  head: Buffer;
-  tail: Buffer;
-  tsNs: bigint;
-  gap: boolean;
-}
 
 /** How a message's body is delimited, as the stream decides from its head. */
 export type BodyFraming =

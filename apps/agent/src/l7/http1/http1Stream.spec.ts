@@ -1,28 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { emptyParserCounters, type CompletedRequest } from '../l7Types.js';
-import type { CallBytes } from './http1MessageReader.js';
+import { emptyParserCounters, type CallBytes, type CompletedRequest } from '../l7Types.js';
 import { Http1Stream } from './http1Stream.js';
 import { RouteTable } from './routeTemplate.js';
-
-const HEAD_BYTES = 512;
-const TAIL_BYTES = 16;
-
-/** A call as the kernel reports it: the first 512 bytes and the last 16 of what moved. */
-function call(bytes: string | Buffer, ms: number): CallBytes {
-  const all = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
-  return {
-    length: all.length,
-    head: all.subarray(0, HEAD_BYTES),
-    tail: all.subarray(Math.max(0, all.length - TAIL_BYTES)),
-    tsNs: BigInt(ms) * 1_000_000n,
-    gap: false,
-  };
-}
-
-function gap(length: number, ms: number): CallBytes {
-  return { length, head: Buffer.alloc(0), tail: Buffer.alloc(0), tsNs: BigInt(ms) * 1_000_000n, gap: true };
-}
+import { call, gap } from '../testCalls.js';
 
 function stream(): { s: Http1Stream; done: CompletedRequest[]; counters: ReturnType<typeof emptyParserCounters> } {
   const done: CompletedRequest[] = [];

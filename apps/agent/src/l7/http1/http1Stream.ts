@@ -1,9 +1,9 @@
-import type { CompletedRequest, ParserCounters } from '../l7Types.js';
+import { httpOutcome, type CallBytes, type CompletedRequest, type L7Stream, type ParserCounters } from '../l7Types.js';
 import { looksLikeMessageStart, type Http1Head } from './http1Head.js';
-import { Http1MessageReader, type BodyFraming, type CallBytes, type MessageHandler } from './http1MessageReader.js';
+import { Http1MessageReader, type BodyFraming, type MessageHandler } from './http1MessageReader.js';
 import type { RouteTable } from './routeTemplate.js';
+import { CONNECT_ROUTE, reportedMethod } from '../httpMethod.js';
 
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 /** Requests written ahead of their responses (pipelining) held at most; beyond, the oldest is dropped (counted). */
 const MAX_PIPELINE = 64;
 
@@ -20,7 +20,7 @@ interface WaitingRequest {
  * response's last. The end's role comes from which way the first message
  * went: whoever sends a request line is the client.
  */
-export class Http1Stream {
+export class Http1Stream implements L7Stream {
   private role: 'client' | 'server' | null = null;
   private readonly waiting: WaitingRequest[] = [];
   private readonly requests: Http1MessageReader;
@@ -77,7 +77,7 @@ export class Http1Stream {
     this.responses.close();
     this.requests.close();
     for (const request of this.waiting.splice(0)) {
-      this.emit({ protocol: 'http1', method: request.method, route: request.route, status: null, durationUs: null });
+      this.emit({ protocol: 'http1', method: request.method, route: request.route, status: null, outcome: 'error', durationUs: null });
     }
     this.stopped = true;
   }
@@ -104,8 +104,8 @@ export class Http1Stream {
       this.waiting.shift();
       this.counters.pipelineOverflows += 1;
     }
-    const method = KNOWN_METHODS.has(head.method) ? head.method : 'OTHER';
-    this.waiting.push({ method, route: method === 'CONNECT' ? '{connect}' : this.routes.routeOf(head.target), startNs: tsNs });
+    const method = reportedMethod(head.method);
+    this.waiting.push({ method, route: method === 'CONNECT' ? CONNECT_ROUTE : this.routes.routeOf(head.target), startNs: tsNs });
     if (head.framing.upgrade) this.upgradeAsked = true;
     if (head.framing.chunked) return { kind: 'chunked' };
     if (head.framing.contentLength !== null) return { kind: 'length', bytes: head.framing.contentLength };
@@ -154,6 +154,6 @@ export class Http1Stream {
       return;
     }
     const durationUs = tsNs > request.startNs ? Number((tsNs - request.startNs) / 1000n) : 0;
-    this.emit({ protocol: 'http1', method: request.method, route: request.route, status: this.status, durationUs });
+    this.emit({ protocol: 'http1', method: request.method, route: request.route, status: this.status, outcome: httpOutcome(this.status), durationUs });
   }
 }

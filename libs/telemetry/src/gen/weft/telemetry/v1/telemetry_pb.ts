@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file weft/telemetry/v1/telemetry.proto.
  */
 export const file_weft_telemetry_v1_telemetry: GenFile = /*@__PURE__*/
-  fileDesc("CiF3ZWZ0L3RlbGVtZXRyeS92MS90ZWxlbWV0cnkucHJvdG8SEXdlZnQudGVsZW1ldHJ5LnYxIpsDCglOb2RlQmF0Y2gSFgoOc2NoZW1hX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoCRIRCglhZ2VudF9ydW4YAyABKAkSEAoIc2VxdWVuY2UYBCABKAQSHAoUaW50ZXJ2YWxfZW5kX3VuaXhfbXMYBSABKAMSEwoLaW50ZXJ2YWxfbXMYBiABKA0SEQoJYWRkcmVzc2VzGAcgAygMEi0KCXByb2Nlc3NlcxgIIAMoCzIaLndlZnQudGVsZW1ldHJ5LnYxLlByb2Nlc3MSDQoFbmV0bnMYCSADKA0SMwoLY29ubmVjdGlvbnMYCiABKAsyHi53ZWZ0LnRlbGVtZXRyeS52MS5Db25uZWN0aW9ucxIuCglsaXN0ZW5lcnMYCyADKAsyGy53ZWZ0LnRlbGVtZXRyeS52MS5MaXN0ZW5lchIOCgZ0ZW5hbnQYDCABKAkSDgoGcm91dGVzGA0gAygJEjcKDnJlcXVlc3RfZ3JvdXBzGA4gAygLMh8ud2VmdC50ZWxlbWV0cnkudjEuUmVxdWVzdEdyb3VwIl4KB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBGNvbW0YAiABKAkSDwoHY21kbGluZRgDIAEoCRIUCgxjb250YWluZXJfaWQYBCABKAkSEQoJY2dyb3VwX2lkGAUgASgEIkkKCExpc3RlbmVyEg8KB2FkZHJlc3MYASABKA0SDAoEcG9ydBgCIAEoDRIPCgdwcm9jZXNzGAMgASgNEg0KBW5ldG5zGAQgASgNIs4CCgtDb25uZWN0aW9ucxIRCglzb2NrZXRfaWQYASADKAQSDQoFZmxhZ3MYAiADKA0SDQoFbmV0bnMYAyADKA0SDwoHcHJvY2VzcxgEIAMoDRIVCg1sb2NhbF9hZGRyZXNzGAUgAygNEhIKCmxvY2FsX3BvcnQYBiADKA0SFgoOcmVtb3RlX2FkZHJlc3MYByADKA0SEwoLcmVtb3RlX3BvcnQYCCADKA0SEwoLbmF0X2FkZHJlc3MYCSADKA0SEAoIbmF0X3BvcnQYCiADKA0SEgoKYnl0ZXNfc2VudBgLIAMoBBIWCg5ieXRlc19yZWNlaXZlZBgMIAMoBBIPCgdzcnR0X3VzGA0gAygNEhMKC3JldHJhbnNtaXRzGA4gAygNEhMKC3Jlc2V0c19zZW50GA8gAygNEhcKD3Jlc2V0c19yZWNlaXZlZBgQIAMoDSLJAQoMUmVxdWVzdEdyb3VwEhIKCmNvbm5lY3Rpb24YASABKA0SNAoIcHJvdG9jb2wYAiABKA4yIi53ZWZ0LnRlbGVtZXRyeS52MS5SZXF1ZXN0UHJvdG9jb2wSDgoGbWV0aG9kGAMgASgJEg0KBXJvdXRlGAQgASgNEhAKCHJlcXVlc3RzGAUgASgEEg4KBmVycm9ycxgGIAEoBBIVCg1jbGllbnRfZXJyb3JzGAcgASgEEhcKC2R1cmF0aW9uX3VzGAggAygNQgIQASrlAQoOQ29ubmVjdGlvbkZsYWcSHwobQ09OTkVDVElPTl9GTEFHX1VOU1BFQ0lGSUVEEAASGgoWQ09OTkVDVElPTl9GTEFHX0NMSUVOVBABEiEKHUNPTk5FQ1RJT05fRkxBR19ST0xFX0lORkVSUkVEEAISGgoWQ09OTkVDVElPTl9GTEFHX09QRU5FRBAEEhoKFkNPTk5FQ1RJT05fRkxBR19DTE9TRUQQCBIiCh5DT05ORUNUSU9OX0ZMQUdfQ09OTkVDVF9GQUlMRUQQEBIXChNDT05ORUNUSU9OX0ZMQUdfTkFUECAqTwoPUmVxdWVzdFByb3RvY29sEiAKHFJFUVVFU1RfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIaChZSRVFVRVNUX1BST1RPQ09MX0hUVFAxEAFiBnByb3RvMw");
+  fileDesc("CiF3ZWZ0L3RlbGVtZXRyeS92MS90ZWxlbWV0cnkucHJvdG8SEXdlZnQudGVsZW1ldHJ5LnYxIpsDCglOb2RlQmF0Y2gSFgoOc2NoZW1hX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoCRIRCglhZ2VudF9ydW4YAyABKAkSEAoIc2VxdWVuY2UYBCABKAQSHAoUaW50ZXJ2YWxfZW5kX3VuaXhfbXMYBSABKAMSEwoLaW50ZXJ2YWxfbXMYBiABKA0SEQoJYWRkcmVzc2VzGAcgAygMEi0KCXByb2Nlc3NlcxgIIAMoCzIaLndlZnQudGVsZW1ldHJ5LnYxLlByb2Nlc3MSDQoFbmV0bnMYCSADKA0SMwoLY29ubmVjdGlvbnMYCiABKAsyHi53ZWZ0LnRlbGVtZXRyeS52MS5Db25uZWN0aW9ucxIuCglsaXN0ZW5lcnMYCyADKAsyGy53ZWZ0LnRlbGVtZXRyeS52MS5MaXN0ZW5lchIOCgZ0ZW5hbnQYDCABKAkSDgoGcm91dGVzGA0gAygJEjcKDnJlcXVlc3RfZ3JvdXBzGA4gAygLMh8ud2VmdC50ZWxlbWV0cnkudjEuUmVxdWVzdEdyb3VwIl4KB1Byb2Nlc3MSCwoDcGlkGAEgASgNEgwKBGNvbW0YAiABKAkSDwoHY21kbGluZRgDIAEoCRIUCgxjb250YWluZXJfaWQYBCABKAkSEQoJY2dyb3VwX2lkGAUgASgEIkkKCExpc3RlbmVyEg8KB2FkZHJlc3MYASABKA0SDAoEcG9ydBgCIAEoDRIPCgdwcm9jZXNzGAMgASgNEg0KBW5ldG5zGAQgASgNIs4CCgtDb25uZWN0aW9ucxIRCglzb2NrZXRfaWQYASADKAQSDQoFZmxhZ3MYAiADKA0SDQoFbmV0bnMYAyADKA0SDwoHcHJvY2VzcxgEIAMoDRIVCg1sb2NhbF9hZGRyZXNzGAUgAygNEhIKCmxvY2FsX3BvcnQYBiADKA0SFgoOcmVtb3RlX2FkZHJlc3MYByADKA0SEwoLcmVtb3RlX3BvcnQYCCADKA0SEwoLbmF0X2FkZHJlc3MYCSADKA0SEAoIbmF0X3BvcnQYCiADKA0SEgoKYnl0ZXNfc2VudBgLIAMoBBIWCg5ieXRlc19yZWNlaXZlZBgMIAMoBBIPCgdzcnR0X3VzGA0gAygNEhMKC3JldHJhbnNtaXRzGA4gAygNEhMKC3Jlc2V0c19zZW50GA8gAygNEhcKD3Jlc2V0c19yZWNlaXZlZBgQIAMoDSLJAQoMUmVxdWVzdEdyb3VwEhIKCmNvbm5lY3Rpb24YASABKA0SNAoIcHJvdG9jb2wYAiABKA4yIi53ZWZ0LnRlbGVtZXRyeS52MS5SZXF1ZXN0UHJvdG9jb2wSDgoGbWV0aG9kGAMgASgJEg0KBXJvdXRlGAQgASgNEhAKCHJlcXVlc3RzGAUgASgEEg4KBmVycm9ycxgGIAEoBBIVCg1jbGllbnRfZXJyb3JzGAcgASgEEhcKC2R1cmF0aW9uX3VzGAggAygNQgIQASrlAQoOQ29ubmVjdGlvbkZsYWcSHwobQ09OTkVDVElPTl9GTEFHX1VOU1BFQ0lGSUVEEAASGgoWQ09OTkVDVElPTl9GTEFHX0NMSUVOVBABEiEKHUNPTk5FQ1RJT05fRkxBR19ST0xFX0lORkVSUkVEEAISGgoWQ09OTkVDVElPTl9GTEFHX09QRU5FRBAEEhoKFkNPTk5FQ1RJT05fRkxBR19DTE9TRUQQCBIiCh5DT05ORUNUSU9OX0ZMQUdfQ09OTkVDVF9GQUlMRUQQEBIXChNDT05ORUNUSU9OX0ZMQUdfTkFUECAqhgEKD1JlcXVlc3RQcm90b2NvbBIgChxSRVFVRVNUX1BST1RPQ09MX1VOU1BFQ0lGSUVEEAASGgoWUkVRVUVTVF9QUk9UT0NPTF9IVFRQMRABEhoKFlJFUVVFU1RfUFJPVE9DT0xfSFRUUDIQAhIZChVSRVFVRVNUX1BST1RPQ09MX0dSUEMQA2IGcHJvdG8z");
 
 /**
  * One node's connections for one interval.
@@ -366,14 +366,15 @@ export type RequestGroup = Message<"weft.telemetry.v1.RequestGroup"> & {
   protocol: RequestProtocol;
 
   /**
-   * Upper-case method (`OTHER` for one outside the known set).
+   * Upper-case method (`OTHER` for one outside the known set, `UNKNOWN` when
+   * the agent could not read it: HTTP/2 whose HPACK state it lost).
    *
    * @generated from field: string method = 3;
    */
   method: string;
 
   /**
-   * Index into NodeBatch.routes.
+   * Index into NodeBatch.routes (`{unknown}` where the method is `UNKNOWN`).
    *
    * @generated from field: uint32 route = 4;
    */
@@ -387,7 +388,9 @@ export type RequestGroup = Message<"weft.telemetry.v1.RequestGroup"> & {
   requests: bigint;
 
   /**
-   * Server errors among them: 5xx, and requests the connection closed on unanswered.
+   * Server errors among them: 5xx, gRPC non-OK, reset streams, and requests the
+   * connection closed on unanswered. Requests whose outcome the agent could not
+   * read are in `requests` only.
    *
    * @generated from field: uint64 errors = 6;
    */
@@ -477,7 +480,7 @@ export const ConnectionFlagSchema: GenEnum<ConnectionFlag> = /*@__PURE__*/
   enumDesc(file_weft_telemetry_v1_telemetry, 0);
 
 /**
- * The L7 protocol a request was parsed as.
+ * The L7 protocol a request was parsed as. Values are only ever added.
  *
  * @generated from enum weft.telemetry.v1.RequestProtocol
  */
@@ -491,6 +494,18 @@ export enum RequestProtocol {
    * @generated from enum value: REQUEST_PROTOCOL_HTTP1 = 1;
    */
   HTTP1 = 1,
+
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_HTTP2 = 2;
+   */
+  HTTP2 = 2,
+
+  /**
+   * HTTP/2 whose request's content type is application/grpc.
+   *
+   * @generated from enum value: REQUEST_PROTOCOL_GRPC = 3;
+   */
+  GRPC = 3,
 }
 
 /**
