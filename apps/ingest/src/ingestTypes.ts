@@ -126,16 +126,29 @@ export interface EdgeRow {
   resets: number;
   /** Smoothed RTT of each connection active that second, in microseconds (0s left out). */
   rtt_us: number[];
-  /** L7 requests completed that second, counted from one end of each connection (see EdgeAggregator). */
-  requests: number;
-  /** Server errors among them (5xx, and requests left unanswered). */
-  request_errors: number;
   /**
-   * Request durations of that second, microseconds: all of them up to
-   * MAX_REQUEST_DURATIONS_PER_EDGE_SECOND, beyond that a sample of that many
-   * (`requests` counts them all).
+   * L7 requests completed that second, one entry per (protocol, method, route), counted from one
+   * end of each connection (see EdgeAggregator). The store sums the edge's request totals from
+   * them.
    */
-  request_duration_us: number[];
+  routes: EdgeRouteRow[];
+}
+
+/** The requests of one (protocol, method, route template) on an edge in one second. */
+export interface EdgeRouteRow {
+  protocol: RequestReport['protocol'];
+  method: string;
+  route: string;
+  requests: number;
+  /** Server errors (5xx, gRPC non-OK, reset streams, requests left unanswered). */
+  errors: number;
+  /** Client errors (4xx). */
+  client_errors: number;
+  /**
+   * Durations, microseconds: all of them up to MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND, beyond
+   * that a sample of that many (`requests` counts them all).
+   */
+  durations_us: number[];
 }
 
 export interface EdgeWriteOptions {

@@ -1,5 +1,6 @@
 import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
 import { latencyColumnNames, latencyQuantilesSql } from './latency/latencyHistogram.js';
+import { PROTOCOL_BITS, type RequestProtocolName } from './requestProtocols.js';
 import { migrate, type MigrateResult } from './migrations/migrator.js';
 import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
 import { quantiles } from './queries/edgeStats.js';
@@ -43,12 +44,28 @@ export type EdgeRow = EndColumns<'client'> &
     server_port: number;
     /** Per-connection srtt samples taken in that second, microseconds. */
     rtt_samples_us?: readonly number[];
-    /** L7 requests and their errors in that second (0 until the agent sends them). */
-    requests?: number;
-    request_errors?: number;
-    /** Request durations of that second, microseconds. */
-    request_duration_samples_us?: readonly number[];
+    /**
+     * The L7 requests of that second, one group per (protocol, method, route); the row's request
+     * totals and duration histogram are derived from them on insert.
+     */
+    routes?: readonly RouteSample[];
   } & { [C in Counter]: number };
+
+/** The requests of one (protocol, method, route) on an edge in one second. */
+export interface RouteSample {
+  protocol: RequestProtocolName;
+  /** Upper-case method (`OTHER` outside the known set); '' where the protocol has none. */
+  method: string;
+  /** Route template. */
+  route: string;
+  requests: number;
+  /** Server errors: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered. */
+  errors: number;
+  /** Client errors (HTTP 4xx), counted apart from errors. */
+  client_errors: number;
+  /** Durations in microseconds (all, or a sample: `requests` counts them all). */
+  durations_us: readonly number[];
+}
 
 /** The tiers of the failure-domain tables, which readServiceMap and readEdgeTotals read. */
 export type Resolution = 1 | 60 | 3600;
@@ -132,10 +149,8 @@ const INSERT_COLUMNS = [
   ...END_FIELDS.map((f) => `server_${f}`),
   'server_port',
   ...COUNTERS,
-  'requests',
-  'request_errors',
   'rtt_samples_us',
-  'request_duration_samples_us',
+  'route_samples',
 ];
 
 const WINDOW_FILTER = `ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')`;
@@ -306,6 +321,13 @@ const UINT32_MAX = MAX_UNIX_SECONDS;
 const END_KEYS = (['client', 'server'] as const).flatMap((end) => END_FIELDS.map((f) => ({ key: `${end}_${f}` as const, required: f === 'service' })));
 
 /** One row checked and laid out as INSERT_COLUMNS values. */
+function checkedSamples(samples: readonly number[], field: string, bad: (what: string) => never): readonly number[] {
+  for (const s of samples) {
+    if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`${field} must hold UInt32 microseconds, got ${String(s)}`);
+  }
+  return samples;
+}
+
 function toRecordValues(row: EdgeRow, index: number): unknown[] {
   const bad = (what: string): never => {
     throw new TypeError(`edge row ${index}: ${what}`);
@@ -326,17 +348,25 @@ function toRecordValues(row: EdgeRow, index: number): unknown[] {
     if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
     values.push(value);
   }
-  for (const c of ['requests', 'request_errors'] as const) {
-    const value = row[c] ?? 0;
-    if (!Number.isSafeInteger(value) || value < 0) bad(`${c} must be a non-negative integer, got ${String(value)}`);
-    values.push(value);
-  }
-  for (const field of ['rtt_samples_us', 'request_duration_samples_us'] as const) {
-    const samples = row[field] ?? [];
-    for (const s of samples) {
-      if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) bad(`${field} must hold UInt32 microseconds, got ${String(s)}`);
+  values.push(checkedSamples(row.rtt_samples_us ?? [], 'rtt_samples_us', bad));
+  const routes: unknown[] = [];
+  for (const [i, r] of (row.routes ?? []).entries()) {
+    if (!(r.protocol in PROTOCOL_BITS)) bad(`routes[${i}].protocol must be one of ${Object.keys(PROTOCOL_BITS).join(', ')}, got ${String(r.protocol)}`);
+    if (typeof r.method !== 'string' || typeof r.route !== 'string') bad(`routes[${i}] needs a string method and route`);
+    for (const c of ['requests', 'errors', 'client_errors'] as const) {
+      if (!Number.isSafeInteger(r[c]) || r[c] < 0) bad(`routes[${i}].${c} must be a non-negative integer, got ${String(r[c])}`);
     }
-    values.push(samples);
+    // A named tuple is read from JSON as an object of its element names.
+    routes.push({
+      protocol: r.protocol,
+      method: r.method,
+      route: r.route,
+      requests: r.requests,
+      errors: r.errors,
+      client_errors: r.client_errors,
+      durations_us: checkedSamples(r.durations_us, `routes[${i}].durations_us`, bad),
+    });
   }
+  values.push(routes);
   return values;
 }

@@ -15,6 +15,7 @@ export {
   type WindowPiece,
   type Counter,
   type EdgeRow,
+  type RouteSample,
   type EdgeStoreOptions,
   type EdgeTotals,
   type Resolution,
@@ -36,6 +37,7 @@ export {
   mergedLatencySql,
   minimumOfSamplesSql,
 } from './latency/latencyHistogram.js';
+export { PROTOCOL_BITS, REQUEST_PROTOCOLS, protocolsOfBits, type RequestProtocolName } from './requestProtocols.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export {
   MIGRATIONS_TABLE,

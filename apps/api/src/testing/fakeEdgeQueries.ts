@@ -17,6 +17,8 @@ import type {
   NeighborhoodQuery,
   NeighborhoodResult,
   QueryWindow,
+  RoutesQuery,
+  RoutesResult,
   SeriesQuery,
   SeriesResult,
   ServiceInfo,
@@ -41,7 +43,7 @@ export function zeroStats(): EdgeStats {
   return {
     connections_opened: 0, connections_closed: 0, connections_failed: 0, connection_seconds: 0, connections_active: 0,
     bytes_sent: 0, bytes_received: 0, retransmits: 0, resets: 0, rtt_p50_us: null, rtt_p95_us: null, rtt_p99_us: null,
-    requests: 0, request_errors: 0, request_p50_us: null, request_p95_us: null, request_p99_us: null,
+    requests: 0, request_errors: 0, request_client_errors: 0, request_protocols: [], request_p50_us: null, request_p95_us: null, request_p99_us: null,
   };
 }
 
@@ -129,6 +131,16 @@ export class FakeEdgeQueries implements EdgeQueries {
     const data = this.record('readEdgeBreakdown', tenant, query);
     const groups = this.edgesOf(data, query).map((e) => ({ ...e, value: `${query.by}:${e.source}`, error_share: 0 }));
     return { window: query.window, by: query.by, groups: groups.map(({ source: _s, target: _t, port: _p, ...g }) => g) };
+  }
+
+  async readEdgeRoutes(tenant: TenantId, query: RoutesQuery): Promise<RoutesResult> {
+    const data = this.record('readEdgeRoutes', tenant, query);
+    // One route per matching edge, its requests those of the edge.
+    const routes = this.edgesOf(data, query).map((e) => ({
+      protocol: 'http1' as const, method: 'GET', route: `/from/${e.source}`, requests: e.requests, request_errors: e.request_errors,
+      request_client_errors: e.request_client_errors, request_p50_us: e.request_p50_us, request_p95_us: e.request_p95_us, request_p99_us: e.request_p99_us,
+    }));
+    return { window: query.window, routes: routes.slice(0, query.limit), others: { routes: Math.max(0, routes.length - query.limit), requests: 0, request_errors: 0, request_client_errors: 0 } };
   }
 
   async readChanges(tenant: TenantId, query: ChangesQuery): Promise<ChangesResult> {

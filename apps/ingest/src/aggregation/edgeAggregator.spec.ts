@@ -4,7 +4,7 @@ import type { ConnectionHalf, RequestReport } from '../halves/connectionHalf.js'
 import { ConnectionMatcher, DEFAULT_MATCHER_OPTIONS } from '../matching/connectionMatcher.js';
 import { EndpointNamer } from '../naming/endpointNamer.js';
 import { ListenerDirectory } from '../naming/listenerDirectory.js';
-import { EdgeAggregator, MAX_REQUEST_DURATIONS_PER_EDGE_SECOND, type EdgeRow } from './edgeAggregator.js';
+import { EdgeAggregator, MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND, MAX_ROUTES_PER_EDGE_SECOND, OVERFLOW_ROUTE, type EdgeRow } from './edgeAggregator.js';
 
 const SECOND = 1_800_000_000;
 
@@ -23,6 +23,17 @@ const serverHalf = (overrides: Partial<ConnectionHalf> = {}): ConnectionHalf =>
 
 function requests(count: number, errors: number, durationsUs: number[], route = '/users/{n}'): RequestReport {
   return { protocol: 'http1', method: 'GET', route, requests: count, errors, clientErrors: 1, durationsUs };
+}
+
+/** A row's requests summed over its routes: requests, errors, client errors, durations in route order. */
+function totals(row: EdgeRow | undefined): { requests: number; errors: number; clientErrors: number; durations: number[] } {
+  const routes = row?.routes ?? [];
+  return {
+    requests: routes.reduce((n, r) => n + r.requests, 0),
+    errors: routes.reduce((n, r) => n + r.errors, 0),
+    clientErrors: routes.reduce((n, r) => n + r.client_errors, 0),
+    durations: routes.flatMap((r) => r.durations_us),
+  };
 }
 
 /** The halves of each node, matched and summed as the pipeline does (everything released). */
@@ -45,8 +56,8 @@ describe('EdgeAggregator: requests', () => {
     assert.equal(rows.length, 1);
     const [row] = rows;
     assert.deepEqual([row?.client.service, row?.server.service], ['host:curl', 'host:nginx']);
-    assert.deepEqual([row?.requests, row?.request_errors], [7, 2], 'counted once');
-    assert.deepEqual(row?.request_duration_us, clientDurations, 'the client\'s durations, what the caller waited');
+    assert.deepEqual([totals(row).requests, totals(row).errors, totals(row).clientErrors], [7, 2, 1], 'counted once');
+    assert.deepEqual(totals(row).durations, clientDurations, 'the client\'s durations, what the caller waited');
     assert.equal(row?.bytes_sent, 100, 'the bytes from the same half');
   });
 
@@ -57,7 +68,12 @@ describe('EdgeAggregator: requests', () => {
     assert.equal(rows.length, 1);
     const [row] = rows;
     assert.deepEqual([row?.client.service, row?.server.service], ['external:203.0.113.9', 'host:nginx']);
-    assert.deepEqual([row?.requests, row?.request_errors, row?.request_duration_us], [5, 1, [10_000, 20_000, 30_000, 50]]);
+    assert.deepEqual([totals(row).requests, totals(row).errors, totals(row).durations], [5, 1, [10_000, 20_000, 30_000, 50]]);
+    assert.deepEqual(
+      row?.routes.map((r) => [r.protocol, r.method, r.route, r.requests, r.errors, r.client_errors]),
+      [['http1', 'GET', '/users/{n}', 3, 1, 1], ['http1', 'GET', '/health', 2, 0, 1]],
+      'one entry per route',
+    );
   });
 
   it('requests of every protocol count: HTTP/2 and gRPC beside HTTP/1, and HTTP/2 whose outcome the agent could not read', () => {
@@ -69,12 +85,13 @@ describe('EdgeAggregator: requests', () => {
         { protocol: 'http2', method: 'UNKNOWN', route: '{unknown}', requests: 5, errors: 0, clientErrors: 0, durationsUs: [700] },
       ] })],
     });
-    assert.deepEqual([rows[0]?.requests, rows[0]?.request_errors, rows[0]?.request_duration_us], [14, 4, [100, 200, 300, 400, 500, 600, 700]]);
+    assert.deepEqual([totals(rows[0]).requests, totals(rows[0]).errors, totals(rows[0]).durations], [14, 4, [100, 200, 300, 400, 500, 600, 700]]);
+    assert.deepEqual(rows[0]?.routes.map((r) => r.protocol), ['http1', 'http2', 'grpc', 'http2']);
   });
 
   it('halves without requests leave the row at 0 requests and no durations', () => {
     const { rows } = aggregate({ 'node-a': [half({})], 'node-b': [serverHalf()] });
-    assert.deepEqual([rows[0]?.requests, rows[0]?.request_errors, rows[0]?.request_duration_us], [0, 0, []]);
+    assert.deepEqual(rows[0]?.routes, []);
   });
 
   it('durations of an edge second are bounded: a replayable sample of the bound, every request counted, the rest counted as dropped', () => {
@@ -86,13 +103,24 @@ describe('EdgeAggregator: requests', () => {
     });
     const { rows, aggregator } = aggregate(byNode());
     assert.equal(rows.length, 1);
-    const kept = rows[0]?.request_duration_us ?? [];
-    assert.equal(rows[0]?.requests, 6000);
-    assert.equal(kept.length, MAX_REQUEST_DURATIONS_PER_EDGE_SECOND);
-    assert.equal(aggregator.counters.requestDurationsDropped, 6000 - MAX_REQUEST_DURATIONS_PER_EDGE_SECOND);
+    const kept = totals(rows[0]).durations;
+    assert.equal(totals(rows[0]).requests, 6000);
+    assert.equal(kept.length, MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND);
+    assert.equal(aggregator.counters.requestDurationsDropped, 6000 - MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND);
     assert.equal(new Set(kept).size, kept.length, 'each kept once');
     assert.ok(kept.some((us) => us > 5000), 'the last connection\'s durations have their chance too');
     assert.ok(kept.filter((us) => us <= 1000).length < 1000, 'the first connection\'s durations are not all kept');
-    assert.deepEqual(aggregate(byNode()).rows[0]?.request_duration_us, kept, 'the same halves keep the same sample');
+    assert.deepEqual(totals(aggregate(byNode()).rows[0]).durations, kept, 'the same halves keep the same sample');
+  });
+
+  it('routes of an edge second are bounded: beyond the bound their requests are counted under one overflow route per method', () => {
+    const many = Array.from({ length: MAX_ROUTES_PER_EDGE_SECOND + 10 }, (_, i) => requests(2, 1, [i + 1, i + 1], `/r${i}`));
+    const { rows, aggregator } = aggregate({ 'node-a': [half({ requests: many })] });
+    const routes = rows[0]?.routes ?? [];
+    assert.equal(routes.length, MAX_ROUTES_PER_EDGE_SECOND + 1);
+    const overflow = routes.find((r) => r.route === OVERFLOW_ROUTE);
+    assert.deepEqual([overflow?.requests, overflow?.errors, overflow?.durations_us.length], [20, 10, 20]);
+    assert.equal(totals(rows[0]).requests, 2 * many.length, 'every request still counted');
+    assert.equal(aggregator.counters.routesFolded, 10);
   });
 });

@@ -1,5 +1,5 @@
 import type { MatchedSample } from '../matching/connectionMatcher.js';
-import type { EdgeRow, EndpointIdentity, RequestReport } from '../ingestTypes.js';
+import type { EdgeRouteRow, EdgeRow, EndpointIdentity, RequestReport } from '../ingestTypes.js';
 import type { EndpointNamer } from '../naming/endpointNamer.js';
 
 export type { EdgeRow } from '../ingestTypes.js';
@@ -15,12 +15,19 @@ interface NamedEnds {
 const MAX_PAIR_IDS = 1_000_000;
 
 /**
- * Request durations an edge row keeps for its second; beyond this, a sample of this many (the
- * rest counted as dropped), while `requests` counts them all. The store folds them into a
+ * Request durations a route of an edge keeps for its second; beyond this, a sample of this many
+ * (the rest counted as dropped), while `requests` counts them all. The store folds them into a
  * histogram on insert, so this bounds the insert, not the accuracy of the count. A sampled
  * second weighs in a rollup's quantiles as this many requests, not as all of them.
  */
-export const MAX_REQUEST_DURATIONS_PER_EDGE_SECOND = 4096;
+export const MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND = 1024;
+
+/**
+ * Routes an edge row keeps for its second; the requests of any further route are counted under
+ * OVERFLOW_ROUTE (the agent bounds its own routes too, but many agents' routes meet here).
+ */
+export const MAX_ROUTES_PER_EDGE_SECOND = 64;
+export const OVERFLOW_ROUTE = '{other}';
 
 /** A 32-bit integer mix (murmur3's finalizer): a replayable "random" index for the reservoir. */
 function mix32(value: number): number {
@@ -31,8 +38,10 @@ function mix32(value: number): number {
 }
 
 export interface AggregatorCounters {
-  /** Request durations not kept because their edge second already held MAX_REQUEST_DURATIONS_PER_EDGE_SECOND. */
+  /** Request durations not kept because their route's second already held MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND. */
   requestDurationsDropped: number;
+  /** Request groups counted under OVERFLOW_ROUTE because their edge second already held MAX_ROUTES_PER_EDGE_SECOND routes. */
+  routesFolded: number;
 }
 
 function identityKey(identity: EndpointIdentity): string {
@@ -50,9 +59,11 @@ export class EdgeAggregator {
   private rowCount = 0;
   private readonly pairIds = new Map<string, number>();
   private nextPairId = 0;
-  /** Durations offered to each row whose durations are full (the reservoir's count); only those rows, cleared by take(). */
-  private readonly durationsOffered = new Map<EdgeRow, number>();
-  readonly counters: AggregatorCounters = { requestDurationsDropped: 0 };
+  /** Durations offered to each route whose durations are full (the reservoir's count); only those routes, cleared by take(). */
+  private readonly durationsOffered = new Map<EdgeRouteRow, number>();
+  /** Each row's routes by `protocol method route`; cleared by take(). */
+  private readonly routesOf = new Map<EdgeRow, Map<string, EdgeRouteRow>>();
+  readonly counters: AggregatorCounters = { requestDurationsDropped: 0, routesFolded: 0 };
 
   constructor(private readonly namer: EndpointNamer) {}
 
@@ -89,9 +100,7 @@ export class EdgeAggregator {
         retransmits: 0,
         resets: 0,
         rtt_us: [],
-        requests: 0,
-        request_errors: 0,
-        request_duration_us: [],
+        routes: [],
       };
       rowsOfSecond.set(rowKey, row);
       this.rowCount++;
@@ -118,11 +127,31 @@ export class EdgeAggregator {
   }
 
   private addRequests(row: EdgeRow, requests: readonly RequestReport[]): void {
+    let routes = this.routesOf.get(row);
+    if (!routes) {
+      routes = new Map();
+      this.routesOf.set(row, routes);
+    }
     for (const r of requests) {
-      row.requests += r.requests;
-      row.request_errors += r.errors;
-      // r.clientErrors (4xx) stop here: edges_1s has no column for them yet.
-      for (const us of r.durationsUs) this.addDuration(row, us);
+      let name = r.route;
+      let key = `${r.protocol} ${r.method} ${name}`;
+      let route = routes.get(key);
+      if (!route && routes.size >= MAX_ROUTES_PER_EDGE_SECOND) {
+        // At most one overflow route per protocol and method (both small sets) beyond the bound.
+        this.counters.routesFolded += 1;
+        name = OVERFLOW_ROUTE;
+        key = `${r.protocol} ${r.method} ${name}`;
+        route = routes.get(key);
+      }
+      if (!route) {
+        route = { protocol: r.protocol, method: r.method, route: name, requests: 0, errors: 0, client_errors: 0, durations_us: [] };
+        routes.set(key, route);
+        row.routes.push(route);
+      }
+      route.requests += r.requests;
+      route.errors += r.errors;
+      route.client_errors += r.clientErrors;
+      for (const us of r.durationsUs) this.addDuration(route, us);
     }
   }
 
@@ -131,17 +160,17 @@ export class EdgeAggregator {
    * sampling, its index from a hash of the count so that a replay of the same halves writes
    * the same rows).
    */
-  private addDuration(row: EdgeRow, us: number): void {
-    const kept = row.request_duration_us;
-    if (kept.length < MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) {
+  private addDuration(route: EdgeRouteRow, us: number): void {
+    const kept = route.durations_us;
+    if (kept.length < MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND) {
       kept.push(us);
       return;
     }
-    const offered = (this.durationsOffered.get(row) ?? MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) + 1;
-    this.durationsOffered.set(row, offered);
+    const offered = (this.durationsOffered.get(route) ?? MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND) + 1;
+    this.durationsOffered.set(route, offered);
     this.counters.requestDurationsDropped += 1;
     const slot = mix32(offered) % offered;
-    if (slot < MAX_REQUEST_DURATIONS_PER_EDGE_SECOND) kept[slot] = us;
+    if (slot < MAX_REQUEST_DURATIONS_PER_ROUTE_SECOND) kept[slot] = us;
   }
 
   /** Hands over every row summed so far. */
@@ -150,6 +179,7 @@ export class EdgeAggregator {
     for (const rowsOfSecond of this.rows.values()) for (const row of rowsOfSecond.values()) rows.push(row);
     this.rows.clear();
     this.durationsOffered.clear();
+    this.routesOf.clear();
     this.rowCount = 0;
     return rows;
   }

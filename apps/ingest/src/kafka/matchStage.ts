@@ -246,7 +246,7 @@ export class MatchStage {
       this.listeners.noteLocalAddresses(decoded.tenant, decoded.halves);
       if (offset === state.liveFrom) state.processor.startBlockAt(offset);
       const before = { ...state.processor.counters };
-      const durationsDropped = state.processor.aggregatorCounters.requestDurationsDropped;
+      const aggregated = { ...state.processor.aggregatorCounters };
       const block = state.processor.handle(
         { offset, agentRun: decoded.agentRun, sequence: decoded.sequence, interval: { tenant: decoded.tenant, nodeId: decoded.nodeId, second: decoded.second, halves: decoded.halves, listeners: decoded.listeners } },
         warmUp,
@@ -255,7 +255,8 @@ export class MatchStage {
         const after = state.processor.counters;
         this.metrics.matched.inc(after.matched - before.matched);
         this.metrics.unmatched.inc(after.unmatched - before.unmatched);
-        this.metrics.requestDurationsDropped.inc(state.processor.aggregatorCounters.requestDurationsDropped - durationsDropped);
+        this.metrics.requestDurationsDropped.inc(state.processor.aggregatorCounters.requestDurationsDropped - aggregated.requestDurationsDropped);
+        this.metrics.routesFolded.inc(state.processor.aggregatorCounters.routesFolded - aggregated.routesFolded);
       }
       if (block) {
         if (block.rows.length > 0) {

@@ -14,7 +14,8 @@ export class IngestMetrics {
   readonly connectionsEvicted = new Counter({ name: 'weft_ingest_connections_evicted_total', help: 'Connection states forgotten because the matcher was full', registers: [this.registry] });
   readonly connectionsTracked = new Gauge({ name: 'weft_ingest_connections_tracked', help: 'Connections the matcher holds state for', registers: [this.registry] });
   readonly pendingHalves = new Gauge({ name: 'weft_ingest_pending_halves', help: 'Halves waiting for their matching window', registers: [this.registry] });
-  readonly requestDurationsDropped = new Counter({ name: 'weft_ingest_request_durations_dropped_total', help: 'Request durations left out of an edge second that already held its bound of samples (its request count stays whole)', registers: [this.registry] });
+  readonly requestDurationsDropped = new Counter({ name: 'weft_ingest_request_durations_dropped_total', help: 'Request durations left out of a route\'s second that already held its bound of samples (its request count stays whole)', registers: [this.registry] });
+  readonly routesFolded = new Counter({ name: 'weft_ingest_routes_folded_total', help: 'Request groups counted under the {other} route because their edge second already held its bound of routes (their requests stay counted)', registers: [this.registry] });
   readonly rowsWritten = new Counter({ name: 'weft_ingest_rows_written_total', help: 'Edge rows written to the store', registers: [this.registry] });
   readonly rowsDropped = new Counter({ name: 'weft_ingest_rows_dropped_total', help: 'Edge rows dropped because writes could not keep up', registers: [this.registry] });
   readonly writeErrors = new Counter({ name: 'weft_ingest_write_errors_total', help: 'Failed store write attempts, by reason (timeout, connection_refused, a ClickHouse error name, invalid_rows, other)', labelNames: ['reason'] as const, registers: [this.registry] });

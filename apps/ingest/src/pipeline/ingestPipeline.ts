@@ -157,10 +157,11 @@ export class IngestPipeline {
   tick(nowMs = Date.now(), flush = false): void {
     const matcher = this.core.matcher;
     const before = { ...matcher.counters };
-    const durationsDropped = this.core.aggregatorCounters.requestDurationsDropped;
+    const aggregated = { ...this.core.aggregatorCounters };
     const rows = this.core.releaseRows(flush);
     const after = matcher.counters;
-    this.metrics.requestDurationsDropped.inc(this.core.aggregatorCounters.requestDurationsDropped - durationsDropped);
+    this.metrics.requestDurationsDropped.inc(this.core.aggregatorCounters.requestDurationsDropped - aggregated.requestDurationsDropped);
+    this.metrics.routesFolded.inc(this.core.aggregatorCounters.routesFolded - aggregated.routesFolded);
     this.metrics.matched.inc(after.matched - before.matched);
     this.metrics.unmatched.inc(after.unmatched - before.unmatched);
     this.metrics.connectionsEvicted.inc(after.connectionsEvicted - before.connectionsEvicted);

@@ -128,7 +128,14 @@ describe('IngestPipeline writes', () => {
       // The rollups derive from the same columns: the map's edge (1 s service table) and a whole hour (edges_1h).
       const map = await store.queries.readMap('t1', { window: { from: second, to: second + 1 } });
       const edge = map.edges.find((e) => e.source === 'host:curl');
-      assert.deepEqual([edge?.requests, edge?.request_errors], [7, 2]);
+      assert.deepEqual([edge?.requests, edge?.request_errors, edge?.request_client_errors, edge?.request_protocols], [7, 2, 2, ['http1']]);
+      // By route: GET and POST of /users/{n}, the client's durations.
+      const routes = await store.queries.readEdgeRoutes('t1', { window: { from: second, to: second + 1 }, source: 'host:curl', target: 'host:nginx', limit: 10 });
+      assert.deepEqual(
+        routes.routes.map((r) => [r.method, r.route, r.requests, r.request_errors, r.request_client_errors]),
+        [['GET', '/users/{n}', 5, 2, 1], ['POST', '/users/{n}', 2, 0, 1]],
+      );
+      assert.ok(routes.routes[1]!.request_p50_us! >= 6000 && routes.routes[1]!.request_p50_us! <= 7000, `POST p50 ${routes.routes[1]!.request_p50_us}`);
       assert.ok(edge?.request_p50_us !== null && edge?.request_p50_us !== undefined && edge.request_p50_us >= 3000 && edge.request_p50_us <= 5000, `p50 ${edge?.request_p50_us}`);
       const hour = Math.floor(second / 3600) * 3600;
       const [hourly] = await store.executor.queryJsonRows<Record<string, string | number>>(

@@ -42,9 +42,7 @@ export function toStoreRow(row: EdgeRow): StoreEdgeRow {
     retransmits: row.retransmits,
     resets: row.resets,
     rtt_samples_us: row.rtt_us,
-    requests: row.requests,
-    request_errors: row.request_errors,
-    request_duration_samples_us: row.request_duration_us,
+    routes: row.routes,
   };
 }
 

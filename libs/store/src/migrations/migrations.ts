@@ -11,6 +11,7 @@
  */
 
 import { MIGRATION_2 } from './migration2.js';
+import { MIGRATION_3 } from './migration3.js';
 
 export interface Migration {
   readonly version: number;
@@ -168,5 +169,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // earlier build refuses to start (SchemaMismatchError) instead of missing a table at query time.
     name: 'tenants: every table keyed by tenant first; service-level rollups at 1 s, 10 s, 1 m, 10 m, 1 h, 6 h; services table; latency histograms and request metrics',
     statements: MIGRATION_2,
+  },
+  {
+    version: 3,
+    name: 'requests by route (route_edges_1m, route_edges_1h, edges_1s.routes); client errors and protocols on every table',
+    statements: MIGRATION_3,
   },
 ];

@@ -5,9 +5,9 @@
 export interface RetentionConfig {
   /** edges_1s (the raw one-second rows), service_edges_1s and service_edges_10s. */
   rawSeconds?: string;
-  /** edges_1m and service_edges_1m. */
+  /** edges_1m, service_edges_1m, service_edges_10m and route_edges_1m. */
   minute?: string;
-  /** edges_1h, service_edges_1h, service_edges_6h and the services table (by last_seen). */
+  /** edges_1h, service_edges_1h, service_edges_6h, route_edges_1h and the services table (by last_seen). */
   hour?: string;
 }
 
@@ -71,11 +71,13 @@ const TABLES_BY_SETTING: Record<keyof RetentionConfig, ReadonlyArray<{ table: st
     { table: 'edges_1m', column: 'ts' },
     { table: 'service_edges_1m', column: 'ts' },
     { table: 'service_edges_10m', column: 'ts' },
+    { table: 'route_edges_1m', column: 'ts' },
   ],
   hour: [
     { table: 'edges_1h', column: 'ts' },
     { table: 'service_edges_1h', column: 'ts' },
     { table: 'service_edges_6h', column: 'ts' },
+    { table: 'route_edges_1h', column: 'ts' },
     { table: 'services', column: 'last_seen' },
   ],
 };

@@ -3,6 +3,7 @@
  * a result row becomes EdgeStats. One definition for every query.
  */
 import { LATENCIES, latencyColumnNames, latencyQuantilesSql, mergedLatencySql } from '../latency/latencyHistogram.js';
+import { protocolsOfBits } from '../requestProtocols.js';
 import type { EdgeStats } from './queryTypes.js';
 
 export const STAT_COUNTERS = [
@@ -16,6 +17,7 @@ export const STAT_COUNTERS = [
   'resets',
   'requests',
   'request_errors',
+  'request_client_errors',
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 
@@ -23,7 +25,11 @@ export type StatCounter = (typeof STAT_COUNTERS)[number];
  * What a piece selects for the stats. Counters cast to plain UInt64: the rollups hold them as
  * SimpleAggregateFunction(sum, UInt64), the raw table as UInt64, and a UNION ALL needs one type.
  */
-export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`), ...LATENCIES.flatMap(latencyColumnNames)].join(', ');
+export const STAT_SOURCE_COLUMNS = [
+  ...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`),
+  'toUInt8(request_protocols) AS request_protocols',
+  ...LATENCIES.flatMap(latencyColumnNames),
+].join(', ');
 
 /**
  * The aggregates over those columns (used with GROUP BY): counters summed; latency quantiles as
@@ -31,6 +37,7 @@ export const STAT_SOURCE_COLUMNS = [...STAT_COUNTERS.map((c) => `toUInt64(${c}) 
  */
 export const STAT_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
+  'groupBitOr(request_protocols) AS request_protocols',
   `${latencyQuantilesSql('rtt')} AS rtt_quantiles`,
   `${latencyQuantilesSql('request_duration')} AS request_quantiles`,
 ].join(',\n    ');
@@ -38,6 +45,7 @@ export const STAT_AGGREGATES = [
 /** The aggregates kept mergeable (the source columns again), for a second level of grouping. */
 export const STAT_MERGE_AGGREGATES = [
   ...STAT_COUNTERS.map((c) => `sum(${c}) AS ${c}`),
+  'groupBitOr(request_protocols) AS request_protocols',
   ...LATENCIES.map(mergedLatencySql),
 ].join(',\n    ');
 
@@ -62,6 +70,8 @@ export function statsOf(row: Record<string, unknown>, seconds: number): EdgeStat
     rtt_p99_us: rtt99,
     requests: n('requests'),
     request_errors: n('request_errors'),
+    request_client_errors: n('request_client_errors'),
+    request_protocols: protocolsOfBits(Number(row.request_protocols ?? 0)),
     request_p50_us: req50,
     request_p95_us: req95,
     request_p99_us: req99,

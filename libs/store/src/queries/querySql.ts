@@ -24,6 +24,13 @@ export const DOMAIN_TABLES: Readonly<Partial<Record<Tier, string>>> = {
   3600: 'edges_1h',
 };
 
+/** The per-route tables, one per tier; the seconds are edges_1s's `routes`, one row each. */
+export const ROUTE_TABLES: Readonly<Partial<Record<Tier, string>>> = {
+  1: 'edges_1s ARRAY JOIN routes AS r',
+  60: 'route_edges_1m',
+  3600: 'route_edges_1h',
+};
+
 type ParamValue = QueryParams[string];
 
 /** Bound parameters of one statement, named p0, p1, ... so that no two pieces collide. */
@@ -50,8 +57,8 @@ export interface PiecesSource {
   pieces: readonly WindowPiece[];
   tables: Readonly<Partial<Record<Tier, string>>>;
   tenant: TenantId;
-  /** The columns each piece selects. */
-  columns: string;
+  /** The columns each piece selects (the same for every piece, or per piece where the tables differ). */
+  columns: string | ((piece: WindowPiece) => string);
   /** Extra conditions, ANDed into every piece's WHERE (so the primary key and PREWHERE apply per table). */
   where?: readonly string[];
 }
@@ -69,7 +76,8 @@ export function piecesSql(source: PiecesSource, params: SqlParams): string {
       `ts < toDateTime(${params.bind(piece.to, 'UInt32')}, 'UTC')`,
       ...(source.where ?? []),
     ];
-    return `SELECT ${source.columns} FROM ${tableOf(source.tables, piece)} WHERE ${conditions.join(' AND ')}`;
+    const columns = typeof source.columns === 'string' ? source.columns : source.columns(piece);
+    return `SELECT ${columns} FROM ${tableOf(source.tables, piece)} WHERE ${conditions.join(' AND ')}`;
   });
   return selects.join('\n    UNION ALL\n    ');
 }

@@ -7,6 +7,7 @@
  * stable, opaque id (`k8s:ns/Deployment/name`, `host:curl`, `external:10.0.0.1` ...); every query
  * is for exactly one tenant and never returns another tenant's rows.
  */
+import type { RequestProtocolName } from '../requestProtocols.js';
 
 /** A tenant's id (libs/control's tenants.id). */
 export type TenantId = string;
@@ -43,7 +44,12 @@ export interface EdgeStats {
   rtt_p99_us: number | null;
   /** Requests (L7), 0 until the agent sends them. */
   requests: number;
+  /** Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered. */
   request_errors: number;
+  /** Client errors (HTTP 4xx), counted apart from request_errors. */
+  request_client_errors: number;
+  /** The protocols the requests were seen in (empty without requests). */
+  request_protocols: RequestProtocolName[];
   /** Request duration quantiles in microseconds; null without requests. */
   request_p50_us: number | null;
   request_p95_us: number | null;
@@ -208,6 +214,34 @@ export interface BreakdownResult {
   groups: BreakdownGroup[];
 }
 
+export interface RoutesQuery extends EdgeSelector {
+  window: QueryWindow;
+  /** The most routes answered (the busiest first); the rest are summed into `others`. */
+  limit: number;
+}
+
+/** The requests of one (protocol, method, route template) on an edge. */
+export interface RouteStats {
+  protocol: RequestProtocolName;
+  method: string;
+  route: string;
+  requests: number;
+  request_errors: number;
+  request_client_errors: number;
+  /** Request duration quantiles in microseconds; null when no duration was measured. */
+  request_p50_us: number | null;
+  request_p95_us: number | null;
+  request_p99_us: number | null;
+}
+
+export interface RoutesResult {
+  window: QueryWindow;
+  /** Most requests first; ties by more errors, then by route. */
+  routes: RouteStats[];
+  /** The routes beyond `limit`: how many, and their requests and errors summed. */
+  others: { routes: number; requests: number; request_errors: number; request_client_errors: number };
+}
+
 export interface ChangesQuery {
   window: QueryWindow;
   baseline: QueryWindow;
@@ -249,6 +283,8 @@ export interface EdgeQueries {
   readNeighborhood(tenant: TenantId, query: NeighborhoodQuery): Promise<NeighborhoodResult | null>;
   readEdgeSeries(tenant: TenantId, query: SeriesQuery): Promise<SeriesResult>;
   readEdgeBreakdown(tenant: TenantId, query: BreakdownQuery): Promise<BreakdownResult>;
+  /** One edge's requests by protocol, method and route template. */
+  readEdgeRoutes(tenant: TenantId, query: RoutesQuery): Promise<RoutesResult>;
   readChanges(tenant: TenantId, query: ChangesQuery): Promise<ChangesResult>;
 }
 

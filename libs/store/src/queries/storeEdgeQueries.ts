@@ -5,6 +5,7 @@
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { readEdgeBreakdown } from './edgeBreakdown.js';
 import { readChanges } from './edgeChanges.js';
+import { readEdgeRoutes } from './edgeRoutes.js';
 import { readEdgeSeries } from './edgeSeries.js';
 import { readMap } from './mapQuery.js';
 import { readNeighborhood } from './neighborhood.js';
@@ -19,6 +20,8 @@ import type {
   NeighborhoodQuery,
   NeighborhoodResult,
   QueryWindow,
+  RoutesQuery,
+  RoutesResult,
   SeriesQuery,
   SeriesResult,
   ServicePage,
@@ -54,6 +57,10 @@ export class StoreEdgeQueries implements EdgeQueries {
 
   readEdgeBreakdown(tenant: TenantId, query: BreakdownQuery): Promise<BreakdownResult> {
     return readEdgeBreakdown(this.executor, tenant, query);
+  }
+
+  readEdgeRoutes(tenant: TenantId, query: RoutesQuery): Promise<RoutesResult> {
+    return readEdgeRoutes(this.executor, tenant, query);
   }
 
   readChanges(tenant: TenantId, query: ChangesQuery): Promise<ChangesResult> {

@@ -223,10 +223,10 @@ const storeScenarios: readonly Scenario[] = [
         note(`tables: ${tables.map((t) => `${t.name} (${t.engine})`).join(', ')}`);
         const byName = new Map(tables.map((t) => [t.name, t.engine]));
         assert.equal(byName.get('edges_1s'), 'MergeTree');
-        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'service_edges_6h', 'services']) {
+        for (const rollup of ['edges_1m', 'edges_1h', 'service_edges_1s', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'service_edges_6h', 'route_edges_1m', 'route_edges_1h', 'services']) {
           assert.equal(byName.get(rollup), 'AggregatingMergeTree', rollup);
         }
-        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_10m_mv', 'service_edges_1h_mv', 'service_edges_6h_mv', 'services_mv']) {
+        for (const view of ['edges_1m_mv', 'edges_1h_mv', 'service_edges_1s_mv', 'service_edges_10s_mv', 'service_edges_1m_mv', 'service_edges_10m_mv', 'service_edges_1h_mv', 'service_edges_6h_mv', 'route_edges_1m_mv', 'route_edges_1h_mv', 'services_mv']) {
           assert.equal(byName.get(view), 'MaterializedView', view);
         }
         assert.equal(byName.get(MIGRATIONS_TABLE), 'MergeTree');
@@ -295,9 +295,11 @@ const storeScenarios: readonly Scenario[] = [
         edges_1m: minute,
         service_edges_1m: minute,
         service_edges_10m: minute,
+        route_edges_1m: minute,
         edges_1h: hour,
         service_edges_1h: hour,
         service_edges_6h: hour,
+        route_edges_1h: hour,
         services: hour.replace(/^ts /, 'last_seen '),
       });
       await withStore(location, undefined, async (store) => {
@@ -307,7 +309,7 @@ const storeScenarios: readonly Scenario[] = [
       const changed = { rawSeconds: '3 DAY', minute: '30 DAY', hour: '13 MONTH' };
       await withStore(location, { retention: changed }, async (store) => {
         const result = await store.migrate();
-        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s', 'service_edges_10s', 'service_edges_1h', 'service_edges_1s', 'service_edges_6h', 'services']);
+        assert.deepEqual(result.ttlChanged.sort(), ['edges_1h', 'edges_1s', 'route_edges_1h', 'service_edges_10s', 'service_edges_1h', 'service_edges_1s', 'service_edges_6h', 'services']);
         assert.deepEqual(await ttlOf(store), ttls('ts + toIntervalDay(3)', 'ts + toIntervalDay(30)', 'ts + toIntervalMonth(13)'));
         assert.deepEqual((await store.migrate()).ttlChanged, [], 'unchanged configuration, no ALTER');
       });
@@ -519,7 +521,9 @@ const storeScenarios: readonly Scenario[] = [
         await assert.rejects(store.writeEdgeRows([{ ...good, bytes_sent: -1 }]), /edge row 0: bytes_sent/);
         await assert.rejects(store.writeEdgeRows([{ ...good, client_service: '' }]), /edge row 0: client_service is required/);
         await assert.rejects(store.writeEdgeRows([good, { ...good, tenant: '' }]), /edge row 1: tenant is required/);
-        await assert.rejects(store.writeEdgeRows([{ ...good, requests: -2 }]), /edge row 0: requests/);
+        const route = { protocol: 'http1' as const, method: 'GET', route: '/', requests: 1, errors: 0, client_errors: 0, durations_us: [5] };
+        await assert.rejects(store.writeEdgeRows([{ ...good, routes: [{ ...route, requests: -2 }] }]), /edge row 0: routes\[0\]\.requests/);
+        await assert.rejects(store.writeEdgeRows([{ ...good, routes: [route, { ...route, protocol: 'ftp' as 'http1' }] }]), /edge row 0: routes\[1\]\.protocol/);
         assert.equal((await store.readEdgeTotals({ from: H, to: H + 1, resolution: 1 })).rows, 0, 'nothing of a refused batch is written');
         await assert.rejects(store.readServiceMap({ from: H, to: H }), RangeError);
         await assert.rejects(store.readServiceMap({ from: H + 0.5, to: H + 10 }), RangeError);

@@ -5,7 +5,7 @@
  * show up (they share service ids and carry counters far larger than any acme sum).
  */
 import assert from 'node:assert/strict';
-import type { EdgeRow, EdgeStore, EdgeStoreOptions } from '../edgeStore.js';
+import type { EdgeRow, EdgeStore, EdgeStoreOptions, RouteSample } from '../edgeStore.js';
 import { QueryInputError, type EdgeRecord, type EdgeStats, type QueryWindow } from '../queries/queryTypes.js';
 import {
   BASELINE_OFFSETS,
@@ -90,7 +90,11 @@ function assertStats(got: EdgeStats, want: Sums, seconds: number, label: string)
     const [rtt] = [...want.rtts];
     assert.deepEqual([got.rtt_p50_us, got.rtt_p95_us, got.rtt_p99_us], [rtt, rtt, rtt], `${label}: rtt quantiles`);
   }
-  assert.deepEqual([got.requests, got.request_errors, got.request_p50_us, got.request_p95_us, got.request_p99_us], [0, 0, null, null, null], `${label}: no L7 yet`);
+  assert.deepEqual(
+    [got.requests, got.request_errors, got.request_client_errors, got.request_protocols, got.request_p50_us, got.request_p95_us, got.request_p99_us],
+    [0, 0, 0, [], null, null, null],
+    `${label}: no L7 yet`,
+  );
 }
 
 function assertEdges(got: readonly EdgeRecord[], want: Map<string, Sums>, seconds: number, label: string): void {
@@ -393,6 +397,87 @@ export const queryScenarios: readonly QueryScenario[] = [
         // globex: its edges exist in both windows unchanged.
         assert.deepEqual((await q.readChanges(OTHER_TENANT, { window, baseline })).changes, []);
       });
+    },
+  },
+  {
+    name: 'queries: requests by route, over ragged seconds, whole minutes and a whole hour, summed into the edge, per tenant',
+    async run(harness, note) {
+      const location = await harness.newLocation();
+      const store = await location.open();
+      try {
+        await store.migrate();
+        const H = baseHour();
+        // One edge, a row a second over [H + 3570, H + 7290): pieces of 30 s, one hour, one minute, 30 s.
+        const window = { from: H + 3570, to: H + 7290 };
+        const edge = { client_service: 'svc-a', server_service: 'svc-b', server_port: 8080 };
+        const zero = { connections_opened: 0, connections_closed: 0, connections_failed: 0, connection_seconds: 1, bytes_sent: 10, bytes_received: 20, retransmits: 0, resets: 0 };
+        const want = new Map<string, { requests: number; errors: number; client_errors: number; duration: number }>();
+        const add = (key: string, r: RouteSample): void => {
+          const w = want.get(key) ?? { requests: 0, errors: 0, client_errors: 0, duration: r.durations_us[0]! };
+          w.requests += r.requests;
+          w.errors += r.errors;
+          w.client_errors += r.client_errors;
+          want.set(key, w);
+        };
+        const rows: EdgeRow[] = [];
+        const other: EdgeRow[] = [];
+        for (let ts = window.from; ts < window.to; ts++) {
+          // Each route's durations are one value, so its every quantile is exactly that value.
+          const routes: RouteSample[] = [
+            { protocol: 'http1', method: 'GET', route: '/users/{n}', requests: 3, errors: ts % 10 === 0 ? 1 : 0, client_errors: ts % 7 === 0 ? 1 : 0, durations_us: [2000, 2000, 2000] },
+            { protocol: 'grpc', method: 'POST', route: '/shop.Cart/Get', requests: 2, errors: ts % 60 === 0 ? 2 : 0, client_errors: 0, durations_us: [800, 800] },
+            ...(ts % 30 === 0 ? [{ protocol: 'http1' as const, method: 'POST', route: '/orders', requests: 1, errors: 0, client_errors: 0, durations_us: [50_000] }] : []),
+          ];
+          for (const r of routes) add(`${r.protocol} ${r.method} ${r.route}`, r);
+          rows.push({ tenant: TENANT, ts, ...edge, ...zero, routes });
+          other.push({ tenant: OTHER_TENANT, ts, ...edge, ...zero, routes: [{ protocol: 'dns', method: '', route: 'A example.com', requests: 1000, errors: 1000, client_errors: 0, durations_us: [1] }] });
+        }
+        for (let i = 0; i < rows.length; i += 1000) await store.writeEdgeRows([...rows.slice(i, i + 1000), ...other.slice(i, i + 1000)]);
+        const q = store.queries;
+        const sum = (f: 'requests' | 'errors' | 'client_errors'): number => [...want.values()].reduce((n, w) => n + w[f], 0);
+
+        const map = await q.readMap(TENANT, { window });
+        assert.equal(map.edges.length, 1);
+        const [e] = map.edges;
+        assert.deepEqual(
+          [e!.requests, e!.request_errors, e!.request_client_errors, e!.request_protocols],
+          [sum('requests'), sum('errors'), sum('client_errors'), ['http1', 'grpc']],
+          'the edge sums its routes',
+        );
+        assert.ok(Math.abs(e!.request_p50_us! - 2000) <= 0.1 * 2000, `most requests are the 2 ms route (p50 in its bucket): ${e!.request_p50_us}`);
+
+        const result = await q.readEdgeRoutes(TENANT, { window, source: 'svc-a', target: 'svc-b', limit: 10 });
+        note(`routes: ${result.routes.map((r) => `${r.method} ${r.route} ${r.requests}`).join(', ')}`);
+        assert.deepEqual(
+          result.routes.map((r) => [`${r.protocol} ${r.method} ${r.route}`, r.requests, r.request_errors, r.request_client_errors, r.request_p50_us, r.request_p99_us]),
+          [...want.entries()]
+            .sort((a, b) => b[1].requests - a[1].requests)
+            .map(([key, w]) => [key, w.requests, w.errors, w.client_errors, w.duration, w.duration]),
+        );
+        assert.deepEqual(result.others, { routes: 0, requests: 0, request_errors: 0, request_client_errors: 0 });
+        const top = await q.readEdgeRoutes(TENANT, { window, source: 'svc-a', target: 'svc-b', port: 8080, limit: 1 });
+        assert.deepEqual(top.routes.map((r) => r.route), ['/users/{n}']);
+        const rest = [...want.entries()].filter(([key]) => !key.endsWith('/users/{n}')).map(([, w]) => w);
+        assert.deepEqual(top.others, {
+          routes: 2,
+          requests: rest.reduce((n, w) => n + w.requests, 0),
+          request_errors: rest.reduce((n, w) => n + w.errors, 0),
+          request_client_errors: rest.reduce((n, w) => n + w.client_errors, 0),
+        });
+        assert.deepEqual((await q.readEdgeRoutes(TENANT, { window, source: 'svc-a', target: 'svc-b', port: 9, limit: 5 })).routes, [], 'another port');
+        // The other tenant: its own DNS route only.
+        const theirs = await q.readEdgeRoutes(OTHER_TENANT, { window, source: 'svc-a', target: 'svc-b', limit: 10 });
+        assert.deepEqual(theirs.routes.map((r) => [r.protocol, r.route, r.requests]), [['dns', 'A example.com', 1000 * rows.length]]);
+        // A series step sums the same.
+        const series = await q.readEdgeSeries(TENANT, { window: { from: H + 3600, to: H + 7200 }, source: 'svc-a', target: 'svc-b', step: 3600 });
+        const hour = rows.filter((r) => r.ts >= H + 3600 && r.ts < H + 7200).flatMap((r) => r.routes ?? []);
+        assert.equal(series.points[0]!.requests, hour.reduce((n, r) => n + r.requests, 0));
+        assert.equal(series.points[0]!.request_client_errors, hour.reduce((n, r) => n + r.client_errors, 0));
+        await assert.rejects(q.readEdgeRoutes(TENANT, { window, source: 'svc-a', target: 'svc-b', limit: 0 }), rejectsInput('limit'));
+        await assert.rejects(q.readEdgeRoutes(TENANT, { window, source: '', target: 'svc-b', limit: 5 }), rejectsInput('source'));
+      } finally {
+        await store.close();
+      }
     },
   },
 ];
