@@ -75,7 +75,22 @@ extern struct {
 	__type(value, struct weft_l7_scratch);
 } weft_l7_scratch SEC(".maps");
 
+extern struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_TLS_MAX_THREADS);
+	__type(key, __u64);
+	__type(value, struct weft_tls_thread);
+} weft_tls_threads SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_DEFAULT_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_tls_ssl_socket);
+} weft_tls_ssl SEC(".maps");
+
 extern const volatile __u8 filter_netns;
+extern const volatile __u8 l7_tls;
 /* Set by user space when L7 capture is loaded. */
 extern const volatile __u8 l7_enabled;
 /* Set by user space for the counters traffic path: bytes come from the

@@ -61,7 +61,46 @@ struct {
 	__type(value, struct weft_l7_scratch);
 } weft_l7_scratch SEC(".maps");
 
+/* Ports and process names L7 capture is limited to (--l7-ports,
+ * --l7-processes), each filter on only when its flag is set
+ * (l7_common.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_MAX_FILTER);
+	__type(key, __u16);
+	__type(value, __u8);
+} weft_l7_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_MAX_FILTER);
+	__type(key, char[16]);
+	__type(value, __u8);
+} weft_l7_comms SEC(".maps");
+
+/* TLS capture (tls_capture.bpf.c); minimal unless it is on. The threads
+ * inside an SSL call, by pid_tgid: LRU, so a thread that never returned
+ * (it exited inside the call) cannot fill it for good. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_TLS_MAX_THREADS);
+	__type(key, __u64);
+	__type(value, struct weft_tls_thread);
+} weft_tls_threads SEC(".maps");
+
+/* SSL * -> its socket. LRU: OpenSSL frees SSL objects without our seeing it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_DEFAULT_MAX_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_tls_ssl_socket);
+} weft_tls_ssl SEC(".maps");
+
 const volatile __u8 filter_netns = 0;
+const volatile __u8 l7_port_filter = 0;
+const volatile __u8 l7_comm_filter = 0;
+/* Set by user space when TLS capture is loaded (with L7 capture). */
+const volatile __u8 l7_tls = 0;
 const volatile __u8 l7_enabled = 0;
 const volatile __u8 count_from_seq = 0;
 

@@ -48,7 +48,10 @@ enum weft_counter {
 	WEFT_CNT_L7_GAPS = 7,         /* L7 call whose bytes could not be read (io_uring, sendfile, ...) */
 	WEFT_CNT_L7_SOCKET_MAP_FULL = 8, /* socket not classified: L7 socket map full */
 	WEFT_CNT_L7_UNTRACKED = 9,    /* call on a socket the socket map does not hold (yet) */
-	WEFT_CNT_MAX = 12,
+	WEFT_CNT_L7_TLS_CALLS = 10,   /* TLS: plaintext calls (SSL_read/SSL_write) written to the L7 ring */
+	WEFT_CNT_L7_TLS_NO_SOCKET = 11, /* TLS: plaintext call dropped, its socket unknown (never guessed) */
+	WEFT_CNT_L7_TLS_NO_ENTRY = 12,  /* TLS: a return whose entry state was not kept (thread map full) */
+	WEFT_CNT_MAX = 16,
 };
 
 /* L7 capture (bpf/l7_capture.bpf.c). */
@@ -57,6 +60,9 @@ enum weft_counter {
 #define WEFT_L7_MAX_FILTER 64   /* ports, and process names, L7 capture can be limited to */
 /* Calls on a socket that start no message we know before it is left alone. */
 #define WEFT_L7_MAX_MISSES 4
+/* TLS capture: threads inside an SSL call at once, and SSL objects whose
+ * socket is remembered (an LRU: a freed SSL's entry ages out). */
+#define WEFT_TLS_MAX_THREADS 16384
 
 enum weft_l7_protocol {
 	WEFT_L7_UNCLASSIFIED = 0,
@@ -76,6 +82,7 @@ enum weft_l7_call_flags {
 	WEFT_L7F_CLASSIFIED = 1 << 1, /* the first call of the socket's stream (it classified it) */
 	WEFT_L7F_PREDATES = 1 << 2,   /* the socket was open before the agent watched it */
 	WEFT_L7F_AFTER_LOSS = 1 << 3, /* calls of this socket were lost (ring full) before this one */
+	WEFT_L7F_TLS = 1 << 4,        /* the plaintext of an OpenSSL call (SSL_read/SSL_write), not the socket's bytes */
 };
 
 /* Value of the L7 socket map (key: struct sock pointer, as weft_socks). */
@@ -84,7 +91,28 @@ struct weft_l7_socket {
 	__u8 protocol;    /* enum weft_l7_protocol */
 	__u8 misses;
 	__u8 lost;        /* a call was lost: the next one sent says so (WEFT_L7F_AFTER_LOSS) */
-	__u8 pad[5];
+	/* TLS: the socket carries OpenSSL's ciphertext. Its own bytes are never
+	 * parsed; protocol, misses and lost describe the plaintext stream. */
+	__u8 tls;
+	__u8 pad[4];
+};
+
+/* TLS capture, kernel only: a thread inside SSL_read/SSL_write(_ex), from
+ * the uprobe at its entry to the uretprobe at its return. */
+struct weft_tls_thread {
+	__u64 ssl;      /* the SSL * */
+	__u64 buf;      /* the plaintext buffer */
+	__u64 size_ptr; /* _ex: where it writes the bytes moved; 0 for SSL_read/SSL_write */
+	__u64 sk;       /* the socket a send or receive inside the call touched; 0: none */
+	__u8 sending;   /* SSL_write(_ex) */
+	__u8 pad[7];
+};
+
+/* TLS capture, kernel only: the socket of an SSL object, for calls served
+ * from OpenSSL's own buffer (no send or receive inside them). */
+struct weft_tls_ssl_socket {
+	__u64 sk;
+	__u64 created_ns; /* of the weft_socks entry: a socket reused since is not this one */
 };
 
 /* One send or receive of a classified socket, as written to the L7 ring
@@ -107,6 +135,11 @@ struct weft_l7_call {
 	__u8 tail[WEFT_L7_TAIL_BYTES];
 	__u8 head[WEFT_L7_HEAD_BYTES];
 };
+
+/* TLS capture assembles a call in the L7 ring itself, in a record this
+ * long: the call and room for a frame header read at the head's last offset
+ * (the classifier's walk); user space keeps its header and head_len bytes. */
+#define WEFT_TLS_RECORD_BYTES (sizeof(struct weft_l7_call) + 16)
 
 /* Where a call is assembled (a per-CPU array value): the record, then room
  * past its head so that a head gathered from several iovecs, piece by piece,

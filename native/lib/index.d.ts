@@ -23,6 +23,8 @@ export interface SocketTracerOptions {
   netnsInodes: number[] | null; // null: all namespaces; else set rodata filter_netns=1 before load and fill weft_netns_filter after load, BEFORE attach
   /** L7 capture (bpf/l7_capture.bpf.c): its programs are loaded and its ring buffer read. Default false. */
   l7?: boolean;
+  /** TLS capture (bpf/tls_capture.bpf.c) with L7 capture: its uprobe programs are loaded, to be attached to each libssl with attachTlsLibrary. Default false. */
+  l7Tls?: boolean;
   /** bpf_map__set_max_entries(weft_l7_events) when l7 (power of two, >= page size); default as ringBufferBytes' default. */
   l7RingBufferBytes?: number;
   /** Only connections with one of these local or remote ports are parsed (null: all); at most constants.maxL7Filter. */
@@ -35,11 +37,11 @@ export interface SocketTracerOptions {
 export interface RecordLayout {
   socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
   socket: Record<'sk'|'created_ns'|'bytes_sent'|'bytes_received'|'cgroup_id'|'srtt_us'|'retransmits'|'resets_sent'|'resets_received'|'tgid'|'pid'|'netns'|'family'|'sport'|'dport'|'role'|'flags'|'state'|'saddr'|'daddr'|'comm', number>; // offsetof each field in struct weft_socket
-  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; l7TlsCalls: number; l7TlsNoSocket: number; l7TlsNoEntry: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
   /** struct weft_l7_call: offsets of its fields, and weft.h's L7 constants. A record is cut after head_len bytes of head. */
   l7Call: Record<'sk'|'created_ns'|'ts_ns'|'tgid'|'pid'|'length'|'head_len'|'tail_len'|'direction'|'protocol'|'flags'|'tail'|'head', number> & {
     headBytes: number; tailBytes: number; directionSend: number; directionRecv: number; directionClosed: number;
-    protocolHttp1: number; protocolHttp2: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number;
+    protocolHttp1: number; protocolHttp2: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number; flagTls: number;
   };
   eventTypes: { open: number; close: number; listen: number };
   roles: { unknown: number; client: number; server: number };
@@ -78,6 +80,13 @@ export class SocketTracer {
   drainL7Calls(): Buffer;
   /** Like onEvents, for the L7 calls (same poll); throws BpfError op 'l7' when the tracer was made without l7. */
   onL7Calls(callback: (calls: Buffer) => void): void;
+  /**
+   * TLS capture: attaches its programs to SSL_write, SSL_read and (when the library has them) SSL_write_ex and
+   * SSL_read_ex of the libssl file at `path` (e.g. /proc/PID/root/usr/lib/x86_64-linux-gnu/libssl.so.3); every
+   * process mapping that file is covered. Returns how many of the four functions were attached. Throws BpfError op
+   * 'tls_attach' when TLS capture is off or the kernel refused (nothing of that library stays attached).
+   */
+  attachTlsLibrary(path: string): number;
   /** L7 calls dropped in user space because nobody took them (more than 16 MiB waiting). */
   readonly l7PendingDrops: number;
   /** weft_counters summed over all possible CPUs (libbpf_num_possible_cpus), one number per index 0..count-1 (values fit in double). */

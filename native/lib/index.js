@@ -86,6 +86,8 @@ function validateTracerOptions(options) {
   if (l7Processes !== null && (!Array.isArray(l7Processes) || l7Processes.length === 0 || l7Processes.length > constants.maxL7Filter || !l7Processes.every((n) => typeof n === 'string' && n.length >= 1 && Buffer.byteLength(n) <= 15))) {
     throw new RangeError(`SocketTracer: l7Processes must be null or 1..${constants.maxL7Filter} process names of 1-15 bytes (the kernel's comm)`);
   }
+  const { l7Tls = false } = options;
+  if (typeof l7Tls !== 'boolean') throw new TypeError('SocketTracer: l7Tls must be a boolean');
   const { refusePrograms = [] } = options;
   if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
     throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
@@ -98,6 +100,7 @@ function validateTracerOptions(options) {
     netnsInodes: netnsInodes === null ? null : [...new Set(netnsInodes)],
     refusePrograms,
     l7,
+    l7Tls: l7 && l7Tls,
     l7RingBufferBytes,
     l7Ports: l7Ports === null ? null : [...new Set(l7Ports)],
     l7Processes: l7Processes === null ? null : [...new Set(l7Processes)],
@@ -171,6 +174,13 @@ export class SocketTracer {
   onL7Calls(callback) {
     validateCallback(callback);
     this.#native.onL7Calls(callback);
+  }
+
+  attachTlsLibrary(path) {
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw new TypeError('attachTlsLibrary: path must be an absolute path to a libssl file');
+    }
+    return this.#native.attachTlsLibrary(path);
   }
 
   get l7PendingDrops() {

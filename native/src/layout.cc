@@ -60,6 +60,7 @@ static_assert(offsetof(struct weft_l7_call, protocol) == 40, "weft_l7_call.proto
 static_assert(offsetof(struct weft_l7_call, flags) == 41, "weft_l7_call.flags");
 static_assert(offsetof(struct weft_l7_call, tail) == 48, "weft_l7_call.tail");
 static_assert(offsetof(struct weft_l7_call, head) == 64, "weft_l7_call.head");
+static_assert(WEFT_TLS_RECORD_BYTES % 8 == 0, "TLS records keep the ring's 8-byte alignment");
 
 namespace {
 
@@ -114,6 +115,9 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(counters, "l7Gaps", WEFT_CNT_L7_GAPS);
   SetNumber(counters, "l7SocketMapFull", WEFT_CNT_L7_SOCKET_MAP_FULL);
   SetNumber(counters, "l7Untracked", WEFT_CNT_L7_UNTRACKED);
+  SetNumber(counters, "l7TlsCalls", WEFT_CNT_L7_TLS_CALLS);
+  SetNumber(counters, "l7TlsNoSocket", WEFT_CNT_L7_TLS_NO_SOCKET);
+  SetNumber(counters, "l7TlsNoEntry", WEFT_CNT_L7_TLS_NO_ENTRY);
   SetNumber(counters, "count", WEFT_CNT_MAX);
   layout.Set("counters", counters);
 
@@ -165,6 +169,7 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(l7, "flagClassified", WEFT_L7F_CLASSIFIED);
   SetNumber(l7, "flagPredates", WEFT_L7F_PREDATES);
   SetNumber(l7, "flagAfterLoss", WEFT_L7F_AFTER_LOSS);
+  SetNumber(l7, "flagTls", WEFT_L7F_TLS);
   layout.Set("l7Call", l7);
 
   // Limits TS validates options against (the addon itself decides nothing).

@@ -78,9 +78,25 @@ void ProbeOne(Napi::Env env, const std::string& name, Napi::Object result) {
   if (err == 0) err = weft__load(skel);
   result.Set("load", Outcome(env, err, log.text()));
   if (err == 0 && target != nullptr) {
-    // Iterators attach without a target; everything else to what its section names.
+    // Iterators attach without a target; uprobes (TLS capture, whose target
+    // is each libssl found at run time) to this process's own executable, at
+    // its first byte (in no executable mapping, so it never fires);
+    // everything else to what its section names.
     bool iterator = strncmp(section, "iter/", 5) == 0;
-    struct bpf_link* link = iterator ? bpf_program__attach_iter(target, nullptr) : bpf_program__attach(target);
+    bool uretprobe = strcmp(section, "uretprobe") == 0;
+    bool uprobe = uretprobe || strcmp(section, "uprobe") == 0;
+    struct bpf_link* link = nullptr;
+    if (iterator) {
+      link = bpf_program__attach_iter(target, nullptr);
+    } else if (uprobe) {
+      struct bpf_uprobe_opts opts;
+      memset(&opts, 0, sizeof(opts));
+      opts.sz = sizeof(opts);
+      opts.retprobe = uretprobe;
+      link = bpf_program__attach_uprobe_opts(target, getpid(), "/proc/self/exe", 0, &opts);
+    } else {
+      link = bpf_program__attach(target);
+    }
     int attach_err = link == nullptr ? (errno == 0 ? EINVAL : errno) : 0;
     result.Set("attach", Outcome(env, attach_err, log.text()));
     if (link != nullptr) bpf_link__destroy(link);

@@ -58,6 +58,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::Value RefreshSockets(const Napi::CallbackInfo& info);
   Napi::Value FindOwners(const Napi::CallbackInfo& info);
   Napi::Value AdoptSockets(const Napi::CallbackInfo& info);
+  Napi::Value AttachTlsLibrary(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   bool Configure(Napi::Env env, Napi::Object options);
@@ -93,6 +94,9 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::FunctionReference callback_;
   Napi::FunctionReference l7_callback_;
   bool l7_ = false;
+  bool tls_ = false;
+  // TLS capture: the uprobe links of every libssl attached (attachTlsLibrary).
+  std::vector<struct bpf_link*> tls_links_;
   std::vector<uint8_t> pending_;  // events gathered by one ring_buffer__consume
   // L7 calls gathered since they were last handed over (variable-length
   // struct weft_l7_call records, cut after head_len bytes of head). Bounded:
@@ -118,6 +122,7 @@ Napi::Function SocketTracer::Define(Napi::Env env) {
                          InstanceMethod<&SocketTracer::RefreshSockets>("refreshSockets"),
                          InstanceMethod<&SocketTracer::FindOwners>("findOwners"),
                          InstanceMethod<&SocketTracer::AdoptSockets>("adoptSockets"),
+                         InstanceMethod<&SocketTracer::AttachTlsLibrary>("attachTlsLibrary"),
                          InstanceMethod<&SocketTracer::Close>("close"),
                      });
 }
@@ -157,6 +162,7 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   uint32_t max_sockets = options.Get("maxSockets").ToNumber().Uint32Value();
   uint32_t ring_bytes = options.Get("ringBufferBytes").ToNumber().Uint32Value();
   bool l7 = options.Get("l7").ToBoolean().Value();
+  bool tls = l7 && options.Get("l7Tls").ToBoolean().Value();
   uint32_t l7_ring_bytes = options.Get("l7RingBufferBytes").ToNumber().Uint32Value();
   uint32_t page = static_cast<uint32_t>(sysconf(_SC_PAGESIZE));
   if (env.IsExceptionPending()) return false;
@@ -204,6 +210,18 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   for (struct bpf_program* prog : {skel_->progs.weft_l7_send, skel_->progs.weft_l7_recv}) {
     if (err == 0) err = bpf_program__set_autoload(prog, l7);
   }
+  // TLS capture (bpf/tls_capture.bpf.c): its uprobes only with L7 capture and
+  // when asked for, attached later to each libssl user space finds.
+  for (struct bpf_program* prog : {skel_->progs.weft_tls_write_enter, skel_->progs.weft_tls_write_ex_enter,
+                                   skel_->progs.weft_tls_read_enter, skel_->progs.weft_tls_read_ex_enter,
+                                   skel_->progs.weft_tls_return}) {
+    if (err == 0) err = bpf_program__set_autoload(prog, tls);
+    if (err == 0) bpf_program__set_autoattach(prog, false);
+  }
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_tls_threads, tls ? WEFT_TLS_MAX_THREADS : 1);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_tls_ssl, tls ? max_sockets : 1);
+  skel_->rodata->l7_tls = tls ? 1 : 0;
+  tls_ = tls;
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_socks, l7 ? max_sockets : 1);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
   skel_->rodata->l7_enabled = l7 ? 1 : 0;
@@ -365,6 +383,8 @@ void SocketTracer::Release() {
     if (*link != nullptr) bpf_link__destroy(*link);
     *link = nullptr;
   }
+  for (struct bpf_link* link : tls_links_) bpf_link__destroy(link);
+  tls_links_.clear();
   if (skel_ != nullptr) {
     weft__destroy(skel_);  // destroys the links (detach), programs and maps
     skel_ = nullptr;
@@ -484,7 +504,12 @@ int SocketTracer::OnSample(void* ctx, void* data, size_t size) {
 int SocketTracer::OnL7Sample(void* ctx, void* data, size_t size) {
   SocketTracer* self = static_cast<SocketTracer*>(ctx);
   const size_t header = offsetof(struct weft_l7_call, head);
-  if (size < header || size > sizeof(struct weft_l7_call)) return 0;  // a build mismatch
+  if (size < header || size > WEFT_TLS_RECORD_BYTES) return 0;  // a build mismatch
+  // A record assembled in the ring (TLS) is longer than its head: keep the
+  // header and the head, as the plain path sends them.
+  size_t head_len = static_cast<const struct weft_l7_call*>(data)->head_len;
+  if (head_len > WEFT_L7_HEAD_BYTES) return 0;
+  if (size > header + head_len) size = header + head_len;
   if (self->pending_l7_.size() + size > kMaxPendingL7) {
     self->l7_dropped_ += 1;
     return 0;
@@ -729,6 +754,65 @@ Napi::Value SocketTracer::AdoptSockets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!EnsureOpen(env)) return env.Undefined();
   return CountReported(env, adopt_link_, "adoption");
+}
+
+// attachTlsLibrary(path): the TLS programs at SSL_write, SSL_write_ex,
+// SSL_read and SSL_read_ex of the library file at `path` (a uprobe on a file
+// covers every process that maps it, now and later). The _ex forms are
+// optional (OpenSSL before 1.1.1 has none). Returns how many functions were
+// attached; on failure nothing of this library stays attached.
+Napi::Value SocketTracer::AttachTlsLibrary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  if (!tls_) {
+    ThrowBpfError(env, "tls_attach", EINVAL, "TLS capture is off for this tracer (construct it with l7Tls: true)");
+    return env.Undefined();
+  }
+  std::string path = info[0].ToString().Utf8Value();
+  if (env.IsExceptionPending()) return env.Undefined();
+  struct Target {
+    const char* function;
+    struct bpf_program* entry;
+    bool required;
+  } targets[] = {
+      {"SSL_write", skel_->progs.weft_tls_write_enter, true},
+      {"SSL_read", skel_->progs.weft_tls_read_enter, true},
+      {"SSL_write_ex", skel_->progs.weft_tls_write_ex_enter, false},
+      {"SSL_read_ex", skel_->progs.weft_tls_read_ex_enter, false},
+  };
+  LibbpfLog log;
+  std::vector<struct bpf_link*> links;
+  int attached = 0;
+  for (const Target& target : targets) {
+    // The entry first: a return whose entry was not seen is counted as lost.
+    struct bpf_link* pair[2] = {nullptr, nullptr};
+    for (int ret = 0; ret < 2; ret++) {
+      struct bpf_uprobe_opts opts;
+      memset(&opts, 0, sizeof(opts));
+      opts.sz = sizeof(opts);
+      opts.func_name = target.function;
+      opts.retprobe = ret == 1;
+      struct bpf_program* prog = ret == 1 ? skel_->progs.weft_tls_return : target.entry;
+      pair[ret] = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), 0, &opts);
+      if (pair[ret] == nullptr) break;
+    }
+    if (pair[0] != nullptr && pair[1] != nullptr) {
+      links.push_back(pair[0]);
+      links.push_back(pair[1]);
+      attached++;
+      continue;
+    }
+    int err = errno;
+    if (pair[0] != nullptr) bpf_link__destroy(pair[0]);
+    // A missing optional function is no failure; anything else undoes the library.
+    if (!target.required && pair[0] == nullptr && (err == ENOENT || err == ESRCH)) continue;
+    for (struct bpf_link* link : links) bpf_link__destroy(link);
+    ThrowBpfError(env, "tls_attach", err, std::string("attaching to ") + target.function + " in " + path + " failed",
+                  log.text());
+    return env.Undefined();
+  }
+  tls_links_.insert(tls_links_.end(), links.begin(), links.end());
+  return Napi::Number::New(env, attached);
 }
 
 Napi::Value SocketTracer::Close(const Napi::CallbackInfo& info) {

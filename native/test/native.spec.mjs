@@ -128,8 +128,9 @@ test('layout matches bpf/weft.h', { timeout: 20_000 }, () => {
   assert.equal(layout.eventTypeOffset, 0);
   assert.equal(layout.eventTsOffset, 8);
   assert.equal(layout.socket.comm + 16 + 4 * 4, layout.socketSize);
-  assert.equal(layout.counters.count, 12);
+  assert.equal(layout.counters.count, 16);
   assert.equal(layout.counters.l7Untracked, 9);
+  assert.equal(layout.counters.l7TlsNoEntry, 12);
   assert.deepEqual(layout.eventTypes, { open: 1, close: 2, listen: 3 });
   assert.deepEqual(layout.roles, { unknown: 0, client: 1, server: 2 });
   assert.ok(Object.isFrozen(layout.socket));

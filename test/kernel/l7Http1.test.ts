@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { resumeUnderFreshAgent } from '../fixtures/agentMidConnection.js';
 import { AgentProcess } from '../fixtures/agentProcess.js';
-import type { AgentRequestRow, AgentRow } from '../fixtures/agentRows.js';
+import { median, requestTotal as total, type AgentRequestRow, type AgentRow } from '../fixtures/agentRows.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
@@ -89,15 +89,6 @@ function rowsOf(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'cl
 
 function requestGroups(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRequestRow[] {
   return rowsOf(rows, ports, side).flatMap((row) => row.requests ?? []);
-}
-
-function total(groups: readonly AgentRequestRow[], field: 'requests' | 'errors' | 'client_errors'): number {
-  return groups.reduce((sum, g) => sum + g[field], 0);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
 interface Case {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { resumeUnderFreshAgent } from '../fixtures/agentMidConnection.js';
 import { AgentProcess } from '../fixtures/agentProcess.js';
-import type { AgentRequestRow, AgentRow } from '../fixtures/agentRows.js';
+import { median, requestTotal as total, type AgentRequestRow, type AgentRow } from '../fixtures/agentRows.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
@@ -78,15 +78,6 @@ function servedBy<T extends Served>(server: TcpPeerProcess, ports: ReadonlySet<n
 /** The request groups of the sockets on `side` of the connections from the client ports given. */
 function rowsOf(rows: readonly AgentRow[], port: number, ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRow[] {
   return rows.filter((row) => (side === 'client' ? row.dport === port && ports.has(row.sport) : row.sport === port && ports.has(row.dport)));
-}
-
-function total(groups: readonly AgentRequestRow[], field: 'requests' | 'errors' | 'client_errors'): number {
-  return groups.reduce((sum, g) => sum + g[field], 0);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
 /** The measured p50 against the peer's own (which is at least the planted delay): within 10 %. */

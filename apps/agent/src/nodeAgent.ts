@@ -18,6 +18,7 @@ import { assertCapabilities } from './privileges/capabilities.js';
 import { loadTracer, type PathChoice } from './probes/tracerLoader.js';
 import { ProcessDirectory } from './process/processDirectory.js';
 import { RoleInference } from './roles/roleInference.js';
+import { LibsslScanner } from './tls/libsslScanner.js';
 import type { ListenerRow, RowSink } from './sinks/rowSink.js';
 
 export interface AgentLog {
@@ -31,6 +32,9 @@ const MAX_PENDING_EVENTS = 1_000_000;
 const MAX_LISTENERS = 4096;
 /** Intervals a connection's requests wait for a row of it (its bytes can be read an interval apart). */
 const REQUEST_HOLD_INTERVALS = 3;
+/** TLS capture: libssl files attached at most, and processes whose mappings one interval's scan reads at most. */
+const MAX_TLS_LIBRARIES = 64;
+const TLS_MAPS_PER_SCAN = 32;
 
 /**
  * The node agent: loads the kernel programs, and every interval turns the
@@ -46,6 +50,9 @@ export class NodeAgent {
   private readonly l7Decoder = new L7CallDecoder(layout);
   /** Request metrics, when L7 capture is loaded. */
   private readonly requests: RequestTracker | null;
+  /** TLS capture: finds the libssl files to attach to, when its programs are loaded. */
+  private readonly libssl: LibsslScanner | null;
+  private lastTlsAttachFailures = 0;
   /** Listeners seen since start, by netns/address/port (bounded: oldest go first). */
   private readonly listeners = new Map<string, ListenerRow>();
   private pendingEvents: KernelEvent[] = [];
@@ -69,9 +76,17 @@ export class NodeAgent {
     private readonly metrics: AgentMetrics,
     private readonly metricsServer: Server | null,
     readonly path: PathChoice,
+    netnsInodes: number[] | null,
   ) {
     this.requests = path.l7.on
       ? new RequestTracker({ maxStreams: config.maxSockets, maxRoutes: config.l7MaxRoutes, holdIntervals: REQUEST_HOLD_INTERVALS })
+      : null;
+    this.libssl = path.tls.on
+      ? new LibsslScanner(
+          tracer,
+          { processNames: config.l7Processes, netnsInodes, maxLibraries: MAX_TLS_LIBRARIES, mapsPerScan: TLS_MAPS_PER_SCAN },
+          log,
+        )
       : null;
   }
 
@@ -92,6 +107,7 @@ export class NodeAgent {
         netnsInodes: netns.length > 0 ? netns.map((n) => n.inode) : null,
         refusePrograms: config.refusePrograms,
         l7: config.l7,
+        l7Tls: config.l7Tls,
         l7RingBufferBytes: config.ringBufferBytes,
         l7Ports: config.l7Ports,
         l7Processes: config.l7Processes,
@@ -125,7 +141,9 @@ export class NodeAgent {
       }
     }
 
-    const agent = new NodeAgent(config, sink, log, tracer, conntrack, metrics, metricsServer, path);
+    const agent = new NodeAgent(config, sink, log, tracer, conntrack, metrics, metricsServer, path, netns.length > 0 ? netns.map((n) => n.inode) : null);
+    // Every process running now, before the agent says it is ready; later ones a few at a time each interval.
+    agent.libssl?.scan(Number.MAX_SAFE_INTEGER);
     agent.run();
     return agent;
   }
@@ -225,6 +243,8 @@ export class NodeAgent {
     });
 
     this.updateMetrics(snapshot.length, rows);
+    // After the rows: new processes' libraries (bounded work), for the next interval's calls.
+    this.libssl?.scan();
     this.nat.expire(ts);
     this.metrics.intervalSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -284,9 +304,10 @@ export class NodeAgent {
     };
     const requests = this.requests?.take(socket.id);
     if (requests) {
-      row.requests = requests;
+      row.requests = requests.groups;
       // Requests of a connection opened before the agent: counted, and marked so.
       if (!socket.seenOpen) row.predates_agent = true;
+      if (requests.tls) row.tls = true;
     }
     // Only the dialling side has a translated destination; a server sees the real peer.
     if (role === 'client') {
@@ -307,6 +328,17 @@ export class NodeAgent {
     m.l7Gaps.inc(grew(c.l7Gaps));
     m.l7SocketMapFull.inc(grew(c.l7SocketMapFull));
     m.l7Untracked.inc(grew(c.l7Untracked));
+    m.l7TlsCalls.inc(grew(c.l7TlsCalls));
+    m.l7TlsDropped.inc({ reason: 'no_socket' }, grew(c.l7TlsNoSocket));
+    m.l7TlsDropped.inc({ reason: 'no_entry' }, grew(c.l7TlsNoEntry));
+    m.l7TlsOn.set(this.libssl ? 1 : 0);
+    if (this.libssl) {
+      const tls = this.libssl.current();
+      m.l7TlsLibraries.set(tls.libraries);
+      const failures = tls.attachFailures + tls.librariesSkipped;
+      m.l7TlsAttachFailures.inc(Math.max(0, failures - this.lastTlsAttachFailures));
+      this.lastTlsAttachFailures = failures;
+    }
     const userDrops = this.tracer.l7PendingDrops;
     m.l7Drops.inc({ where: 'user' }, Math.max(0, userDrops - this.lastL7PendingDrops));
     // The addon does not say whose calls it dropped: every connection starts over at its next message.

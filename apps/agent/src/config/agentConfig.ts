@@ -23,6 +23,8 @@ export interface AgentConfig {
   trafficPath: TrafficPathRequest;
   /** L7 capture (request metrics): on by default; off loads none of its programs. */
   l7: boolean;
+  /** TLS capture (HTTPS through OpenSSL's SSL_read/SSL_write, by uprobes on each libssl found): on by default, with L7 capture only. */
+  l7Tls: boolean;
   /** Distinct HTTP route templates reported; beyond, `{other}`. */
   l7MaxRoutes: number;
   /** L7 capture only for connections with one of these local or remote ports; null: all. */
@@ -52,6 +54,7 @@ export interface AgentConfigInput {
   ringBufferBytes?: string;
   trafficPath?: string;
   l7?: string;
+  l7Tls?: string;
   l7MaxRoutes?: string;
   l7Ports?: string;
   l7Processes?: string;
@@ -113,6 +116,10 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
   if (l7Raw !== 'on' && l7Raw !== 'off') {
     throw new ConfigError(`--l7 must be on or off, got "${l7Raw}"`, '--l7');
   }
+  const l7TlsRaw = pick(input.l7Tls, 'WEFT_AGENT_L7_TLS') ?? 'on';
+  if (l7TlsRaw !== 'on' && l7TlsRaw !== 'off') {
+    throw new ConfigError(`--l7-tls must be on or off, got "${l7TlsRaw}"`, '--l7-tls');
+  }
   const routesRaw = pick(input.l7MaxRoutes, 'WEFT_AGENT_L7_MAX_ROUTES');
   const l7MaxRoutes = routesRaw === undefined ? 1000 : positiveNumber(routesRaw, '--l7-max-routes', { integer: true });
   if (l7MaxRoutes > 100_000) {
@@ -146,6 +153,7 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     ringBufferBytes,
     trafficPath: pathRaw as TrafficPathRequest,
     l7: l7Raw === 'on',
+    l7Tls: l7Raw === 'on' && l7TlsRaw === 'on',
     l7MaxRoutes,
     l7Ports,
     l7Processes,

@@ -38,6 +38,8 @@ export interface ConnectionRow {
   requests?: RequestRow[];
   /** Set on a row with requests when the connection was open before the agent started (its earlier requests were not seen). */
   predates_agent?: true;
+  /** Set on a row with requests read from the plaintext of OpenSSL's calls (HTTPS): the connection is TLS. */
+  tls?: true;
 }
 
 /** The requests of one (protocol, method, route template) on one connection in one interval. */

@@ -40,6 +40,7 @@ export class L7CallDecoder {
         classified: (flags & o.flagClassified) !== 0,
         predates: (flags & o.flagPredates) !== 0,
         afterLoss: (flags & o.flagAfterLoss) !== 0,
+        tls: (flags & o.flagTls) !== 0,
         protocol,
       });
       offset = end;

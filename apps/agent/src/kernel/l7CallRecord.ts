@@ -22,6 +22,8 @@ export interface L7CallRecord {
   predates: boolean;
   /** Calls of this socket were lost before this one (the kernel's L7 ring was full). */
   afterLoss: boolean;
+  /** The plaintext of an OpenSSL call (SSL_read/SSL_write), not the socket's own bytes (ciphertext, never sent). */
+  tls: boolean;
   /** What the kernel classified the socket as, from its first call. */
   protocol: L7CallProtocol;
 }

@@ -9,7 +9,7 @@ function call(socketId: string, direction: L7CallRecord['direction'], text: stri
   return {
     socketId, tsNs: BigInt(ms) * 1_000_000n, tgid: 1, tid: 1, direction, length: bytes.length,
     head: bytes.subarray(0, 512), tail: bytes.subarray(Math.max(0, bytes.length - 16)),
-    gap: false, classified: false, predates: false, afterLoss: false, protocol: 'http1',
+    gap: false, classified: false, predates: false, afterLoss: false, tls: false, protocol: 'http1',
   };
 }
 
@@ -22,7 +22,7 @@ describe('RequestTracker', () => {
     const statuses = [200, 500, 404, 200, 503];
     tracker.push(statuses.flatMap((status, i) => [call('s1', 'send', request(`/u/${i}`), i * 10), call('s1', 'recv', response(status), i * 10 + 3)]));
     tracker.push([call('s2', 'recv', request('/other'), 0)]);
-    const rows = tracker.take('s1');
+    const rows = tracker.take('s1')?.groups;
     assert.deepEqual(rows, [{ protocol: 'http1', method: 'GET', route: '/u/{n}', requests: 5, errors: 2, client_errors: 1, durations_us: [3000, 3000, 3000, 3000, 3000] }]);
     assert.equal(tracker.take('s1'), undefined, 'taken once');
     assert.equal(tracker.take('s2'), undefined, 'not answered yet');
@@ -31,7 +31,7 @@ describe('RequestTracker', () => {
   it('counts a request the connection closed on as an error without a duration', () => {
     const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
     tracker.push([call('s', 'recv', request('/x'), 0), call('s', 'closed', '', 5)]);
-    assert.deepEqual(tracker.take('s'), [{ protocol: 'http1', method: 'GET', route: '/x', requests: 1, errors: 1, client_errors: 0, durations_us: [] }]);
+    assert.deepEqual(tracker.take('s')?.groups, [{ protocol: 'http1', method: 'GET', route: '/x', requests: 1, errors: 1, client_errors: 0, durations_us: [] }]);
     assert.equal(tracker.stats().streams, 0, 'the closed connection\'s parser is gone');
   });
 
@@ -56,7 +56,7 @@ describe('RequestTracker', () => {
     assert.equal(stats.streams, 2);
     assert.equal(stats.streamsEvicted, 1);
     tracker.push([call('a', 'recv', response(200), 3), call('a', 'recv', response(200), 3)]);
-    assert.equal(tracker.take('a')?.[0]?.requests, 2, 'a, the most recent, was kept');
+    assert.equal(tracker.take('a')?.groups[0]?.requests, 2, 'a, the most recent, was kept');
   });
 
   it('gives up the requests waiting when the kernel says calls were lost, and resumes at the next message', () => {
@@ -69,7 +69,7 @@ describe('RequestTracker', () => {
       call('s', 'send', request('/c'), 10),
       call('s', 'recv', response(503), 14),
     ]);
-    assert.deepEqual(tracker.take('s'), [{ protocol: 'http1', method: 'GET', route: '/c', requests: 1, errors: 1, client_errors: 0, durations_us: [4000] }]);
+    assert.deepEqual(tracker.take('s')?.groups, [{ protocol: 'http1', method: 'GET', route: '/c', requests: 1, errors: 1, client_errors: 0, durations_us: [4000] }]);
     assert.equal(tracker.stats().requestsLost, 2, '/a and /b: outcome unknown, counted apart');
   });
 
@@ -88,9 +88,19 @@ describe('RequestTracker', () => {
       ]);
     });
     tracker.push([h2('send', req.headers(7, { ':method': 'GET', ':scheme': 'http', ':path': '/missing/1' }, true), 40), h2('recv', res.headers(7, { ':status': '404' }, true), 41)]);
-    assert.deepEqual(tracker.take('g'), [
+    assert.deepEqual(tracker.take('g')?.groups, [
       { protocol: 'grpc', method: 'POST', route: '/shop.v1.Orders/Get', requests: 3, errors: 1, client_errors: 0, durations_us: [5000, 5000, 5000] },
       { protocol: 'http2', method: 'GET', route: '/missing/{n}', requests: 1, errors: 0, client_errors: 1, durations_us: [1000] },
     ]);
+  });
+
+  it('says which connections\' requests were read from TLS plaintext, also for those it closed on', () => {
+    const tracker = new RequestTracker({ maxStreams: 10, maxRoutes: 10, holdIntervals: 2 });
+    const tls = (c: L7CallRecord): L7CallRecord => ({ ...c, tls: true });
+    tracker.push([tls(call('t', 'send', request('/a'), 0)), tls(call('t', 'recv', response(200), 2)), call('p', 'send', request('/b'), 0), call('p', 'recv', response(200), 1)]);
+    assert.equal(tracker.take('t')?.tls, true);
+    assert.equal(tracker.take('p')?.tls, false);
+    tracker.push([tls(call('t', 'send', request('/c'), 5)), call('t', 'closed', '', 6)]);
+    assert.deepEqual(tracker.take('t'), { groups: [{ protocol: 'http1', method: 'GET', route: '/c', requests: 1, errors: 1, client_errors: 0, durations_us: [] }], tls: true });
   });
 });

@@ -32,6 +32,14 @@ export interface RequestTrackerStats extends ParserCounters {
 interface PendingRequests {
   groups: Map<string, RequestRow>;
   age: number;
+  /** Read from TLS plaintext (OpenSSL's calls). */
+  tls: boolean;
+}
+
+/** A connection's request groups since the last take, and whether they were read from TLS plaintext. */
+export interface TakenRequests {
+  groups: RequestRow[];
+  tls: boolean;
 }
 
 /**
@@ -43,6 +51,8 @@ interface PendingRequests {
  */
 export class RequestTracker {
   private readonly streams = new Map<string, L7Stream>();
+  /** Streams whose calls are TLS plaintext. */
+  private readonly tlsStreams = new Set<string>();
   /** The interval each stream last moved to the end of `streams` in (once an interval is enough for eviction order). */
   private readonly touched = new Map<string, number>();
   private intervalNumber = 0;
@@ -61,8 +71,7 @@ export class RequestTracker {
     for (const call of calls) {
       if (call.direction === 'closed') {
         this.streams.get(call.socketId)?.close();
-        this.streams.delete(call.socketId);
-        this.touched.delete(call.socketId);
+        this.forget(call.socketId);
         continue;
       }
       const stream = this.streamOf(call);
@@ -72,11 +81,11 @@ export class RequestTracker {
   }
 
   /** The request rows completed on the socket since the last take, or undefined. */
-  take(socketId: string): RequestRow[] | undefined {
+  take(socketId: string): TakenRequests | undefined {
     const pending = this.pending.get(socketId);
     if (!pending) return undefined;
     this.pending.delete(socketId);
-    return [...pending.groups.values()];
+    return { groups: [...pending.groups.values()], tls: pending.tls };
   }
 
   /** Sockets with requests no row has taken yet. */
@@ -127,17 +136,21 @@ export class RequestTracker {
     }
     if (this.streams.size >= this.options.maxStreams) {
       const oldest = this.streams.keys().next().value;
-      if (oldest !== undefined) {
-        this.streams.delete(oldest);
-        this.touched.delete(oldest);
-      }
+      if (oldest !== undefined) this.forget(oldest);
       this.streamsEvicted += 1;
     }
     const emit = (request: CompletedRequest): void => this.record(socketId, request);
     stream = call.protocol === 'http2' ? new Http2Connection(this.routes, this.counters, emit) : new Http1Stream(this.routes, this.counters, emit);
     this.streams.set(socketId, stream);
     this.touched.set(socketId, this.intervalNumber);
+    if (call.tls) this.tlsStreams.add(socketId);
     return stream;
+  }
+
+  private forget(socketId: string): void {
+    this.streams.delete(socketId);
+    this.touched.delete(socketId);
+    this.tlsStreams.delete(socketId);
   }
 
   private record(socketId: string, request: CompletedRequest): void {
@@ -147,7 +160,7 @@ export class RequestTracker {
         this.requestsUnclaimed += 1;
         return;
       }
-      pending = { groups: new Map(), age: 0 };
+      pending = { groups: new Map(), age: 0, tls: this.tlsStreams.has(socketId) };
       this.pending.set(socketId, pending);
     }
     const key = `${request.protocol} ${request.method} ${request.route}`;

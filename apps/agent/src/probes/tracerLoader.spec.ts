@@ -76,4 +76,29 @@ describe('loadTracer', () => {
   it('an error that is not a kernel refusal is not taken for one', () => {
     assert.throws(() => loadTracer('auto', OPTIONS, () => { throw new TypeError('bug'); }, () => {}), TypeError);
   });
+
+  it('a kernel that refuses the TLS uprobes keeps L7 capture of plain traffic, and says why TLS is off', () => {
+    const notes: string[] = [];
+    const opened: SocketTracerOptions[] = [];
+    const { choice } = loadTracer('tracepoint', { ...OPTIONS, l7: true, l7Tls: true }, (o) => {
+      opened.push(o);
+      if (o.l7Tls) throw new BpfError('load', 1, 'loading the BPF programs failed: Operation not permitted', `libbpf: prog 'weft_tls_return': BPF program load failed: Operation not permitted\n`);
+      return tracer;
+    }, (m) => notes.push(m));
+    assert.deepEqual(opened.map((o) => [o.l7, o.l7Tls]), [[true, true], [true, false]]);
+    assert.deepEqual(choice.l7, { on: true, refused: null });
+    assert.equal(choice.tls.on, false);
+    assert.match(choice.tls.refused ?? '', /load of weft_tls_return failed \(EPERM\)/);
+    assert.match(notes.join('\n'), /TLS capture refused by this kernel/);
+  });
+
+  it('a kernel that refuses L7 capture has TLS capture off too', () => {
+    const { choice } = loadTracer('tracepoint', { ...OPTIONS, l7: true, l7Tls: true }, (o) => {
+      if (o.l7) throw new BpfError('load', 1, 'loading the BPF programs failed: Operation not permitted', `libbpf: prog 'weft_l7_send': BPF program load failed: Operation not permitted\n`);
+      return tracer;
+    }, () => {});
+    assert.equal(choice.l7.on, false);
+    assert.equal(choice.tls.on, false);
+    assert.match(choice.tls.refused ?? '', /weft_l7_send/);
+  });
 });

@@ -17,10 +17,16 @@ export interface PathChoice {
   reason: string;
   /** Whether L7 capture is loaded; when it was asked for and refused, why not. */
   l7: { on: boolean; refused: string | null };
+  /** Whether TLS capture's programs are loaded (to be attached to each libssl); when asked for and refused, why not. */
+  tls: { on: boolean; refused: string | null };
 }
 
 /** The programs of L7 capture (bpf/l7_capture.bpf.c): a kernel that refuses them still runs the rest. */
 export const L7_PROGRAMS: readonly string[] = ['weft_l7_send', 'weft_l7_recv'];
+/** The programs of TLS capture (bpf/tls_capture.bpf.c): a kernel that refuses uprobes still runs L7 capture of plain traffic. */
+export const TLS_PROGRAMS: readonly string[] = [
+  'weft_tls_write_enter', 'weft_tls_write_ex_enter', 'weft_tls_read_enter', 'weft_tls_read_ex_enter', 'weft_tls_return',
+];
 
 export type TracerOptions = Omit<SocketTracerOptions, 'trafficPath' | 'socketWalk'>;
 export type OpenTracer = (options: SocketTracerOptions) => SocketTracer;
@@ -56,9 +62,21 @@ export function loadTracer(
   for (const attempt of attemptsFor(request)) {
     let tracer: SocketTracer;
     let l7Refused: string | null = null;
+    let tlsRefused: string | null = null;
+    const at = { trafficPath: attempt.path, socketWalk: attempt.socketWalk };
     try {
       try {
-        tracer = open({ ...options, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+        try {
+          tracer = open({ ...options, ...at });
+        } catch (err) {
+          // TLS capture is an addition to L7 capture: a kernel that refuses
+          // uprobes gets L7 capture of plain traffic.
+          const tlsFailure = options.l7 && options.l7Tls ? failureOf(attempt, err) : null;
+          if (!tlsFailure?.program || !TLS_PROGRAMS.includes(tlsFailure.program)) throw err;
+          tlsRefused = `${tlsFailure.op} of ${tlsFailure.program} failed (${tlsFailure.code}): ${tlsFailure.message}`;
+          note(`TLS capture refused by this kernel, HTTPS requests will not be measured: ${tlsRefused}`);
+          tracer = open({ ...options, l7Tls: false, ...at });
+        }
       } catch (err) {
         // L7 capture is an addition: a kernel that refuses its programs gets
         // the same traffic path without it.
@@ -66,7 +84,7 @@ export function loadTracer(
         if (!l7Failure?.program || !L7_PROGRAMS.includes(l7Failure.program)) throw err;
         l7Refused = `${l7Failure.op} of ${l7Failure.program} failed (${l7Failure.code}): ${l7Failure.message}`;
         note(`L7 capture refused by this kernel, requests will not be measured: ${l7Refused}`);
-        tracer = open({ ...options, l7: false, trafficPath: attempt.path, socketWalk: attempt.socketWalk });
+        tracer = open({ ...options, l7: false, l7Tls: false, ...at });
       }
     } catch (err) {
       const failure = failureOf(attempt, err);
@@ -78,7 +96,8 @@ export function loadTracer(
     const how = request === 'auto' ? 'the first that loads' : `requested with --traffic-path ${request}`;
     const skipped = failures.length > 0 ? ` (skipped: ${failures.map(describeFailure).join('; ')})` : '';
     const l7 = { on: options.l7 === true && l7Refused === null, refused: l7Refused };
-    return { tracer, choice: { path: attempt.path, label: attempt.label, reason: `${attempt.label}, ${how}${skipped}`, l7 }, failures };
+    const tls = { on: l7.on && options.l7Tls === true && tlsRefused === null, refused: l7Refused ?? tlsRefused };
+    return { tracer, choice: { path: attempt.path, label: attempt.label, reason: `${attempt.label}, ${how}${skipped}`, l7, tls }, failures };
   }
   const tried = failures.map(describeFailure).join('; ');
   throw new ConfigError(

@@ -57,7 +57,8 @@ export async function runAgent(options: AgentCommandOptions): Promise<void> {
           : new TerminalSink(process.stdout, config.intervalMs);
     agent = await NodeAgent.start(config, sink, log);
     const l7 = agent.path.l7.on ? 'on' : agent.path.l7.refused ? 'off (refused by this kernel)' : 'off';
-    log.info(`ready (traffic path: ${agent.path.path} — ${agent.path.reason}; L7: ${l7})`);
+    const tls = agent.path.tls.on ? 'on' : agent.path.tls.refused ? `off (refused by this kernel: ${agent.path.tls.refused})` : 'off';
+    log.info(`ready (traffic path: ${agent.path.path} — ${agent.path.reason}; L7: ${l7}; TLS: ${tls})`);
     const stop = (): void => {
       agent.stop().then(
         () => process.exit(0),
