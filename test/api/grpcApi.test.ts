@@ -19,7 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { createApiServices, startApiGrpcServer, type ApiGrpcServer } from '@weft/api';
 import { openControlStore, sqliteControlStoreIn, type ControlStore } from '@weft/control';
-import { openEdgeStore, type EdgeRow, type EdgeStore } from '@weft/store';
+import { openEdgeStore, type EdgeRow, type EdgeStore, type RouteSample } from '@weft/store';
 import { makeTestCertificates } from '../fixtures/tlsCertificates.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -44,6 +44,8 @@ interface Flow {
   /** The seconds (from BASE) it has rows for, one row each. */
   seconds: number[];
   perSecond: { opened: number; failed: number; sent: number; received: number; retransmits: number };
+  /** The requests of each second, by route. */
+  routes?: RouteSample[];
 }
 
 function rows(flow: Flow): EdgeRow[] {
@@ -76,12 +78,18 @@ function rows(flow: Flow): EdgeRow[] {
     retransmits: flow.perSecond.retransmits,
     resets: 0,
     rtt_samples_us: [500],
+    ...(flow.routes ? { routes: flow.routes } : {}),
   }));
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 const FIRST_MINUTE = range(0, 60);
 const healthy = (sent: number) => ({ opened: 2, failed: 0, sent, received: sent * 2, retransmits: 0 });
+/** Alpha's a -> b:80 (v1) each second: GET /orders/{n} three times (a 5xx, a 4xx, 20-22 ms), POST /cart once (5 ms). */
+const ROUTES: RouteSample[] = [
+  { protocol: 'http1', method: 'GET', route: '/orders/{n}', requests: 3, errors: 1, client_errors: 1, durations_us: [20_000, 21_000, 22_000] },
+  { protocol: 'http1', method: 'POST', route: '/cart', requests: 1, errors: 0, client_errors: 0, durations_us: [5_000] },
+];
 
 let alpha: string;
 let beta: string;
@@ -95,7 +103,7 @@ let flows: Flow[];
 function topology(): Flow[] {
   const a = end('a');
   return [
-    { tenant: alpha, client: a, server: end('b', 'v1', 'b-1'), port: 80, seconds: FIRST_MINUTE, perSecond: healthy(1000) },
+    { tenant: alpha, client: a, server: end('b', 'v1', 'b-1'), port: 80, seconds: FIRST_MINUTE, perSecond: healthy(1000), routes: ROUTES },
     { tenant: alpha, client: a, server: end('b', 'v2', 'b-2'), port: 80, seconds: FIRST_MINUTE, perSecond: { opened: 1, failed: 1, sent: 10, received: 0, retransmits: 0 } },
     { tenant: alpha, client: a, server: end('b', 'v1', 'b-1'), port: 80, seconds: range(-120, -60), perSecond: healthy(1000) },
     { tenant: alpha, client: end('b', 'v1', 'b-1'), server: end('c'), port: 5432, seconds: FIRST_MINUTE, perSecond: healthy(300) },
@@ -226,6 +234,7 @@ const EVERY_METHOD: Array<[string, object, 'read' | 'admin']> = [
   ['ServicesService/GetNeighborhood', { id: 'host:a', depth: 2, ...WINDOW }, 'read'],
   ['EdgesService/GetEdgeSeries', { source: 'host:a', target: 'host:b', port: 80, stepSeconds: 60, ...WINDOW }, 'read'],
   ['EdgesService/GetEdgeBreakdown', { source: 'host:a', target: 'host:b', by: 'BREAKDOWN_DIMENSION_SERVER_VERSION', ...WINDOW }, 'read'],
+  ['EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', port: 80, limit: 5, ...WINDOW }, 'read'],
   ['ChangesService/GetChanges', { ...WINDOW, baselineFrom: BASELINE.from, baselineTo: BASELINE.to }, 'read'],
   ['AdminService/CreateKey', { name: 'never made', scopes: ['SCOPE_READ'] }, 'admin'],
   ['AdminService/ListKeys', {}, 'admin'],
@@ -261,6 +270,12 @@ describe('every method with a key answers what the test wrote', () => {
       assert.equal(n(edge.stats.connectionsOpened), expected.opened);
       assert.equal(n(edge.stats.connectionsFailed), expected.failed);
     }
+    // Requests: a -> b:80 carries the routes' 60 seconds, b -> c none.
+    const ab = (map.edges as ProtoEdge[]).find((e) => e.target === 'host:b')!.stats;
+    assert.deepEqual([n(ab.requests), n(ab.requestErrors), n(ab.requestClientErrors), ab.protocol, ab.protocols], [240, 60, 60, 'EDGE_PROTOCOL_HTTP1', ['REQUEST_PROTOCOL_HTTP1']]);
+    assert.ok(Math.abs(n(ab.requestLatencyP50Ms) - 21) <= 21 * 0.1, `p50 ${ab.requestLatencyP50Ms} ms`);
+    const bc = (map.edges as ProtoEdge[]).find((e) => e.target === 'host:c')!.stats;
+    assert.deepEqual([n(bc.requests), bc.protocol, bc.protocols, bc.requestLatencyP50Ms], [0, 'EDGE_PROTOCOL_UNSPECIFIED', [], undefined]);
     assert.deepEqual((map.nodes as Array<{ id: string }>).map((x) => x.id).sort(), ['host:a', 'host:b', 'host:c']);
     assert.equal(map.window.from, new Date(BASE * 1000).toISOString());
     assert.equal(map.window.to, new Date((BASE + 120) * 1000).toISOString());
@@ -322,6 +337,24 @@ describe('every method with a key answers what the test wrote', () => {
     assert.equal(n(breakdown.groups[0].stats.connectionsFailed), 60);
     assert.equal(breakdown.groups[0].errorShare, 0.5);
     assert.equal(breakdown.groups[1].errorShare, 0);
+  });
+
+  test('GetEdgeRoutes: the busiest route first with its exact counts and latency; beyond the limit, the rest summed', async () => {
+    const all = await ok('EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', port: 80, ...WINDOW }, keys.alphaRead);
+    assert.equal(all.window.from, new Date(BASE * 1000).toISOString());
+    const routes = all.routes as Array<Record<string, string | number>>;
+    assert.deepEqual(
+      routes.map((r) => [r.protocol, r.method, r.route, n(r.requests), n(r.requestErrors), n(r.requestClientErrors)]),
+      [['REQUEST_PROTOCOL_HTTP1', 'GET', '/orders/{n}', 180, 60, 60], ['REQUEST_PROTOCOL_HTTP1', 'POST', '/cart', 60, 0, 0]],
+    );
+    assert.ok(Math.abs(n(routes[0]!.requestLatencyP50Ms) - 21) <= 2.1, `GET p50 ${routes[0]!.requestLatencyP50Ms} ms`);
+    assert.ok(Math.abs(n(routes[1]!.requestLatencyP99Ms) - 5) <= 0.5, `POST p99 ${routes[1]!.requestLatencyP99Ms} ms`);
+    assert.deepEqual(all.others, { routes: '0', requests: '0', requestErrors: '0', requestClientErrors: '0' });
+    const one = await ok('EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', limit: 1, ...WINDOW }, keys.alphaRead);
+    assert.deepEqual((one.routes as Array<{ route: string }>).map((r) => r.route), ['/orders/{n}']);
+    assert.deepEqual(one.others, { routes: '1', requests: '60', requestErrors: '0', requestClientErrors: '0' });
+    const none = await ok('EdgesService/GetEdgeRoutes', { source: 'host:b', target: 'host:c', ...WINDOW }, keys.alphaRead);
+    assert.deepEqual(none.routes, []);
   });
 
   test('GetChanges: the edge that appeared, the one that vanished, the one that got worse', async () => {
@@ -404,6 +437,10 @@ describe('refusals', () => {
     assert.ok((series.points as Array<{ stats: Record<string, string> }>).every((p) => n(p.stats.bytesSent) === 0 && n(p.stats.connectionsOpened) === 0));
     const breakdown = await ok('EdgesService/GetEdgeBreakdown', { source: 'host:a', target: 'host:b', by: 'BREAKDOWN_DIMENSION_SERVER_VERSION', ...WINDOW }, key);
     assert.deepEqual((breakdown.groups as Array<{ value: string }>).map((g) => g.value), ['v1']);
+    const routes = await ok('EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', port: 80, ...WINDOW }, key);
+    assert.deepEqual(routes.routes, [], JSON.stringify(routes));
+    assert.equal(n(routes.others.requests), 0);
+    assert.equal(n(map.edges.find((e: ProtoEdge) => e.target === 'host:b').stats.requests), 0, "beta's a -> b carries none of alpha's requests");
     const changes = await ok('ChangesService/GetChanges', { ...WINDOW, baselineFrom: BASELINE.from, baselineTo: BASELINE.to }, key);
     assert.ok((changes.changes as Array<{ target: string }>).every((c) => c.target !== 'host:c' && c.target !== 'host:d'), JSON.stringify(changes.changes));
     // Alpha's keys and tenant.
@@ -434,6 +471,10 @@ describe('refusals', () => {
       ['EdgesService/GetEdgeSeries', { source: 'host:a', target: 'host:b', port: 70000 }, 'port'],
       ['EdgesService/GetEdgeSeries', { source: 'host:a', target: 'host:b', stepSeconds: 1_000_000, ...WINDOW }, 'step_seconds'],
       ['EdgesService/GetEdgeBreakdown', { source: 'host:a', target: 'host:b' }, 'by'],
+      ['EdgesService/GetEdgeRoutes', { target: 'host:b' }, 'source'],
+      ['EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', limit: 1001 }, 'limit'],
+      ['EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', port: 65536 }, 'port'],
+      ['EdgesService/GetEdgeRoutes', { source: 'host:a', target: 'host:b', from: 'soon' }, 'from'],
       ['ChangesService/GetChanges', { baselineFrom: '2026-02-30' }, 'baseline_from'],
       ['AdminService/CreateKey', { name: 'x', scopes: [] }, 'scopes'],
       ['AdminService/CreateKey', { name: '', scopes: ['SCOPE_READ'] }, 'name'],

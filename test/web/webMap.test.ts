@@ -81,9 +81,9 @@ async function waitForStderr(pattern: RegExp, timeoutMs: number, what: string): 
 }
 
 /** The drawing's service nodes and edges, as identities. */
-async function drawing(page: Page): Promise<{ nodes: string[]; pairs: string[]; appeared: string[] }> {
+async function drawing(page: Page): Promise<{ nodes: string[]; pairs: string[]; appeared: string[]; edges: Map<string, { level: string; label: string }> }> {
   const probe = await page.evaluate(() => {
-    const map = (window as unknown as { __weftMap: { nodes(): string[]; edges(): Array<{ source: string; target: string; change: string | null }> } }).__weftMap;
+    const map = (window as unknown as { __weftMap: { nodes(): string[]; edges(): Array<{ source: string; target: string; change: string | null; level: string; label: string }> } }).__weftMap;
     return { nodes: map.nodes(), edges: map.edges() };
   });
   const name = (id: string): string => identityOf.get(id) ?? id;
@@ -91,6 +91,7 @@ async function drawing(page: Page): Promise<{ nodes: string[]; pairs: string[]; 
     nodes: probe.nodes.map(name).sort(),
     pairs: probe.edges.map((e) => `${name(e.source)} -> ${name(e.target)}`).sort(),
     appeared: probe.edges.filter((e) => e.change === 'appeared').map((e) => `${name(e.source)} -> ${name(e.target)}`).sort(),
+    edges: new Map(probe.edges.map((e) => [`${name(e.source)} -> ${name(e.target)}`, { level: e.level, label: e.label }])),
   };
 }
 
@@ -99,11 +100,13 @@ async function openMap(page: Page, search: string): Promise<void> {
   await page.waitForFunction(() => ((window as unknown as { __weftMap?: { layouts: number } }).__weftMap?.layouts ?? 0) > 0, null, { timeout: 30_000 });
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
+/** Both themes; `prepare` runs after each switch (a theme redraws the charts, which can reset a scroll). */
+async function shoot(page: Page, name: string, prepare?: () => Promise<void>): Promise<void> {
   for (const theme of ['dark', 'light'] as const) {
     // The page's own toggle, as a user switches: the drawing restyles with the page.
     if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.getByRole('button', { name: `Switch to the ${theme} theme` }).click();
     await page.waitForTimeout(400);
+    await prepare?.();
     await page.screenshot({ path: join(OUTPUT, `${name}-${theme}.png`) });
   }
 }
@@ -258,7 +261,45 @@ test("the edge drawer's charts have data and its breakdown puts the canary's ver
     { timeoutMs: 90_000, intervalMs: 3000 },
   );
   assert.equal(leader, topology.canary.canaryVersion, 'the canary version leads the breakdown by server version');
+
+  // RED: the drawer's totals carry the edge's requests, errors and latency, and its top routes
+  // are the API's for the same edge and window (checkout charges through POST /charge).
+  await drawer.getByTestId('edge-requests').waitFor({ timeout: 20_000 });
+  assert.match((await drawer.getByTestId('edge-requests').textContent()) ?? '', /^[1-9][\d,]*$/, 'requests counted');
+  assert.match((await drawer.getByTestId('edge-request-errors').textContent()) ?? '', /%/);
+  assert.match((await drawer.getByTestId('edge-request-latency').textContent()) ?? '', /\d+(\.\d+)? (ms|s) \/ .+ \/ \d+(\.\d+)? (ms|s)$/, 'p50 / p95 / p99 measured');
+  const routeRows = drawer.getByTestId('routes').locator('tbody tr[data-route]');
+  await routeRows.first().waitFor({ timeout: 20_000 });
+  const shownRoutes = await routeRows.evaluateAll((rows) => rows.map((r) => `${(r as HTMLElement).dataset.method} ${(r as HTMLElement).dataset.route}`));
+  assert.ok(shownRoutes.includes('POST /charge'), `checkout's call to payment among the routes: ${JSON.stringify(shownRoutes)}`);
+  const routes = await api<{ routes: Array<{ method: string; route: string; requests: number }> }>(`/api/v1/edges/routes?source=${encodeURIComponent(checkout)}&target=${encodeURIComponent(paymentId)}&from=now-5m&limit=10`);
+  assert.deepEqual([...shownRoutes].sort(), routes.routes.map((r) => `${r.method} ${r.route}`).sort(), 'the table lists the API\'s routes');
+  const cells = await routeRows.first().locator('td').allTextContents();
+  assert.equal(cells.length, 5, `method, route, req/s, error %, p99: ${JSON.stringify(cells)}`);
+  assert.match(cells[2]!, /^\d/, `req/s: ${cells[2]}`);
+  assert.match(cells[3]!, /%$/, `error %: ${cells[3]}`);
+  assert.match(cells[4]!, /\d (µs|ms|s)$/, `p99: ${cells[4]}`);
+  // The canary's failures show: on the drawer's failure share and on the map's edge (colour and label).
+  const failureCell = drawer.getByTestId('edge-totals').locator('tr', { hasText: 'Failure share' }).locator('td');
+  assert.match((await failureCell.getAttribute('class')) ?? '', /level-(warn|bad)/, `failure share ${await failureCell.textContent()}`);
+  const pair = `${identity(serviceOf(topology, 'checkout'))} -> ${identity(payment)}`;
+  const drawn = (await drawing(page)).edges.get(pair);
+  assert.ok(drawn && /^[\d.k]+ req\/s · [\d.<]+% · p99 [\d.]+ (µs|ms|s)$/.test(drawn.label), `the map labels ${pair} with its RED: ${JSON.stringify(drawn)}`);
+  assert.match(drawn.level, /warn|bad/, `the canary's failures colour ${pair}`);
   await shoot(page, 'drawer');
+  // The drawer scrolled to its top routes.
+  await shoot(page, 'drawer-routes', async () => {
+    await drawer.getByTestId('routes').evaluate((table) => table.scrollIntoView({ block: 'center' }));
+    await page.waitForTimeout(200);
+  });
+  // The same drawer on a small screen.
+  await page.setViewportSize({ width: 1024, height: 640 });
+  await page.waitForTimeout(500);
+  await shoot(page, 'drawer-small', async () => {
+    await drawer.evaluate((aside) => aside.scrollTo({ top: 0 }));
+    await page.waitForTimeout(200);
+  });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // The URL holds the whole view: a new page with it shows the same drawer and selection.
   const url = page.url();

@@ -36,6 +36,7 @@ const READ: Endpoint[] = [
   { name: 'neighborhood', method: 'GET', scope: 'read', path: () => `/api/v1/services/${enc(ALPHA_WEB)}/neighborhood?depth=2` },
   { name: 'series', method: 'GET', scope: 'read', path: () => `/api/v1/edges/series?source=${enc(ALPHA_WEB)}&target=${enc(ALPHA_CART)}&port=8080&from=now-1h` },
   { name: 'breakdown', method: 'GET', scope: 'read', path: () => `/api/v1/edges/breakdown?source=${enc(ALPHA_WEB)}&target=${enc(ALPHA_CART)}&by=server_version` },
+  { name: 'routes', method: 'GET', scope: 'read', path: () => `/api/v1/edges/routes?source=${enc(ALPHA_WEB)}&target=${enc(ALPHA_CART)}&port=8080&limit=5` },
   { name: 'changes', method: 'GET', scope: 'read', path: () => '/api/v1/changes?from=now-15m' },
 ];
 const ADMIN: Endpoint[] = [

@@ -5,10 +5,10 @@ import type { TenantId } from '@weft/store';
 import { CallerTenant } from '../auth/callerDecorator.js';
 import { RequiresScope } from '../auth/routeAccess.js';
 import { ApiErrorDto } from '../http/apiError.js';
-import { BreakdownDto, BreakdownQueryDto, SeriesDto, SeriesQueryDto, type Breakdown, type Series } from './edgesDto.js';
+import { BreakdownDto, BreakdownQueryDto, RoutesDto, RoutesQueryDto, SeriesDto, SeriesQueryDto, type Breakdown, type Routes, type Series } from './edgesDto.js';
 import { EdgesService } from './edgesService.js';
 
-/** One edge over time, and split by a failure domain of either end. */
+/** One edge over time, split by a failure domain of either end, and by route. */
 @ApiTags('edges')
 @Controller('api/v1/edges')
 export class EdgesController {
@@ -16,7 +16,7 @@ export class EdgesController {
 
   @Get('series')
   @RequiresScope('read')
-  @ApiOperation({ operationId: 'getEdgeSeries', summary: "An edge's counters per step: connections, bytes each way, RTT quantiles, retransmits, resets" })
+  @ApiOperation({ operationId: 'getEdgeSeries', summary: "An edge's counters per step: connections, bytes each way, RTT quantiles, retransmits, resets, requests, their errors and latency quantiles" })
   @ZodResponse({ status: 200, description: 'One point per step', type: SeriesDto })
   @ApiBadRequestResponse({ description: 'A parameter is unknown, given twice, unreadable or out of range, or the step gives too many points', type: ApiErrorDto })
   async series(@CallerTenant() tenant: TenantId, @Query() query: SeriesQueryDto): Promise<Series> {
@@ -30,5 +30,17 @@ export class EdgesController {
   @ApiBadRequestResponse({ description: 'A parameter is unknown, given twice, unreadable or out of range', type: ApiErrorDto })
   async breakdown(@CallerTenant() tenant: TenantId, @Query() query: BreakdownQueryDto): Promise<Breakdown> {
     return this.edges.breakdown(tenant, query);
+  }
+
+  @Get('routes')
+  @RequiresScope('read')
+  @ApiOperation({
+    operationId: 'getEdgeRoutes',
+    summary: "An edge's requests by protocol, method and route template, the busiest first: counts, server and client errors, latency quantiles",
+  })
+  @ZodResponse({ status: 200, description: 'The busiest routes, and the rest summed', type: RoutesDto })
+  @ApiBadRequestResponse({ description: 'A parameter is unknown, given twice, unreadable or out of range', type: ApiErrorDto })
+  async routes(@CallerTenant() tenant: TenantId, @Query() query: RoutesQueryDto): Promise<Routes> {
+    return this.edges.routes(tenant, query);
   }
 }

@@ -1,9 +1,10 @@
-/** /api/v1/edges/series and /edges/breakdown: queries and answers as zod schemas (validated, serialized and documented from these). */
+/** /api/v1/edges/series, /edges/breakdown and /edges/routes: queries and answers as zod schemas (validated, serialized and documented from these). */
 import { createZodDto } from 'nestjs-zod';
 import { z } from 'zod';
-import { EdgeStatsShape, WindowSchema } from '../shared/edgeDto.js';
+import { EdgeStatsShape, RequestProtocolSchema, RequestStatsShape, WindowSchema } from '../shared/edgeDto.js';
 import { integerParameter, serviceIdParameter, timeParameter } from '../shared/queryParameters.js';
 import { BREAKDOWN_DIMENSIONS } from './breakdownDimensions.js';
+import { DEFAULT_ROUTES_LIMIT, MAX_ROUTES_LIMIT } from './routesLimit.js';
 import { MAX_STEP_SECONDS } from './seriesStep.js';
 
 const edgeQuery = {
@@ -57,7 +58,40 @@ export const BreakdownSchema = z.object({
 });
 export class BreakdownDto extends createZodDto(BreakdownSchema) {}
 
+export const RoutesQuerySchema = z.strictObject({
+  ...edgeQuery,
+  limit: integerParameter(1, MAX_ROUTES_LIMIT, `Routes listed, the busiest first (1 to ${MAX_ROUTES_LIMIT}; default ${DEFAULT_ROUTES_LIMIT}); the rest are summed in others`, DEFAULT_ROUTES_LIMIT),
+});
+export class RoutesQueryDto extends createZodDto(RoutesQuerySchema) {}
+
+export const EdgeRouteSchema = z
+  .object({
+    protocol: RequestProtocolSchema,
+    method: z.string().describe("Upper-case method (OTHER outside the known set); '' where the protocol has none"),
+    route: z.string().describe('The route template: ids, UUIDs, hashes and numbers collapsed (/orders/{id})'),
+    ...RequestStatsShape,
+  })
+  .meta({ id: 'EdgeRoute' });
+
+export const EdgeRoutesOthersSchema = z
+  .object({
+    routes: z.number().int().nonnegative().describe('Routes beyond the limit'),
+    requests: z.number().nonnegative().describe('Their requests'),
+    request_errors: z.number().nonnegative().describe('Their server errors'),
+    request_client_errors: z.number().nonnegative().describe('Their client errors (HTTP 4xx)'),
+  })
+  .meta({ id: 'EdgeRoutesOthers' });
+
+export const RoutesSchema = z.object({
+  window: WindowSchema,
+  routes: z.array(EdgeRouteSchema).describe('Most requests first; ties by more errors, then by route'),
+  others: EdgeRoutesOthersSchema,
+});
+export class RoutesDto extends createZodDto(RoutesSchema) {}
+
 export type Series = z.infer<typeof SeriesSchema>;
 export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
 export type Breakdown = z.infer<typeof BreakdownSchema>;
 export type BreakdownGroup = z.infer<typeof BreakdownGroupSchema>;
+export type Routes = z.infer<typeof RoutesSchema>;
+export type EdgeRoute = z.infer<typeof EdgeRouteSchema>;

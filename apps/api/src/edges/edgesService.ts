@@ -1,11 +1,13 @@
 import type { BreakdownDimension, EdgeQueries, EdgeSelector, TenantId } from '@weft/store';
 import { translated } from '../errors/libraryErrors.js';
 import { InvalidParameterError } from '../errors/serviceErrors.js';
-import { isoTime, toEdgeStats, toWindow } from '../shared/edgeMapping.js';
+import { isoTime, toEdgeStats, toRequestStats, toWindow } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
 import { TEXT_LIMITS, checkedText } from '../shared/textLimits.js';
+import { wholeNumberIn } from '../shared/wholeNumber.js';
 import { BREAKDOWN_DIMENSIONS } from './breakdownDimensions.js';
-import type { Breakdown, Series } from './edgesDto.js';
+import type { Breakdown, Routes, Series } from './edgesDto.js';
+import { DEFAULT_ROUTES_LIMIT, MAX_ROUTES_LIMIT } from './routesLimit.js';
 import { seriesStep } from './seriesStep.js';
 
 export interface EdgeRequest {
@@ -25,20 +27,22 @@ export interface BreakdownRequest extends EdgeRequest {
   by: BreakdownDimension;
 }
 
+export interface RoutesRequest extends EdgeRequest {
+  /** 1..1000, default 20. */
+  limit?: number;
+}
+
 function selector(request: EdgeRequest): EdgeSelector {
   for (const parameter of ['source', 'target'] as const) {
     if (typeof request[parameter] !== 'string' || request[parameter] === '') throw new InvalidParameterError(parameter, `${parameter} is required`);
     checkedText(parameter, request[parameter], TEXT_LIMITS.serviceId);
   }
   const edge: EdgeSelector = { source: request.source, target: request.target };
-  if (request.port !== undefined) {
-    if (!Number.isInteger(request.port) || request.port < 0 || request.port > 65_535) throw new InvalidParameterError('port', 'port must be a whole number from 0 to 65535');
-    edge.port = request.port;
-  }
+  if (request.port !== undefined) edge.port = wholeNumberIn('port', request.port, 0, 65_535);
   return edge;
 }
 
-/** One edge of one tenant over time, and split by a failure domain. */
+/** One edge of one tenant over time, split by a failure domain, and by route. */
 export class EdgesService {
   constructor(
     private readonly queries: EdgeQueries,
@@ -65,6 +69,19 @@ export class EdgesService {
       window: toWindow(breakdown.window),
       by: breakdown.by,
       groups: breakdown.groups.map((g) => ({ value: g.value, error_share: g.error_share, ...toEdgeStats(g) })),
+    };
+  }
+
+  async routes(tenant: TenantId, request: RoutesRequest): Promise<Routes> {
+    const edge = selector(request);
+    const limit = wholeNumberIn('limit', request.limit ?? DEFAULT_ROUTES_LIMIT, 1, MAX_ROUTES_LIMIT);
+    const window = requestWindow(request.from, request.to, this.nowMs());
+    const answer = await translated(() => this.queries.readEdgeRoutes(tenant, { ...edge, window, limit }));
+    const { others } = answer;
+    return {
+      window: toWindow(answer.window),
+      routes: answer.routes.map((r) => ({ protocol: r.protocol, method: r.method, route: r.route, ...toRequestStats(r) })),
+      others: { routes: others.routes, requests: others.requests, request_errors: others.request_errors, request_client_errors: others.request_client_errors },
     };
   }
 }

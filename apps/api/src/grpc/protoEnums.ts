@@ -2,10 +2,12 @@
  * The request enums as the services' strings. Zero (UNSPECIFIED) is "not given", so the
  * service's default applies; a number the proto does not define is the caller's mistake.
  */
-import type { BreakdownDimension, Direction, MapGrouping as StoreMapGrouping } from '@weft/store';
+import type { BreakdownDimension, Direction, RequestProtocolName, MapGrouping as StoreMapGrouping } from '@weft/store';
 import type { Scope as ControlScope } from '../auth/apiControl.js';
+import type { EdgeProtocol } from '../shared/requestProtocols.js';
 import { Scope } from './gen/weft/api/v1/admin_service_pb.js';
 import { BreakdownDimension as ProtoDimension } from './gen/weft/api/v1/edges_service_pb.js';
+import { EdgeProtocol as ProtoEdgeProtocol, RequestProtocol as ProtoRequestProtocol } from './gen/weft/api/v1/types_pb.js';
 import { MapGrouping } from './gen/weft/api/v1/map_service_pb.js';
 import { Direction as ProtoDirection } from './gen/weft/api/v1/services_service_pb.js';
 import { ChangeKind, WorseReason } from './gen/weft/api/v1/changes_service_pb.js';
@@ -80,6 +82,24 @@ const WORSE_REASONS = inverse(
   ]),
 );
 export const worseReasonToProto = (reason: 'failure_rate' | 'retransmit_rate' | 'rtt_p99'): WorseReason => toProto('reasons', WORSE_REASONS, reason);
+
+const REQUEST_PROTOCOLS = new Map<RequestProtocolName, ProtoRequestProtocol>([
+  ['http1', ProtoRequestProtocol.HTTP1],
+  ['http2', ProtoRequestProtocol.HTTP2],
+  ['grpc', ProtoRequestProtocol.GRPC],
+  ['dns', ProtoRequestProtocol.DNS],
+]);
+export const requestProtocolToProto = (protocol: RequestProtocolName): ProtoRequestProtocol => toProto('protocol', REQUEST_PROTOCOLS, protocol);
+
+const EDGE_PROTOCOLS = new Map<EdgeProtocol, ProtoEdgeProtocol>([
+  ['http1', ProtoEdgeProtocol.HTTP1],
+  ['http2', ProtoEdgeProtocol.HTTP2],
+  ['grpc', ProtoEdgeProtocol.GRPC],
+  ['dns', ProtoEdgeProtocol.DNS],
+  ['mixed', ProtoEdgeProtocol.MIXED],
+]);
+/** null (no requests) is UNSPECIFIED. */
+export const edgeProtocolToProto = (protocol: EdgeProtocol | null): ProtoEdgeProtocol => (protocol === null ? ProtoEdgeProtocol.UNSPECIFIED : toProto('protocol', EDGE_PROTOCOLS, protocol));
 
 const SCOPES = new Map<number, ControlScope>([
   [Scope.READ, 'read'],

@@ -3,7 +3,8 @@
  * by one, as in shared/edgeMapping.ts, so nothing a service adds reaches the wire unnoticed.
  */
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { Edge, EdgeStats, Service, Window } from '../shared/edgeDto.js';
+import type { Edge, EdgeStats, RequestStats, Service, Window } from '../shared/edgeDto.js';
+import { edgeProtocolToProto, requestProtocolToProto } from './protoEnums.js';
 import type { EdgeSchema, EdgeStatsSchema, TimeWindowSchema } from './gen/weft/api/v1/types_pb.js';
 
 export type EdgeStatsInit = MessageInitShape<typeof EdgeStatsSchema>;
@@ -33,11 +34,21 @@ export function toProtoStats(s: EdgeStats): EdgeStatsInit {
     rttP50Us: optional(s.rtt_p50_us),
     rttP95Us: optional(s.rtt_p95_us),
     rttP99Us: optional(s.rtt_p99_us),
+    ...toProtoRequestStats(s),
+    protocols: s.protocols.map(requestProtocolToProto),
+    protocol: edgeProtocolToProto(s.protocol),
+  };
+}
+
+/** The request counters and latency of an edge or a route (EdgeStats and EdgeRoute name them alike). */
+export function toProtoRequestStats(s: RequestStats) {
+  return {
     requests: uint64('requests', s.requests),
     requestErrors: uint64('request_errors', s.request_errors),
-    requestP50Us: optional(s.request_p50_us),
-    requestP95Us: optional(s.request_p95_us),
-    requestP99Us: optional(s.request_p99_us),
+    requestClientErrors: uint64('request_client_errors', s.request_client_errors),
+    requestLatencyP50Ms: optional(s.request_latency_p50_ms),
+    requestLatencyP95Ms: optional(s.request_latency_p95_ms),
+    requestLatencyP99Ms: optional(s.request_latency_p99_ms),
   };
 }
 

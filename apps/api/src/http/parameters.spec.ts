@@ -123,6 +123,17 @@ describe('parameters of each endpoint', () => {
     }
   });
 
+  it('GET /edges/routes: limit 1..1000 (default 20), the edge and the window as for the series', async () => {
+    assert.deepEqual(await asked(`/api/v1/edges/routes?${EDGE}`), { source: ALPHA_WEB, target: ALPHA_CART, window: { from: NOW_S - 900, to: NOW_S }, limit: 20 });
+    assert.deepEqual(await asked(`/api/v1/edges/routes?${EDGE}&port=8080&from=now-1h&limit=1000`), { source: ALPHA_WEB, target: ALPHA_CART, port: 8080, window: { from: NOW_S - 3600, to: NOW_S }, limit: 1000 });
+    for (const [query, parameter] of [
+      ['target=b', 'source'], ['source=a', 'target'], [`${EDGE}&limit=0`, 'limit'], [`${EDGE}&limit=1001`, 'limit'], [`${EDGE}&limit=-1`, 'limit'], [`${EDGE}&limit=2.5`, 'limit'],
+      [`${EDGE}&limit=ten`, 'limit'], [`${EDGE}&limit=1&limit=2`, 'limit'], [`${EDGE}&port=65536`, 'port'], [`${EDGE}&from=yesterday`, 'from'], [`${EDGE}&by=server_zone`, 'by'],
+    ] as const) {
+      await refused(`/api/v1/edges/routes?${query}`, parameter);
+    }
+  });
+
   it('GET /changes: the default baseline is the window of equal length just before from', async () => {
     assert.deepEqual(await asked('/api/v1/changes?from=now-1h'), { window: { from: NOW_S - 3600, to: NOW_S }, baseline: { from: NOW_S - 7200, to: NOW_S - 3600 } });
     assert.deepEqual(await asked('/api/v1/changes?from=now-1h&baseline_to=now-1d'), { window: { from: NOW_S - 3600, to: NOW_S }, baseline: { from: NOW_S - 90_000, to: NOW_S - 86_400 } });

@@ -47,7 +47,7 @@ describe('GET /api/v1/openapi.json', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(api.openApi)), document);
     const operations = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((method) => `${method.toUpperCase()} ${path}`));
     assert.deepEqual(operations.sort(), [
-      'DELETE /api/v1/keys/{id}', 'GET /api/v1/changes', 'GET /api/v1/edges/breakdown', 'GET /api/v1/edges/series', 'GET /api/v1/keys', 'GET /api/v1/map',
+      'DELETE /api/v1/keys/{id}', 'GET /api/v1/changes', 'GET /api/v1/edges/breakdown', 'GET /api/v1/edges/routes', 'GET /api/v1/edges/series', 'GET /api/v1/keys', 'GET /api/v1/map',
       'GET /api/v1/services', 'GET /api/v1/services/{id}', 'GET /api/v1/services/{id}/neighborhood', 'GET /api/v1/tenants', 'GET /healthz', 'GET /metrics',
       'POST /api/v1/keys', 'POST /api/v1/tenants', 'DELETE /api/v1/session', 'GET /api/v1/session', 'POST /api/v1/session',
     ].sort());

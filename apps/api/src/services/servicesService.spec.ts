@@ -28,6 +28,10 @@ describe('the services refuse what no DTO checked', () => {
     await refuses('port', () => edges.series('t', { source: 'a', target: 'b', port: 70_000 }));
     await refuses('source', () => edges.series('t', { source: '', target: 'b' }));
     await refuses('by', () => edges.breakdown('t', { source: 'a', target: 'b', by: 'colour' as 'server_zone' }));
+    await refuses('limit', () => edges.routes('t', { source: 'a', target: 'b', limit: 0 }));
+    await refuses('limit', () => edges.routes('t', { source: 'a', target: 'b', limit: 1001 }));
+    await refuses('limit', () => edges.routes('t', { source: 'a', target: 'b', limit: 2.5 }));
+    await refuses('port', () => edges.routes('t', { source: 'a', target: 'b', port: -1 }));
     await refuses('baseline_to', () => new ChangesService(queries).changes('t', { baseline_to: '0' }));
     // Free text: the REST DTOs' limits (longer, or a control character), for every transport.
     const map = new MapService(queries);
@@ -37,6 +41,7 @@ describe('the services refuse what no DTO checked', () => {
       await refuses('id', () => services.neighborhood('t', { id: bad }));
       await refuses('source', () => edges.series('t', { source: bad, target: 'b' }));
       await refuses('target', () => edges.breakdown('t', { source: 'a', target: bad, by: 'server_zone' }));
+      await refuses('target', () => edges.routes('t', { source: 'a', target: bad }));
     }
     await refuses('namespace', () => map.readMap('t', { namespace: 'n'.repeat(254) }));
     await refuses('q', () => services.search('t', { q: 'q'.repeat(201) }));

@@ -4,6 +4,7 @@ import { InvalidParameterError, NotFoundError } from '../errors/serviceErrors.js
 import { isoTime, toEdge, toService, toWindow } from '../shared/edgeMapping.js';
 import { requestWindow } from '../shared/requestWindow.js';
 import { TEXT_LIMITS, checkedText } from '../shared/textLimits.js';
+import { wholeNumberIn } from '../shared/wholeNumber.js';
 import { fromPageCursor, toPageCursor } from './pageCursor.js';
 import type { Neighborhood, ServicePage, ServiceView } from './servicesDto.js';
 
@@ -33,11 +34,6 @@ export interface NeighborhoodRequest {
 
 export const DEFAULT_SEARCH_LIMIT = 50;
 const DIRECTIONS: readonly Direction[] = ['in', 'out', 'both'];
-
-function wholeNumberIn(parameter: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidParameterError(parameter, `${parameter} must be a whole number from ${min} to ${max}`);
-  return value;
-}
 
 function serviceId(id: string): string {
   if (typeof id !== 'string' || id === '') throw new InvalidParameterError('id', 'id is empty');

@@ -1,8 +1,23 @@
 /** The answer shapes several features share: a service, an edge's counters, an edge, a window. */
 import { z } from 'zod';
+import { EDGE_PROTOCOLS, REQUEST_PROTOCOLS } from './requestProtocols.js';
 
 const count = (what: string) => z.number().nonnegative().describe(what);
 const microseconds = (what: string, nothing: string) => z.number().nonnegative().nullable().describe(`${what}, microseconds; null ${nothing}`);
+const milliseconds = (what: string, nothing: string) =>
+  z.number().nonnegative().nullable().describe(`${what}, milliseconds to the microsecond (21.204); null ${nothing}`);
+
+export const RequestProtocolSchema = z.enum(REQUEST_PROTOCOLS).describe('A request protocol: http1 (HTTP/1.x), http2, grpc or dns').meta({ id: 'RequestProtocol' });
+
+/** The request (L7) counters and latency of an edge, and of one of its routes. */
+export const RequestStatsShape = {
+  requests: count('Requests (L7); 0 until the agent reports them'),
+  request_errors: count('Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered'),
+  request_client_errors: count('Client errors among them (HTTP 4xx), counted apart from request_errors'),
+  request_latency_p50_ms: milliseconds('Median request duration (first byte of the request to the last of the response)', 'without requests'),
+  request_latency_p95_ms: milliseconds('95th percentile request duration', 'without requests'),
+  request_latency_p99_ms: milliseconds('99th percentile request duration', 'without requests'),
+} as const;
 
 export const EdgeStatsShape = {
   connections_opened: count('Connections opened'),
@@ -17,11 +32,12 @@ export const EdgeStatsShape = {
   rtt_p50_us: microseconds('Median round-trip time', 'when no round trip was measured'),
   rtt_p95_us: microseconds('95th percentile round-trip time', 'when no round trip was measured'),
   rtt_p99_us: microseconds('99th percentile round-trip time', 'when no round trip was measured'),
-  requests: count('Requests (L7); 0 until the agent reports them'),
-  request_errors: count('Requests that failed'),
-  request_p50_us: microseconds('Median request duration', 'without requests'),
-  request_p95_us: microseconds('95th percentile request duration', 'without requests'),
-  request_p99_us: microseconds('99th percentile request duration', 'without requests'),
+  ...RequestStatsShape,
+  protocols: z.array(RequestProtocolSchema).describe('The protocols the requests were seen in (empty without requests)'),
+  protocol: z
+    .enum(EDGE_PROTOCOLS)
+    .nullable()
+    .describe("The requests' protocol: the one of `protocols`, mixed when several; null without requests (or for requests stored before protocols were kept)"),
 } as const;
 
 export const EdgeStatsSchema = z.object(EdgeStatsShape).meta({ id: 'EdgeStats' });
@@ -57,6 +73,7 @@ export const WindowSchema = z
   .meta({ id: 'Window' });
 
 export type EdgeStats = z.infer<typeof EdgeStatsSchema>;
+export type RequestStats = z.infer<z.ZodObject<typeof RequestStatsShape>>;
 export type Edge = z.infer<typeof EdgeSchema>;
 export type Service = z.infer<typeof ServiceSchema>;
 export type Window = z.infer<typeof WindowSchema>;

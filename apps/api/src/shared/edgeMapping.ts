@@ -1,6 +1,10 @@
 /** The store's records as the API answers them: fields copied one by one, so nothing the store adds leaks unnoticed. */
-import type { EdgeRecord, EdgeStats as StoreEdgeStats, QueryWindow, ServiceInfo } from '@weft/store';
-import type { Edge, EdgeStats, Service, Window } from './edgeDto.js';
+import type { EdgeRecord, EdgeStats as StoreEdgeStats, QueryWindow, RouteStats, ServiceInfo } from '@weft/store';
+import type { Edge, EdgeStats, RequestStats, Service, Window } from './edgeDto.js';
+import { edgeProtocol } from './requestProtocols.js';
+
+/** What the store's edge stats and route stats both carry of requests. */
+type RequestCounts = Pick<RouteStats, 'requests' | 'request_errors' | 'request_client_errors' | 'request_p50_us' | 'request_p95_us' | 'request_p99_us'>;
 
 export function toEdgeStats(s: StoreEdgeStats): EdgeStats {
   return {
@@ -16,11 +20,26 @@ export function toEdgeStats(s: StoreEdgeStats): EdgeStats {
     rtt_p50_us: s.rtt_p50_us,
     rtt_p95_us: s.rtt_p95_us,
     rtt_p99_us: s.rtt_p99_us,
+    ...toRequestStats(s),
+    protocols: [...s.request_protocols],
+    protocol: edgeProtocol(s.request_protocols),
+  };
+}
+
+/** Microseconds as milliseconds to the microsecond (21204 µs: 21.204 ms); null stays null. */
+function milliseconds(us: number | null): number | null {
+  return us === null ? null : Math.round(us) / 1000;
+}
+
+/** The request counters and latency of an edge or a route (the store's microseconds as milliseconds). */
+export function toRequestStats(s: RequestCounts): RequestStats {
+  return {
     requests: s.requests,
     request_errors: s.request_errors,
-    request_p50_us: s.request_p50_us,
-    request_p95_us: s.request_p95_us,
-    request_p99_us: s.request_p99_us,
+    request_client_errors: s.request_client_errors,
+    request_latency_p50_ms: milliseconds(s.request_p50_us),
+    request_latency_p95_ms: milliseconds(s.request_p95_us),
+    request_latency_p99_ms: milliseconds(s.request_p99_us),
   };
 }
 

@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An edge's counters per step: connections, bytes each way, RTT quantiles, retransmits, resets */
+        /** An edge's counters per step: connections, bytes each way, RTT quantiles, retransmits, resets, requests, their errors and latency quantiles */
         get: operations["getEdgeSeries"];
         put?: never;
         post?: never;
@@ -98,6 +98,23 @@ export interface paths {
         };
         /** An edge's totals split by one failure domain of either end, ranked by error share */
         get: operations["getEdgeBreakdown"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/edges/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An edge's requests by protocol, method and route template, the busiest first: counts, server and client errors, latency quantiles */
+        get: operations["getEdgeRoutes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -278,15 +295,26 @@ export interface components {
             rtt_p99_us: number | null;
             /** @description Requests (L7); 0 until the agent reports them */
             requests: number;
-            /** @description Requests that failed */
+            /** @description Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered */
             request_errors: number;
-            /** @description Median request duration, microseconds; null without requests */
-            request_p50_us: number | null;
-            /** @description 95th percentile request duration, microseconds; null without requests */
-            request_p95_us: number | null;
-            /** @description 99th percentile request duration, microseconds; null without requests */
-            request_p99_us: number | null;
+            /** @description Client errors among them (HTTP 4xx), counted apart from request_errors */
+            request_client_errors: number;
+            /** @description Median request duration (first byte of the request to the last of the response), milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p50_ms: number | null;
+            /** @description 95th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p95_ms: number | null;
+            /** @description 99th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p99_ms: number | null;
+            /** @description The protocols the requests were seen in (empty without requests) */
+            protocols: components["schemas"]["RequestProtocol_Output"][];
+            /** @description The requests' protocol: the one of `protocols`, mixed when several; null without requests (or for requests stored before protocols were kept) */
+            protocol: ("http1" | "http2" | "grpc" | "dns" | "mixed") | null;
         };
+        /**
+         * @description A request protocol: http1 (HTTP/1.x), http2, grpc or dns
+         * @enum {string}
+         */
+        RequestProtocol_Output: "http1" | "http2" | "grpc" | "dns";
         MapResponseDto_Output: {
             window: {
                 /**
@@ -452,14 +480,20 @@ export interface components {
             rtt_p99_us: number | null;
             /** @description Requests (L7); 0 until the agent reports them */
             requests: number;
-            /** @description Requests that failed */
+            /** @description Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered */
             request_errors: number;
-            /** @description Median request duration, microseconds; null without requests */
-            request_p50_us: number | null;
-            /** @description 95th percentile request duration, microseconds; null without requests */
-            request_p95_us: number | null;
-            /** @description 99th percentile request duration, microseconds; null without requests */
-            request_p99_us: number | null;
+            /** @description Client errors among them (HTTP 4xx), counted apart from request_errors */
+            request_client_errors: number;
+            /** @description Median request duration (first byte of the request to the last of the response), milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p50_ms: number | null;
+            /** @description 95th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p95_ms: number | null;
+            /** @description 99th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p99_ms: number | null;
+            /** @description The protocols the requests were seen in (empty without requests) */
+            protocols: components["schemas"]["RequestProtocol_Output"][];
+            /** @description The requests' protocol: the one of `protocols`, mixed when several; null without requests (or for requests stored before protocols were kept) */
+            protocol: ("http1" | "http2" | "grpc" | "dns" | "mixed") | null;
         };
         SeriesDto_Output: {
             window: components["schemas"]["Window_Output"];
@@ -499,14 +533,20 @@ export interface components {
             rtt_p99_us: number | null;
             /** @description Requests (L7); 0 until the agent reports them */
             requests: number;
-            /** @description Requests that failed */
+            /** @description Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered */
             request_errors: number;
-            /** @description Median request duration, microseconds; null without requests */
-            request_p50_us: number | null;
-            /** @description 95th percentile request duration, microseconds; null without requests */
-            request_p95_us: number | null;
-            /** @description 99th percentile request duration, microseconds; null without requests */
-            request_p99_us: number | null;
+            /** @description Client errors among them (HTTP 4xx), counted apart from request_errors */
+            request_client_errors: number;
+            /** @description Median request duration (first byte of the request to the last of the response), milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p50_ms: number | null;
+            /** @description 95th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p95_ms: number | null;
+            /** @description 99th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p99_ms: number | null;
+            /** @description The protocols the requests were seen in (empty without requests) */
+            protocols: components["schemas"]["RequestProtocol_Output"][];
+            /** @description The requests' protocol: the one of `protocols`, mixed when several; null without requests (or for requests stored before protocols were kept) */
+            protocol: ("http1" | "http2" | "grpc" | "dns" | "mixed") | null;
         };
         BreakdownDto_Output: {
             window: components["schemas"]["Window_Output"];
@@ -514,6 +554,41 @@ export interface components {
             by: "client_version" | "server_version" | "client_instance" | "server_instance" | "client_zone" | "server_zone" | "client_node" | "server_node" | "client_process" | "server_process" | "server_port";
             /** @description Highest error_share first; ties by more connections_failed, then value */
             groups: components["schemas"]["BreakdownGroup_Output"][];
+        };
+        EdgeRoute_Output: {
+            protocol: components["schemas"]["RequestProtocol_Output"];
+            /** @description Upper-case method (OTHER outside the known set); '' where the protocol has none */
+            method: string;
+            /** @description The route template: ids, UUIDs, hashes and numbers collapsed (/orders/{id}) */
+            route: string;
+            /** @description Requests (L7); 0 until the agent reports them */
+            requests: number;
+            /** @description Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered */
+            request_errors: number;
+            /** @description Client errors among them (HTTP 4xx), counted apart from request_errors */
+            request_client_errors: number;
+            /** @description Median request duration (first byte of the request to the last of the response), milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p50_ms: number | null;
+            /** @description 95th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p95_ms: number | null;
+            /** @description 99th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p99_ms: number | null;
+        };
+        EdgeRoutesOthers_Output: {
+            /** @description Routes beyond the limit */
+            routes: number;
+            /** @description Their requests */
+            requests: number;
+            /** @description Their server errors */
+            request_errors: number;
+            /** @description Their client errors (HTTP 4xx) */
+            request_client_errors: number;
+        };
+        RoutesDto_Output: {
+            window: components["schemas"]["Window_Output"];
+            /** @description Most requests first; ties by more errors, then by route */
+            routes: components["schemas"]["EdgeRoute_Output"][];
+            others: components["schemas"]["EdgeRoutesOthers_Output"];
         };
         EdgeChange_Output: {
             /** @enum {string} */
@@ -557,14 +632,20 @@ export interface components {
             rtt_p99_us: number | null;
             /** @description Requests (L7); 0 until the agent reports them */
             requests: number;
-            /** @description Requests that failed */
+            /** @description Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered */
             request_errors: number;
-            /** @description Median request duration, microseconds; null without requests */
-            request_p50_us: number | null;
-            /** @description 95th percentile request duration, microseconds; null without requests */
-            request_p95_us: number | null;
-            /** @description 99th percentile request duration, microseconds; null without requests */
-            request_p99_us: number | null;
+            /** @description Client errors among them (HTTP 4xx), counted apart from request_errors */
+            request_client_errors: number;
+            /** @description Median request duration (first byte of the request to the last of the response), milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p50_ms: number | null;
+            /** @description 95th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p95_ms: number | null;
+            /** @description 99th percentile request duration, milliseconds to the microsecond (21.204); null without requests */
+            request_latency_p99_ms: number | null;
+            /** @description The protocols the requests were seen in (empty without requests) */
+            protocols: components["schemas"]["RequestProtocol_Output"][];
+            /** @description The requests' protocol: the one of `protocols`, mixed when several; null without requests (or for requests stored before protocols were kept) */
+            protocol: ("http1" | "http2" | "grpc" | "dns" | "mixed") | null;
         };
         ChangesDto_Output: {
             window: components["schemas"]["Window_Output"];
@@ -1095,6 +1176,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BreakdownDto_Output"];
+                };
+            };
+            /** @description A parameter is unknown, given twice, unreadable or out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description No API key, not a key, or a key that is unknown or revoked (WWW-Authenticate: Bearer) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorDto"];
+                };
+            };
+            /** @description The key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorDto"];
+                };
+            };
+            /** @description API keys cannot be checked (the control database does not answer) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthErrorDto"];
+                };
+            };
+        };
+    };
+    getEdgeRoutes: {
+        parameters: {
+            query: {
+                /** @description The client service */
+                source: string;
+                /** @description The server service */
+                target: string;
+                /** @description The server's port; absent: every port between the two */
+                port?: number;
+                /** @description Start of the window, inclusive; default: 15 minutes before `to`: ISO-8601 (2026-11-23T10:00:00Z), unix seconds (1795000000), or relative to now (now, now-15m, now-1h, now-7d; units s m h d w). Times before 1970 or from 2106-02-07 on (2^32 s) are refused with a 400, as is a window of more than 400 days. */
+                from?: string;
+                /** @description End of the window, exclusive; default: now: ISO-8601 (2026-11-23T10:00:00Z), unix seconds (1795000000), or relative to now (now, now-15m, now-1h, now-7d; units s m h d w). Times before 1970 or from 2106-02-07 on (2^32 s) are refused with a 400, as is a window of more than 400 days. */
+                to?: string;
+                /** @description Routes listed, the busiest first (1 to 1000; default 20); the rest are summed in others */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The busiest routes, and the rest summed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutesDto_Output"];
                 };
             };
             /** @description A parameter is unknown, given twice, unreadable or out of range */

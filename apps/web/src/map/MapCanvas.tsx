@@ -26,7 +26,7 @@ export interface MapCanvasProps {
 /** What tests and the web bench read of the drawing (window.__weftMap). */
 export interface MapProbe {
   nodes(): string[];
-  edges(): Array<{ source: string; target: string; level: string; change: string | null }>;
+  edges(): Array<{ source: string; target: string; level: string; change: string | null; label: string }>;
   /** Layouts finished, and the last one's strategy and time. */
   layouts: number;
   lastLayout: { strategy: string; ms: number; nodes: number } | null;
@@ -103,6 +103,28 @@ function stylesheet(large: boolean): StylesheetJson {
         opacity: 0.85,
       },
     },
+    // Edges with requests carry their rate, failure share and p99, hidden when zoomed out (and on large drawings).
+    ...(large
+      ? []
+      : [
+          {
+            selector: 'edge[label != ""]',
+            style: {
+              label: 'data(label)',
+              'font-size': 10,
+              'min-zoomed-font-size': 8,
+              color: cssVar('--muted'),
+              'text-rotation': 'autorotate',
+              // A halo of the page's colour keeps the text readable over its own line.
+              'text-outline-color': cssVar('--bg'),
+              'text-outline-width': 3,
+              'text-outline-opacity': 1,
+            },
+          },
+          { selector: 'edge[label != ""][level = "bad"]', style: { color: level('bad') } },
+          { selector: 'edge[label != ""][level = "warn"]', style: { color: level('warn') } },
+          { selector: 'edge:selected[label != ""]', style: { 'min-zoomed-font-size': 0, 'font-size': 11, color: cssVar('--text'), 'z-index': 20 } },
+        ]),
     { selector: 'edge[level = "ok"]', style: { 'line-color': level('ok'), 'target-arrow-color': level('ok') } },
     { selector: 'edge[level = "warn"]', style: { 'line-color': level('warn'), 'target-arrow-color': level('warn') } },
     { selector: 'edge[level = "bad"]', style: { 'line-color': level('bad'), 'target-arrow-color': level('bad') } },
@@ -126,7 +148,7 @@ function elementsOf(graph: Graph): ElementDefinition[] {
     })),
     ...graph.edges.map((e) => ({
       group: 'edges' as const,
-      data: { id: e.id, source: e.source, target: e.target, level: e.level, width: edgeWidth(e.rate), ...(e.change !== null ? { change: e.change } : {}) },
+      data: { id: e.id, source: e.source, target: e.target, level: e.level, width: edgeWidth(e.rate), label: e.label, ...(e.change !== null ? { change: e.change } : {}) },
     })),
   ];
 }
@@ -166,7 +188,7 @@ export function MapCanvas(props: MapCanvasProps) {
     workerRef.current = worker;
     const probe: MapProbe = {
       nodes: () => cy.nodes('[type = "service"], [type = "collapsed"]').map((n) => n.id()).sort(),
-      edges: () => cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), level: String(e.data('level')), change: (e.data('change') as string | undefined) ?? null })),
+      edges: () => cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id(), level: String(e.data('level')), change: (e.data('change') as string | undefined) ?? null, label: String(e.data('label') ?? '') })),
       layouts: 0,
       lastLayout: null,
       drawnAt: 0,

@@ -22,6 +22,11 @@ export function formatMicros(us: number | null): string {
   return `${Math.round(us)} µs`;
 }
 
+/** Milliseconds (the API's request latency) as formatMicros writes durations. */
+export function formatMillis(ms: number | null): string {
+  return formatMicros(ms === null ? null : ms * 1000);
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;

@@ -6,7 +6,8 @@ import { buildGraph, namespaceNodeId } from './mapGraph.ts';
 function stats(over: Partial<EdgeStats> = {}): EdgeStats {
   return {
     connections_opened: 10, connections_closed: 10, connections_failed: 0, connection_seconds: 10, connections_active: 1, bytes_sent: 1, bytes_received: 1,
-    retransmits: 0, resets: 0, rtt_p50_us: 100, rtt_p95_us: 200, rtt_p99_us: 300, requests: 0, request_errors: 0, request_p50_us: null, request_p95_us: null, request_p99_us: null,
+    retransmits: 0, resets: 0, rtt_p50_us: 100, rtt_p95_us: 200, rtt_p99_us: 300, requests: 0, request_errors: 0, request_client_errors: 0,
+    request_latency_p50_ms: null, request_latency_p95_ms: null, request_latency_p99_ms: null, protocols: [], protocol: null,
     ...over,
   };
 }
@@ -98,4 +99,19 @@ test('errors only keeps the failing edges and their ends; changes mark edges and
   const vanished = changes.edges.find((e) => e.source === 'k8s:a/Deployment/web' && e.target === 'k8s:a/Deployment/db');
   assert.equal(vanished?.change, 'vanished');
   assert.equal(vanished?.stats.connections_opened, 0, 'a vanished edge carries nothing in the window');
+});
+
+test('an edge with requests is labelled with its request rate, failure share and p99; ports merged keep every protocol', () => {
+  const nodes = [node('k8s:a/Deployment/web', 'a'), node('k8s:a/Deployment/cart', 'a'), node('k8s:a/Deployment/db', 'a')];
+  const requests = { requests: 100, request_errors: 2, request_latency_p99_ms: 21.204 };
+  const edges = [
+    edge('k8s:a/Deployment/web', 'k8s:a/Deployment/cart', 80, { ...requests, protocols: ['http1'], protocol: 'http1', request_latency_p99_ms: 40 }),
+    edge('k8s:a/Deployment/web', 'k8s:a/Deployment/cart', 50051, { ...requests, protocols: ['grpc'], protocol: 'grpc' }),
+    edge('k8s:a/Deployment/cart', 'k8s:a/Deployment/db', 5432),
+  ];
+  const graph = buildGraph(nodes, edges, { seconds: 10, budget: 300, showAll: false, errorsOnly: false });
+  const web = graph.edges.find((e) => e.source === 'k8s:a/Deployment/web')!;
+  assert.deepEqual([web.stats.protocols, web.stats.protocol], [['http1', 'grpc'], 'mixed']);
+  assert.equal(web.label, '20 req/s · 2.0% · p99 40.0 ms');
+  assert.equal(graph.edges.find((e) => e.source === 'k8s:a/Deployment/cart')!.label, '', 'no requests, no label');
 });

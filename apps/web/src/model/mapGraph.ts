@@ -7,6 +7,7 @@
  */
 import type { EdgeChange, EdgeStats, MapEdge, MapNode } from './apiTypes.ts';
 import { failureShare, healthLevel, ratePerSecond, sumStats, type HealthLevel } from './edgeHealth.ts';
+import { formatMillis, formatRate, formatShare } from './format.ts';
 
 export interface GraphOptions {
   /** Seconds the answer covers (for rates). */
@@ -57,6 +58,8 @@ export interface GraphEdge {
   share: number | null;
   level: HealthLevel;
   change: ChangeKind | null;
+  /** With requests, what the map writes along the edge: request rate, failure share, request p99; else ''. */
+  label: string;
   /** The service pairs it stands for (more than one when an end is a collapsed namespace). */
   pairs: number;
 }
@@ -173,6 +176,7 @@ export function buildGraph(nodes: readonly MapNode[], edges: readonly MapEdge[],
       level: m.parts.length > 0 ? healthLevel(share) : 'idle',
       change: m.change,
       pairs: m.pairs.size,
+      label: requestLabel(stats, share, options.seconds),
     };
   });
   const total = drawnEdges.length;
@@ -229,4 +233,13 @@ export function buildGraph(nodes: readonly MapNode[], edges: readonly MapEdge[],
     },
     services: nodes.length,
   };
+}
+
+/**
+ * An edge's request rate, failure share (the one its colour shows: request errors and failed
+ * connections) and request p99, as the map writes it along the edge ('' without requests).
+ */
+export function requestLabel(stats: EdgeStats, share: number | null, seconds: number): string {
+  if (stats.requests === 0 || seconds <= 0) return '';
+  return `${formatRate(stats.requests / seconds)} req/s · ${formatShare(share)} · p99 ${formatMillis(stats.request_latency_p99_ms)}`;
 }

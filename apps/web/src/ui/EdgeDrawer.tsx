@@ -1,19 +1,22 @@
 'use client';
 /**
  * An edge's drawer: its totals, RED and TCP-health charts over the window (GET
- * /api/v1/edges/series), and the failure-domain breakdown with the worst value first (GET
- * /api/v1/edges/breakdown).
+ * /api/v1/edges/series), its top routes (GET /api/v1/edges/routes), and the failure-domain
+ * breakdown with the worst value first (GET /api/v1/edges/breakdown).
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api, data } from '../api/client';
-import type { BreakdownResponse, EdgeStats, SeriesResponse } from '../model/apiTypes';
-import { failureShare, healthLevel, rateUnit } from '../model/edgeHealth';
-import { formatBytes, formatCount, formatMicros, formatRate, formatShare } from '../model/format';
+import type { BreakdownResponse, EdgeStats, RoutesResponse, SeriesResponse } from '../model/apiTypes';
+import { failureShare, healthLevel, rateUnit, requestErrorShare } from '../model/edgeHealth';
+import { formatBytes, formatCount, formatMicros, formatMillis, formatRate, formatShare } from '../model/format';
 import type { EdgeRef, UnixWindow } from '../model/viewState';
 import { SeriesChart, type ChartLine } from './SeriesChart';
 
 const DIMENSIONS = ['server_version', 'client_version', 'server_instance', 'client_instance', 'server_zone', 'client_zone', 'server_node', 'client_node', 'server_process', 'client_process'] as const;
 type Dimension = (typeof DIMENSIONS)[number];
+
+/** Routes the drawer lists (the rest are summed in one row). */
+const TOP_ROUTES = 10;
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
@@ -28,6 +31,7 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
   const { edge, window } = props;
   const [series, setSeries] = useState<SeriesResponse | null>(null);
   const [breakdown, setBreakdown] = useState<BreakdownResponse | null>(null);
+  const [routes, setRoutes] = useState<RoutesResponse | null>(null);
   const [by, setBy] = useState<Dimension>('server_version');
   const [error, setError] = useState<string | null>(null);
   const from = iso(window.from);
@@ -42,6 +46,9 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
       .catch((e: Error) => !stale && setError(e.message));
     void data(api.GET('/api/v1/edges/breakdown', { params: { query: { ...query, by } } }))
       .then((b) => !stale && setBreakdown(b))
+      .catch((e: Error) => !stale && setError(e.message));
+    void data(api.GET('/api/v1/edges/routes', { params: { query: { ...query, limit: TOP_ROUTES } } }))
+      .then((r) => !stale && setRoutes(r))
       .catch((e: Error) => !stale && setError(e.message));
     return () => {
       stale = true;
@@ -59,6 +66,8 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
       ? [
           { label: 'requests/s', values: series.points.map((p) => per(p.requests)), colour: '--accent' },
           { label: 'errors/s', values: series.points.map((p) => per(p.request_errors)), colour: '--bad' },
+          { label: '4xx/s', values: series.points.map((p) => per(p.request_client_errors)), colour: '--warn' },
+          { label: 'failed conn/s', values: series.points.map((p) => per(p.connections_failed)), colour: '--muted' },
         ]
       : [
           { label: 'opened/s', values: series.points.map((p) => per(p.connections_opened)), colour: '--accent' },
@@ -67,9 +76,14 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
         ];
     const ms = (v: number | null): number | null => (v === null ? null : v / 1000);
     const duration: ChartLine[] = [
+      ...(requests
+        ? [
+            { label: 'request p50', values: series.points.map((p) => p.request_latency_p50_ms), colour: '--accent' },
+            { label: 'request p99', values: series.points.map((p) => p.request_latency_p99_ms), colour: '--bad' },
+          ]
+        : []),
       { label: 'RTT p50', values: series.points.map((p) => ms(p.rtt_p50_us)), colour: '--ok' },
       { label: 'RTT p99', values: series.points.map((p) => ms(p.rtt_p99_us)), colour: '--warn' },
-      ...(requests ? [{ label: 'request p99', values: series.points.map((p) => ms(p.request_p99_us)), colour: '--bad' }] : []),
     ];
     const health: ChartLine[] = [
       { label: 'retransmits/s', values: series.points.map((p) => per(p.retransmits)), colour: '--warn' },
@@ -118,6 +132,28 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
                 <th scope="row">Failure share</th>
                 <td className={`num level-${healthLevel(share)}`}>{formatShare(share)}</td>
               </tr>
+              {totals.requests > 0 ? (
+                <>
+                  <tr>
+                    <th scope="row">Requests ({protocolName(totals)})</th>
+                    <td className="num" data-testid="edge-requests">
+                      {formatCount(totals.requests)}
+                    </td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Errors (5xx) / 4xx</th>
+                    <td className={`num level-${healthLevel(requestErrorShare(totals))}`} data-testid="edge-request-errors">
+                      {formatShare(requestErrorShare(totals))} ({formatCount(totals.request_errors)}) / {formatCount(totals.request_client_errors)}
+                    </td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Request p50 / p95 / p99</th>
+                    <td className="num" data-testid="edge-request-latency">
+                      {formatMillis(totals.request_latency_p50_ms)} / {formatMillis(totals.request_latency_p95_ms)} / {formatMillis(totals.request_latency_p99_ms)}
+                    </td>
+                  </tr>
+                </>
+              ) : null}
               <tr>
                 <th scope="row">Connections opened / failed</th>
                 <td className="num">
@@ -160,6 +196,58 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
           </>
         ) : (
           <p className="muted">Loading the series…</p>
+        )}
+      </section>
+      <section>
+        <h2>Top routes</h2>
+        {routes === null ? (
+          <p className="muted">Loading the routes…</p>
+        ) : routes.routes.length === 0 ? (
+          <p className="muted">No requests seen on this edge in the window.</p>
+        ) : (
+          <table data-testid="routes">
+            <thead>
+              <tr>
+                <th scope="col">Method</th>
+                <th scope="col">Route</th>
+                <th scope="col" className="num">
+                  req/s
+                </th>
+                <th scope="col" className="num">
+                  Error %
+                </th>
+                <th scope="col" className="num">
+                  p99
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {routes.routes.map((r) => (
+                <tr key={`${r.protocol} ${r.method} ${r.route}`} data-method={r.method} data-route={r.route}>
+                  <td title={r.protocol}>{r.method === '' ? r.protocol : r.method}</td>
+                  <td className="route" title={r.route}>
+                    {r.route}
+                  </td>
+                  <td className="num">{formatRate(r.requests / seconds)}</td>
+                  <td className={`num level-${healthLevel(requestErrorShare(r))}`} title={`${formatCount(r.request_errors)} errors, ${formatCount(r.request_client_errors)} 4xx of ${formatCount(r.requests)}`}>
+                    {formatShare(requestErrorShare(r))}
+                  </td>
+                  <td className="num">{formatMillis(r.request_latency_p99_ms)}</td>
+                </tr>
+              ))}
+              {routes.others.routes > 0 ? (
+                <tr className="muted" data-testid="routes-others">
+                  <td />
+                  <td>
+                    {formatCount(routes.others.routes)} more route{routes.others.routes === 1 ? '' : 's'}
+                  </td>
+                  <td className="num">{formatRate(routes.others.requests / seconds)}</td>
+                  <td className={`num level-${healthLevel(requestErrorShare(routes.others))}`}>{formatShare(requestErrorShare(routes.others))}</td>
+                  <td className="num">–</td>
+                </tr>
+              ) : null}
+            </tbody>
+          </table>
         )}
       </section>
       <section>
@@ -210,4 +298,11 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
       </section>
     </aside>
   );
+}
+
+/** The protocols of an edge's requests as people read them (HTTP/1, gRPC, HTTP/2 + gRPC …). */
+function protocolName(stats: EdgeStats): string {
+  const names: Record<EdgeStats['protocols'][number], string> = { http1: 'HTTP/1', http2: 'HTTP/2', grpc: 'gRPC', dns: 'DNS' };
+  if (stats.protocols.length === 0) return 'protocol unknown';
+  return stats.protocols.map((p) => names[p]).join(' + ');
 }

@@ -20,6 +20,7 @@ export function Legend({ comparing }: { comparing: boolean }) {
           <span className="swatch" style={{ background: 'var(--idle)' }} /> no attempts
         </li>
         <li className="muted">width: connections (or requests) per second</li>
+        <li className="muted">label: requests/s · failure share · request p99</li>
         {comparing ? (
           <>
             <li>

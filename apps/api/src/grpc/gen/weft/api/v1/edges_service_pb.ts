@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { EdgeStats, TimeWindow } from "./types_pb.js";
+import type { EdgeStats, RequestProtocol, TimeWindow } from "./types_pb.js";
 import { file_weft_api_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file weft/api/v1/edges_service.proto.
  */
 export const file_weft_api_v1_edges_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch93ZWZ0L2FwaS92MS9lZGdlc19zZXJ2aWNlLnByb3RvEgt3ZWZ0LmFwaS52MSKCAQoUR2V0RWRnZVNlcmllc1JlcXVlc3QSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIRCgRwb3J0GAMgASgNSACIAQESDAoEZnJvbRgEIAEoCRIKCgJ0bxgFIAEoCRIUCgxzdGVwX3NlY29uZHMYBiABKA1CBwoFX3BvcnQiQAoLU2VyaWVzUG9pbnQSCgoCdHMYASABKAkSJQoFc3RhdHMYAiABKAsyFi53ZWZ0LmFwaS52MS5FZGdlU3RhdHMigAEKFUdldEVkZ2VTZXJpZXNSZXNwb25zZRInCgZ3aW5kb3cYASABKAsyFy53ZWZ0LmFwaS52MS5UaW1lV2luZG93EhQKDHN0ZXBfc2Vjb25kcxgCIAEoDRIoCgZwb2ludHMYAyADKAsyGC53ZWZ0LmFwaS52MS5TZXJpZXNQb2ludCKcAQoXR2V0RWRnZUJyZWFrZG93blJlcXVlc3QSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIRCgRwb3J0GAMgASgNSACIAQESKwoCYnkYBCABKA4yHy53ZWZ0LmFwaS52MS5CcmVha2Rvd25EaW1lbnNpb24SDAoEZnJvbRgFIAEoCRIKCgJ0bxgGIAEoCUIHCgVfcG9ydCJbCg5CcmVha2Rvd25Hcm91cBINCgV2YWx1ZRgBIAEoCRITCgtlcnJvcl9zaGFyZRgCIAEoARIlCgVzdGF0cxgDIAEoCzIWLndlZnQuYXBpLnYxLkVkZ2VTdGF0cyKdAQoYR2V0RWRnZUJyZWFrZG93blJlc3BvbnNlEicKBndpbmRvdxgBIAEoCzIXLndlZnQuYXBpLnYxLlRpbWVXaW5kb3cSKwoCYnkYAiABKA4yHy53ZWZ0LmFwaS52MS5CcmVha2Rvd25EaW1lbnNpb24SKwoGZ3JvdXBzGAMgAygLMhsud2VmdC5hcGkudjEuQnJlYWtkb3duR3JvdXAq5AMKEkJyZWFrZG93bkRpbWVuc2lvbhIjCh9CUkVBS0RPV05fRElNRU5TSU9OX1VOU1BFQ0lGSUVEEAASJgoiQlJFQUtET1dOX0RJTUVOU0lPTl9DTElFTlRfVkVSU0lPThABEiYKIkJSRUFLRE9XTl9ESU1FTlNJT05fU0VSVkVSX1ZFUlNJT04QAhInCiNCUkVBS0RPV05fRElNRU5TSU9OX0NMSUVOVF9JTlNUQU5DRRADEicKI0JSRUFLRE9XTl9ESU1FTlNJT05fU0VSVkVSX0lOU1RBTkNFEAQSIwofQlJFQUtET1dOX0RJTUVOU0lPTl9DTElFTlRfWk9ORRAFEiMKH0JSRUFLRE9XTl9ESU1FTlNJT05fU0VSVkVSX1pPTkUQBhIjCh9CUkVBS0RPV05fRElNRU5TSU9OX0NMSUVOVF9OT0RFEAcSIwofQlJFQUtET1dOX0RJTUVOU0lPTl9TRVJWRVJfTk9ERRAIEiYKIkJSRUFLRE9XTl9ESU1FTlNJT05fQ0xJRU5UX1BST0NFU1MQCRImCiJCUkVBS0RPV05fRElNRU5TSU9OX1NFUlZFUl9QUk9DRVNTEAoSIwofQlJFQUtET1dOX0RJTUVOU0lPTl9TRVJWRVJfUE9SVBALMscBCgxFZGdlc1NlcnZpY2USVgoNR2V0RWRnZVNlcmllcxIhLndlZnQuYXBpLnYxLkdldEVkZ2VTZXJpZXNSZXF1ZXN0GiIud2VmdC5hcGkudjEuR2V0RWRnZVNlcmllc1Jlc3BvbnNlEl8KEEdldEVkZ2VCcmVha2Rvd24SJC53ZWZ0LmFwaS52MS5HZXRFZGdlQnJlYWtkb3duUmVxdWVzdBolLndlZnQuYXBpLnYxLkdldEVkZ2VCcmVha2Rvd25SZXNwb25zZWIGcHJvdG8z", [file_weft_api_v1_types]);
+  fileDesc("Ch93ZWZ0L2FwaS92MS9lZGdlc19zZXJ2aWNlLnByb3RvEgt3ZWZ0LmFwaS52MSKCAQoUR2V0RWRnZVNlcmllc1JlcXVlc3QSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIRCgRwb3J0GAMgASgNSACIAQESDAoEZnJvbRgEIAEoCRIKCgJ0bxgFIAEoCRIUCgxzdGVwX3NlY29uZHMYBiABKA1CBwoFX3BvcnQiQAoLU2VyaWVzUG9pbnQSCgoCdHMYASABKAkSJQoFc3RhdHMYAiABKAsyFi53ZWZ0LmFwaS52MS5FZGdlU3RhdHMigAEKFUdldEVkZ2VTZXJpZXNSZXNwb25zZRInCgZ3aW5kb3cYASABKAsyFy53ZWZ0LmFwaS52MS5UaW1lV2luZG93EhQKDHN0ZXBfc2Vjb25kcxgCIAEoDRIoCgZwb2ludHMYAyADKAsyGC53ZWZ0LmFwaS52MS5TZXJpZXNQb2ludCKcAQoXR2V0RWRnZUJyZWFrZG93blJlcXVlc3QSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIRCgRwb3J0GAMgASgNSACIAQESKwoCYnkYBCABKA4yHy53ZWZ0LmFwaS52MS5CcmVha2Rvd25EaW1lbnNpb24SDAoEZnJvbRgFIAEoCRIKCgJ0bxgGIAEoCUIHCgVfcG9ydCJbCg5CcmVha2Rvd25Hcm91cBINCgV2YWx1ZRgBIAEoCRITCgtlcnJvcl9zaGFyZRgCIAEoARIlCgVzdGF0cxgDIAEoCzIWLndlZnQuYXBpLnYxLkVkZ2VTdGF0cyKdAQoYR2V0RWRnZUJyZWFrZG93blJlc3BvbnNlEicKBndpbmRvdxgBIAEoCzIXLndlZnQuYXBpLnYxLlRpbWVXaW5kb3cSKwoCYnkYAiABKA4yHy53ZWZ0LmFwaS52MS5CcmVha2Rvd25EaW1lbnNpb24SKwoGZ3JvdXBzGAMgAygLMhsud2VmdC5hcGkudjEuQnJlYWtkb3duR3JvdXAiewoUR2V0RWRnZVJvdXRlc1JlcXVlc3QSDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIRCgRwb3J0GAMgASgNSACIAQESDAoEZnJvbRgEIAEoCRIKCgJ0bxgFIAEoCRINCgVsaW1pdBgGIAEoDUIHCgVfcG9ydCLjAgoJRWRnZVJvdXRlEi4KCHByb3RvY29sGAEgASgOMhwud2VmdC5hcGkudjEuUmVxdWVzdFByb3RvY29sEg4KBm1ldGhvZBgCIAEoCRINCgVyb3V0ZRgDIAEoCRIQCghyZXF1ZXN0cxgEIAEoBBIWCg5yZXF1ZXN0X2Vycm9ycxgFIAEoBBIdChVyZXF1ZXN0X2NsaWVudF9lcnJvcnMYBiABKAQSIwoWcmVxdWVzdF9sYXRlbmN5X3A1MF9tcxgHIAEoAUgAiAEBEiMKFnJlcXVlc3RfbGF0ZW5jeV9wOTVfbXMYCCABKAFIAYgBARIjChZyZXF1ZXN0X2xhdGVuY3lfcDk5X21zGAkgASgBSAKIAQFCGQoXX3JlcXVlc3RfbGF0ZW5jeV9wNTBfbXNCGQoXX3JlcXVlc3RfbGF0ZW5jeV9wOTVfbXNCGQoXX3JlcXVlc3RfbGF0ZW5jeV9wOTlfbXMiawoQRWRnZVJvdXRlc090aGVycxIOCgZyb3V0ZXMYASABKAQSEAoIcmVxdWVzdHMYAiABKAQSFgoOcmVxdWVzdF9lcnJvcnMYAyABKAQSHQoVcmVxdWVzdF9jbGllbnRfZXJyb3JzGAQgASgEIpcBChVHZXRFZGdlUm91dGVzUmVzcG9uc2USJwoGd2luZG93GAEgASgLMhcud2VmdC5hcGkudjEuVGltZVdpbmRvdxImCgZyb3V0ZXMYAiADKAsyFi53ZWZ0LmFwaS52MS5FZGdlUm91dGUSLQoGb3RoZXJzGAMgASgLMh0ud2VmdC5hcGkudjEuRWRnZVJvdXRlc090aGVycyrkAwoSQnJlYWtkb3duRGltZW5zaW9uEiMKH0JSRUFLRE9XTl9ESU1FTlNJT05fVU5TUEVDSUZJRUQQABImCiJCUkVBS0RPV05fRElNRU5TSU9OX0NMSUVOVF9WRVJTSU9OEAESJgoiQlJFQUtET1dOX0RJTUVOU0lPTl9TRVJWRVJfVkVSU0lPThACEicKI0JSRUFLRE9XTl9ESU1FTlNJT05fQ0xJRU5UX0lOU1RBTkNFEAMSJwojQlJFQUtET1dOX0RJTUVOU0lPTl9TRVJWRVJfSU5TVEFOQ0UQBBIjCh9CUkVBS0RPV05fRElNRU5TSU9OX0NMSUVOVF9aT05FEAUSIwofQlJFQUtET1dOX0RJTUVOU0lPTl9TRVJWRVJfWk9ORRAGEiMKH0JSRUFLRE9XTl9ESU1FTlNJT05fQ0xJRU5UX05PREUQBxIjCh9CUkVBS0RPV05fRElNRU5TSU9OX1NFUlZFUl9OT0RFEAgSJgoiQlJFQUtET1dOX0RJTUVOU0lPTl9DTElFTlRfUFJPQ0VTUxAJEiYKIkJSRUFLRE9XTl9ESU1FTlNJT05fU0VSVkVSX1BST0NFU1MQChIjCh9CUkVBS0RPV05fRElNRU5TSU9OX1NFUlZFUl9QT1JUEAsynwIKDEVkZ2VzU2VydmljZRJWCg1HZXRFZGdlU2VyaWVzEiEud2VmdC5hcGkudjEuR2V0RWRnZVNlcmllc1JlcXVlc3QaIi53ZWZ0LmFwaS52MS5HZXRFZGdlU2VyaWVzUmVzcG9uc2USXwoQR2V0RWRnZUJyZWFrZG93bhIkLndlZnQuYXBpLnYxLkdldEVkZ2VCcmVha2Rvd25SZXF1ZXN0GiUud2VmdC5hcGkudjEuR2V0RWRnZUJyZWFrZG93blJlc3BvbnNlElYKDUdldEVkZ2VSb3V0ZXMSIS53ZWZ0LmFwaS52MS5HZXRFZGdlUm91dGVzUmVxdWVzdBoiLndlZnQuYXBpLnYxLkdldEVkZ2VSb3V0ZXNSZXNwb25zZWIGcHJvdG8z", [file_weft_api_v1_types]);
 
 /**
  * @generated from message weft.api.v1.GetEdgeSeriesRequest
@@ -226,6 +226,184 @@ export const GetEdgeBreakdownResponseSchema: GenMessage<GetEdgeBreakdownResponse
   messageDesc(file_weft_api_v1_edges_service, 5);
 
 /**
+ * @generated from message weft.api.v1.GetEdgeRoutesRequest
+ */
+export type GetEdgeRoutesRequest = Message<"weft.api.v1.GetEdgeRoutesRequest"> & {
+  /**
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * @generated from field: string target = 2;
+   */
+  target: string;
+
+  /**
+   * @generated from field: optional uint32 port = 3;
+   */
+  port?: number;
+
+  /**
+   * @generated from field: string from = 4;
+   */
+  from: string;
+
+  /**
+   * @generated from field: string to = 5;
+   */
+  to: string;
+
+  /**
+   * Routes listed, 1 to 1000; 0: 20. The rest are summed in `others`.
+   *
+   * @generated from field: uint32 limit = 6;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message weft.api.v1.GetEdgeRoutesRequest.
+ * Use `create(GetEdgeRoutesRequestSchema)` to create a new message.
+ */
+export const GetEdgeRoutesRequestSchema: GenMessage<GetEdgeRoutesRequest> = /*@__PURE__*/
+  messageDesc(file_weft_api_v1_edges_service, 6);
+
+/**
+ * The requests of one (protocol, method, route template) on the edge.
+ *
+ * @generated from message weft.api.v1.EdgeRoute
+ */
+export type EdgeRoute = Message<"weft.api.v1.EdgeRoute"> & {
+  /**
+   * @generated from field: weft.api.v1.RequestProtocol protocol = 1;
+   */
+  protocol: RequestProtocol;
+
+  /**
+   * Upper-case method (OTHER outside the known set); empty where the protocol has none.
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * The route template (ids, UUIDs, hashes and numbers collapsed).
+   *
+   * @generated from field: string route = 3;
+   */
+  route: string;
+
+  /**
+   * @generated from field: uint64 requests = 4;
+   */
+  requests: bigint;
+
+  /**
+   * Server errors: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered.
+   *
+   * @generated from field: uint64 request_errors = 5;
+   */
+  requestErrors: bigint;
+
+  /**
+   * Client errors (HTTP 4xx).
+   *
+   * @generated from field: uint64 request_client_errors = 6;
+   */
+  requestClientErrors: bigint;
+
+  /**
+   * Request duration quantiles in milliseconds (to the microsecond); absent when none was measured.
+   *
+   * @generated from field: optional double request_latency_p50_ms = 7;
+   */
+  requestLatencyP50Ms?: number;
+
+  /**
+   * @generated from field: optional double request_latency_p95_ms = 8;
+   */
+  requestLatencyP95Ms?: number;
+
+  /**
+   * @generated from field: optional double request_latency_p99_ms = 9;
+   */
+  requestLatencyP99Ms?: number;
+};
+
+/**
+ * Describes the message weft.api.v1.EdgeRoute.
+ * Use `create(EdgeRouteSchema)` to create a new message.
+ */
+export const EdgeRouteSchema: GenMessage<EdgeRoute> = /*@__PURE__*/
+  messageDesc(file_weft_api_v1_edges_service, 7);
+
+/**
+ * The routes beyond the limit, summed.
+ *
+ * @generated from message weft.api.v1.EdgeRoutesOthers
+ */
+export type EdgeRoutesOthers = Message<"weft.api.v1.EdgeRoutesOthers"> & {
+  /**
+   * How many routes.
+   *
+   * @generated from field: uint64 routes = 1;
+   */
+  routes: bigint;
+
+  /**
+   * @generated from field: uint64 requests = 2;
+   */
+  requests: bigint;
+
+  /**
+   * @generated from field: uint64 request_errors = 3;
+   */
+  requestErrors: bigint;
+
+  /**
+   * @generated from field: uint64 request_client_errors = 4;
+   */
+  requestClientErrors: bigint;
+};
+
+/**
+ * Describes the message weft.api.v1.EdgeRoutesOthers.
+ * Use `create(EdgeRoutesOthersSchema)` to create a new message.
+ */
+export const EdgeRoutesOthersSchema: GenMessage<EdgeRoutesOthers> = /*@__PURE__*/
+  messageDesc(file_weft_api_v1_edges_service, 8);
+
+/**
+ * @generated from message weft.api.v1.GetEdgeRoutesResponse
+ */
+export type GetEdgeRoutesResponse = Message<"weft.api.v1.GetEdgeRoutesResponse"> & {
+  /**
+   * @generated from field: weft.api.v1.TimeWindow window = 1;
+   */
+  window?: TimeWindow;
+
+  /**
+   * Most requests first; ties by more errors, then by route.
+   *
+   * @generated from field: repeated weft.api.v1.EdgeRoute routes = 2;
+   */
+  routes: EdgeRoute[];
+
+  /**
+   * @generated from field: weft.api.v1.EdgeRoutesOthers others = 3;
+   */
+  others?: EdgeRoutesOthers;
+};
+
+/**
+ * Describes the message weft.api.v1.GetEdgeRoutesResponse.
+ * Use `create(GetEdgeRoutesResponseSchema)` to create a new message.
+ */
+export const GetEdgeRoutesResponseSchema: GenMessage<GetEdgeRoutesResponse> = /*@__PURE__*/
+  messageDesc(file_weft_api_v1_edges_service, 9);
+
+/**
  * A failure domain of one end of an edge.
  *
  * @generated from enum weft.api.v1.BreakdownDimension
@@ -299,7 +477,7 @@ export const BreakdownDimensionSchema: GenEnum<BreakdownDimension> = /*@__PURE__
   enumDesc(file_weft_api_v1_edges_service, 0);
 
 /**
- * One edge over time and by failure domain (REST: /api/v1/edges). Needs the `read` scope.
+ * One edge over time, by failure domain and by route (REST: /api/v1/edges). Needs the `read` scope.
  *
  * @generated from service weft.api.v1.EdgesService
  */
@@ -323,6 +501,16 @@ export const EdgesService: GenService<{
     methodKind: "unary";
     input: typeof GetEdgeBreakdownRequestSchema;
     output: typeof GetEdgeBreakdownResponseSchema;
+  },
+  /**
+   * The edge's requests by protocol, method and route template, the busiest first.
+   *
+   * @generated from rpc weft.api.v1.EdgesService.GetEdgeRoutes
+   */
+  getEdgeRoutes: {
+    methodKind: "unary";
+    input: typeof GetEdgeRoutesRequestSchema;
+    output: typeof GetEdgeRoutesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_weft_api_v1_edges_service, 0);

@@ -2,15 +2,15 @@
 // @generated from file weft/api/v1/types.proto (package weft.api.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file weft/api/v1/types.proto.
  */
 export const file_weft_api_v1_types: GenFile = /*@__PURE__*/
-  fileDesc("Chd3ZWZ0L2FwaS92MS90eXBlcy5wcm90bxILd2VmdC5hcGkudjEiJgoKVGltZVdpbmRvdxIMCgRmcm9tGAEgASgJEgoKAnRvGAIgASgJIpoECglFZGdlU3RhdHMSGgoSY29ubmVjdGlvbnNfb3BlbmVkGAEgASgEEhoKEmNvbm5lY3Rpb25zX2Nsb3NlZBgCIAEoBBIaChJjb25uZWN0aW9uc19mYWlsZWQYAyABKAQSGgoSY29ubmVjdGlvbl9zZWNvbmRzGAQgASgEEhoKEmNvbm5lY3Rpb25zX2FjdGl2ZRgFIAEoARISCgpieXRlc19zZW50GAYgASgEEhYKDmJ5dGVzX3JlY2VpdmVkGAcgASgEEhMKC3JldHJhbnNtaXRzGAggASgEEg4KBnJlc2V0cxgJIAEoBBIXCgpydHRfcDUwX3VzGAogASgBSACIAQESFwoKcnR0X3A5NV91cxgLIAEoAUgBiAEBEhcKCnJ0dF9wOTlfdXMYDCABKAFIAogBARIQCghyZXF1ZXN0cxgNIAEoBBIWCg5yZXF1ZXN0X2Vycm9ycxgOIAEoBBIbCg5yZXF1ZXN0X3A1MF91cxgPIAEoAUgDiAEBEhsKDnJlcXVlc3RfcDk1X3VzGBAgASgBSASIAQESGwoOcmVxdWVzdF9wOTlfdXMYESABKAFIBYgBAUINCgtfcnR0X3A1MF91c0INCgtfcnR0X3A5NV91c0INCgtfcnR0X3A5OV91c0IRCg9fcmVxdWVzdF9wNTBfdXNCEQoPX3JlcXVlc3RfcDk1X3VzQhEKD19yZXF1ZXN0X3A5OV91cyJbCgRFZGdlEg4KBnNvdXJjZRgBIAEoCRIOCgZ0YXJnZXQYAiABKAkSDAoEcG9ydBgDIAEoDRIlCgVzdGF0cxgEIAEoCzIWLndlZnQuYXBpLnYxLkVkZ2VTdGF0cyJWCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJbmFtZXNwYWNlGAMgASgJEgwKBGtpbmQYBCABKAkSEAoId29ya2xvYWQYBSABKAliBnByb3RvMw");
+  fileDesc("Chd3ZWZ0L2FwaS92MS90eXBlcy5wcm90bxILd2VmdC5hcGkudjEiJgoKVGltZVdpbmRvdxIMCgRmcm9tGAEgASgJEgoKAnRvGAIgASgJIokGCglFZGdlU3RhdHMSGgoSY29ubmVjdGlvbnNfb3BlbmVkGAEgASgEEhoKEmNvbm5lY3Rpb25zX2Nsb3NlZBgCIAEoBBIaChJjb25uZWN0aW9uc19mYWlsZWQYAyABKAQSGgoSY29ubmVjdGlvbl9zZWNvbmRzGAQgASgEEhoKEmNvbm5lY3Rpb25zX2FjdGl2ZRgFIAEoARISCgpieXRlc19zZW50GAYgASgEEhYKDmJ5dGVzX3JlY2VpdmVkGAcgASgEEhMKC3JldHJhbnNtaXRzGAggASgEEg4KBnJlc2V0cxgJIAEoBBIXCgpydHRfcDUwX3VzGAogASgBSACIAQESFwoKcnR0X3A5NV91cxgLIAEoAUgBiAEBEhcKCnJ0dF9wOTlfdXMYDCABKAFIAogBARIQCghyZXF1ZXN0cxgNIAEoBBIWCg5yZXF1ZXN0X2Vycm9ycxgOIAEoBBIdChVyZXF1ZXN0X2NsaWVudF9lcnJvcnMYEiABKAQSLwoJcHJvdG9jb2xzGBMgAygOMhwud2VmdC5hcGkudjEuUmVxdWVzdFByb3RvY29sEisKCHByb3RvY29sGBQgASgOMhkud2VmdC5hcGkudjEuRWRnZVByb3RvY29sEiMKFnJlcXVlc3RfbGF0ZW5jeV9wNTBfbXMYFSABKAFIA4gBARIjChZyZXF1ZXN0X2xhdGVuY3lfcDk1X21zGBYgASgBSASIAQESIwoWcmVxdWVzdF9sYXRlbmN5X3A5OV9tcxgXIAEoAUgFiAEBQg0KC19ydHRfcDUwX3VzQg0KC19ydHRfcDk1X3VzQg0KC19ydHRfcDk5X3VzQhkKF19yZXF1ZXN0X2xhdGVuY3lfcDUwX21zQhkKF19yZXF1ZXN0X2xhdGVuY3lfcDk1X21zQhkKF19yZXF1ZXN0X2xhdGVuY3lfcDk5X21zSgQIDxAQSgQIEBARSgQIERASUg5yZXF1ZXN0X3A1MF91c1IOcmVxdWVzdF9wOTVfdXNSDnJlcXVlc3RfcDk5X3VzIlsKBEVkZ2USDgoGc291cmNlGAEgASgJEg4KBnRhcmdldBgCIAEoCRIMCgRwb3J0GAMgASgNEiUKBXN0YXRzGAQgASgLMhYud2VmdC5hcGkudjEuRWRnZVN0YXRzIlYKB1NlcnZpY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCgluYW1lc3BhY2UYAyABKAkSDAoEa2luZBgEIAEoCRIQCgh3b3JrbG9hZBgFIAEoCSqgAQoPUmVxdWVzdFByb3RvY29sEiAKHFJFUVVFU1RfUFJPVE9DT0xfVU5TUEVDSUZJRUQQABIaChZSRVFVRVNUX1BST1RPQ09MX0hUVFAxEAESGgoWUkVRVUVTVF9QUk9UT0NPTF9IVFRQMhACEhkKFVJFUVVFU1RfUFJPVE9DT0xfR1JQQxADEhgKFFJFUVVFU1RfUFJPVE9DT0xfRE5TEAQqpwEKDEVkZ2VQcm90b2NvbBIdChlFREdFX1BST1RPQ09MX1VOU1BFQ0lGSUVEEAASFwoTRURHRV9QUk9UT0NPTF9IVFRQMRABEhcKE0VER0VfUFJPVE9DT0xfSFRUUDIQAhIWChJFREdFX1BST1RPQ09MX0dSUEMQAxIVChFFREdFX1BST1RPQ09MX0ROUxAEEhcKE0VER0VfUFJPVE9DT0xfTUlYRUQQBWIGcHJvdG8z");
 
 /**
  * A time window [from, to) as the API answered it.
@@ -126,26 +126,49 @@ export type EdgeStats = Message<"weft.api.v1.EdgeStats"> & {
   requests: bigint;
 
   /**
+   * Server errors among them: HTTP 5xx, gRPC non-OK, DNS failures, requests left unanswered.
+   *
    * @generated from field: uint64 request_errors = 14;
    */
   requestErrors: bigint;
 
   /**
-   * Request duration quantiles in microseconds; absent without requests.
+   * Client errors (HTTP 4xx), counted apart from request_errors.
    *
-   * @generated from field: optional double request_p50_us = 15;
+   * @generated from field: uint64 request_client_errors = 18;
    */
-  requestP50Us?: number;
+  requestClientErrors: bigint;
 
   /**
-   * @generated from field: optional double request_p95_us = 16;
+   * The protocols the requests were seen in (empty without requests).
+   *
+   * @generated from field: repeated weft.api.v1.RequestProtocol protocols = 19;
    */
-  requestP95Us?: number;
+  protocols: RequestProtocol[];
 
   /**
-   * @generated from field: optional double request_p99_us = 17;
+   * The one protocol of the requests, MIXED when several; UNSPECIFIED without requests.
+   *
+   * @generated from field: weft.api.v1.EdgeProtocol protocol = 20;
    */
-  requestP99Us?: number;
+  protocol: EdgeProtocol;
+
+  /**
+   * Request duration quantiles in milliseconds (to the microsecond); absent without requests.
+   *
+   * @generated from field: optional double request_latency_p50_ms = 21;
+   */
+  requestLatencyP50Ms?: number;
+
+  /**
+   * @generated from field: optional double request_latency_p95_ms = 22;
+   */
+  requestLatencyP95Ms?: number;
+
+  /**
+   * @generated from field: optional double request_latency_p99_ms = 23;
+   */
+  requestLatencyP99Ms?: number;
 };
 
 /**
@@ -239,4 +262,93 @@ export type Service = Message<"weft.api.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_weft_api_v1_types, 3);
+
+/**
+ * The protocol of a request (L7).
+ *
+ * @generated from enum weft.api.v1.RequestProtocol
+ */
+export enum RequestProtocol {
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * HTTP/1.0 and 1.1.
+   *
+   * @generated from enum value: REQUEST_PROTOCOL_HTTP1 = 1;
+   */
+  HTTP1 = 1,
+
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_HTTP2 = 2;
+   */
+  HTTP2 = 2,
+
+  /**
+   * gRPC (over HTTP/2).
+   *
+   * @generated from enum value: REQUEST_PROTOCOL_GRPC = 3;
+   */
+  GRPC = 3,
+
+  /**
+   * @generated from enum value: REQUEST_PROTOCOL_DNS = 4;
+   */
+  DNS = 4,
+}
+
+/**
+ * Describes the enum weft.api.v1.RequestProtocol.
+ */
+export const RequestProtocolSchema: GenEnum<RequestProtocol> = /*@__PURE__*/
+  enumDesc(file_weft_api_v1_types, 0);
+
+/**
+ * The protocol of an edge's requests: the one they were all seen in, or MIXED.
+ *
+ * @generated from enum weft.api.v1.EdgeProtocol
+ */
+export enum EdgeProtocol {
+  /**
+   * No requests.
+   *
+   * @generated from enum value: EDGE_PROTOCOL_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: EDGE_PROTOCOL_HTTP1 = 1;
+   */
+  HTTP1 = 1,
+
+  /**
+   * @generated from enum value: EDGE_PROTOCOL_HTTP2 = 2;
+   */
+  HTTP2 = 2,
+
+  /**
+   * @generated from enum value: EDGE_PROTOCOL_GRPC = 3;
+   */
+  GRPC = 3,
+
+  /**
+   * @generated from enum value: EDGE_PROTOCOL_DNS = 4;
+   */
+  DNS = 4,
+
+  /**
+   * Requests of more than one protocol.
+   *
+   * @generated from enum value: EDGE_PROTOCOL_MIXED = 5;
+   */
+  MIXED = 5,
+}
+
+/**
+ * Describes the enum weft.api.v1.EdgeProtocol.
+ */
+export const EdgeProtocolSchema: GenEnum<EdgeProtocol> = /*@__PURE__*/
+  enumDesc(file_weft_api_v1_types, 1);
 
