@@ -125,4 +125,6 @@ export class ConntrackWatcher {
   onEvents(callback: (events: ConntrackEvent[]) => void): void;
   readonly overflows: number;
   close(): void;                           // idempotent; also at env cleanup
+  /** The events queued on the event socket right now, read synchronously (the poll may not have run since the kernel queued them). */
+  drain(): ConntrackEvent[];
 }

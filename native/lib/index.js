@@ -233,6 +233,10 @@ export class ConntrackWatcher {
     this.#native.onEvents(callback);
   }
 
+  drain() {
+    return this.#native.drain();
+  }
+
   get overflows() {
     return this.#native.overflows;
   }

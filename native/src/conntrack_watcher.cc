@@ -153,6 +153,8 @@ class ConntrackWatcher : public Napi::ObjectWrap<ConntrackWatcher> {
   void Release();
   static void CleanupHook(void* arg);
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  Napi::Value Drain(const Napi::CallbackInfo& info);
+  void ReadPending(std::vector<Flow>& flows);
 
   napi_env env_;
   struct mnl_socket* events_ = nullptr;
@@ -169,6 +171,7 @@ Napi::Function ConntrackWatcher::Define(Napi::Env env) {
                      {
                          InstanceMethod<&ConntrackWatcher::Dump>("dump"),
                          InstanceMethod<&ConntrackWatcher::OnEvents>("onEvents"),
+                         InstanceMethod<&ConntrackWatcher::Drain>("drain"),
                          InstanceAccessor<&ConntrackWatcher::GetOverflows>("overflows"),
                          InstanceMethod<&ConntrackWatcher::Close>("close"),
                      });
@@ -319,27 +322,33 @@ Napi::Value ConntrackWatcher::Dump(const Napi::CallbackInfo& info) {
   return result;
 }
 
-void ConntrackWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
-  (void)status;
-  (void)events;
-  ConntrackWatcher* self = static_cast<ConntrackWatcher*>(handle->data);
-  if (self == nullptr || self->events_ == nullptr) return;
-  int fd = mnl_socket_get_fd(self->events_);
-  std::vector<Flow> flows;
+// What the kernel has queued on the event socket, without blocking (at most
+// kMaxReadsPerWakeup datagrams).
+void ConntrackWatcher::ReadPending(std::vector<Flow>& flows) {
+  int fd = mnl_socket_get_fd(events_);
   for (int i = 0; i < kMaxReadsPerWakeup; i++) {
-    ssize_t n = recv(fd, self->buffer_.data(), self->buffer_.size(), MSG_DONTWAIT);
+    ssize_t n = recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       // The socket buffer overflowed and the kernel dropped events; the
       // socket keeps working. TS sees the count and re-dumps.
       if (errno == ENOBUFS) {
-        self->overflows_++;
+        overflows_++;
         continue;
       }
       break;  // EAGAIN: drained (anything else: nothing better to do than wait)
     }
-    mnl_cb_run(self->buffer_.data(), n, 0, 0, EventCallback, &flows);
+    mnl_cb_run(buffer_.data(), n, 0, 0, EventCallback, &flows);
   }
+}
+
+void ConntrackWatcher::OnPoll(uv_poll_t* handle, int status, int events) {
+  (void)status;
+  (void)events;
+  ConntrackWatcher* self = static_cast<ConntrackWatcher*>(handle->data);
+  if (self == nullptr || self->events_ == nullptr) return;
+  std::vector<Flow> flows;
+  self->ReadPending(flows);
   if (flows.empty()) return;
 
   Napi::Env env(self->env_);
@@ -360,6 +369,19 @@ Napi::Value ConntrackWatcher::OnEvents(const Napi::CallbackInfo& info) {
   if (poll_ == nullptr) return env.Undefined();
   Ref();  // a watcher that can still deliver must not be collected silently
   return env.Undefined();
+}
+
+// drain(): the events queued right now, read synchronously. The event loop's
+// poll may not have run since the kernel queued a connection's NEW; a caller
+// about to use the table (the agent's interval) drains first.
+Napi::Value ConntrackWatcher::Drain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  std::vector<Flow> flows;
+  ReadPending(flows);
+  Napi::Array array = Napi::Array::New(env, flows.size());
+  for (size_t i = 0; i < flows.size(); i++) array.Set(static_cast<uint32_t>(i), FlowObject(env, flows[i]));
+  return array;
 }
 
 Napi::Value ConntrackWatcher::GetOverflows(const Napi::CallbackInfo& info) {

@@ -412,6 +412,23 @@ test('conntrack: dump and events for loopback TCP', { timeout: 20_000 }, async (
   });
 });
 
+test('conntrack: drain() reads the events queued so far synchronously, before the loop polls', { timeout: 20_000 }, async () => {
+  await withNatRule(HARMLESS, async () => {
+    const watcher = new ConntrackWatcher();
+    try {
+      assert.deepEqual(watcher.drain().filter((e) => e.type === 'new' && e.origDstPort === 9), [], 'nothing of ours yet');
+      const conn = await openConnection({ up: 1, down: 1 });
+      // No await between: the event loop has not polled the socket, drain() alone must see the NEW.
+      const drained = watcher.drain();
+      assert.ok(drained.some((e) => e.type === 'new' && e.origSrcPort === conn.clientPort && e.origDstPort === conn.serverPort), 'the connection\'s NEW');
+      assert.deepEqual(watcher.drain().filter((e) => e.origSrcPort === conn.clientPort), [], 'read once');
+      await conn.close();
+    } finally {
+      watcher.close();
+    }
+  });
+});
+
 test('conntrack: IPv6 flows are dumped too', { timeout: 20_000 }, async () => {
   // The ip6 conntrack hooks come with an ip6 nat table.
   const rule6 = ['-d', '2001:db8::fe/128', '-p', 'tcp', '--dport', '9', '-j', 'DNAT', '--to-destination', '[::1]:9'];

@@ -226,6 +226,10 @@ export class NodeAgent {
 
     for (const event of events) {
       this.metrics.events.inc({ type: event.type });
+    // Conntrack's events queued by now, read here rather than left to the loop's next poll: a
+    // connection the map shows had its NEW queued before it was established, so its first row
+    // gets its translation (a row with the service VIP is a phantom node on the map).
+    for (const watcher of this.conntrack) this.nat.apply(watcher.drain());
       if (event.type === 'listen') {
         this.roles.noteListener(event.socket.netns, event.socket.sport);
         this.noteListener(event.socket);
