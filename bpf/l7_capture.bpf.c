@@ -18,6 +18,15 @@
  * which frames the messages: a response ends with its last byte, whichever
  * call carries it. Loaded only while L7 capture is on.
  *
+ * DNS: a TCP connection to or from port 53 is DNS from its first call (the
+ * agent frames its length-prefixed messages). A UDP socket is no entry of
+ * the socket map: a datagram it sends to port 53 (the sendto/sendmsg
+ * address, else the connected peer) makes it an entry of weft_dns_udp_socks,
+ * and its datagrams then go to user space with the flow in front of each
+ * (struct weft_dns_udp_peer): its receives too, although a recvfrom's source
+ * address is not copied out yet when sock_recv_length fires (the agent pairs
+ * a response with its query by socket and transaction id).
+ *
  * A socket that OpenSSL drives (tls_capture.bpf.c) is never parsed here:
  * its bytes are ciphertext. A call made inside SSL_read/SSL_write notes its
  * socket for the SSL call's return, which sends the plaintext instead. */
@@ -32,6 +41,8 @@
 #define WEFT_NR_RECVFROM 45
 #define WEFT_NR_SENDMSG 46
 #define WEFT_NR_RECVMSG 47
+#define WEFT_NR_RECVMMSG 299
+#define WEFT_NR_SENDMMSG 307
 #define WEFT_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define WEFT_NR_READ 63
@@ -42,6 +53,8 @@
 #define WEFT_NR_RECVFROM 207
 #define WEFT_NR_SENDMSG 211
 #define WEFT_NR_RECVMSG 212
+#define WEFT_NR_RECVMMSG 243
+#define WEFT_NR_SENDMMSG 269
 #define WEFT_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #else
 #error "L7 capture knows the system call numbers of x86_64 and arm64 only"
@@ -131,34 +144,249 @@ static __always_inline bool weft_l7_iovecs(const struct iovec *iov, __u64 count,
 	return true;
 }
 
-/* Gathers the head of the call in progress and finds its last buffer; false
- * when its bytes are unknown. */
-static __always_inline bool weft_l7_locate(const struct sock *sk, bool sending, __u64 bytes,
-					   struct weft_l7_buffers *out, struct weft_l7_scratch *sc)
+/* The system call in progress, as far as finding a call's bytes needs it. */
+struct weft_l7_syscall {
+	long nr;
+	__u64 fd;
+	__u64 arg;  /* the buffer, iovec, msghdr or mmsghdr vector */
+	__u64 arg3; /* the iovec count of readv/writev, the vector length of sendmmsg/recvmmsg */
+	__u64 arg5; /* sendto's destination */
+	/* sendmsg/recvmsg: its msghdr; sendmmsg/recvmmsg: the vector's entry this message is. */
+	const struct user_msghdr *msg;
+};
+
+/* Which entry of a sendmmsg/recvmmsg vector the current send or receive is:
+ * the kernel sends (receives) them in order, each firing the tracepoint with
+ * the call's arguments, so the thread's next index in the same vector is
+ * it; another vector, or one whose messages were all seen, starts at 0 (a
+ * call retried on the same vector after a partial send would be off: rare).
+ * Called once per send or receive, since each advances the index. */
+static __always_inline const struct user_msghdr *weft_l7_mmsg_entry(__u64 vec, __u64 vlen, bool sending)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct weft_l7_mmsg_thread *t = bpf_map_lookup_elem(&weft_l7_mmsg, &pid_tgid);
+	struct weft_l7_mmsg_thread fresh = {};
+	__u32 index = 0;
+
+	if (t && t->vec == vec && t->vlen == vlen && t->sending == sending && t->next < vlen)
+		index = t->next;
+	/* UIO_MAXIOV: the kernel takes no longer vector. */
+	if (index >= 1024)
+		return NULL;
+	if (t) {
+		t->vec = vec;
+		t->vlen = vlen;
+		t->next = index + 1;
+		t->sending = sending;
+	} else {
+		fresh.vec = vec;
+		fresh.vlen = vlen;
+		fresh.next = index + 1;
+		fresh.sending = sending;
+		bpf_map_update_elem(&weft_l7_mmsg, &pid_tgid, &fresh, BPF_ANY);
+	}
+	return (const struct user_msghdr *)(vec + (__u64)index * sizeof(struct mmsghdr));
+}
+
+/* Reads the system call in progress; false when it is none that moves a
+ * socket's bytes this way (sendfile, io_uring, a kernel-internal send). */
+static __always_inline bool weft_l7_syscall_of(bool sending, struct weft_l7_syscall *sys)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = WEFT_SYSCALL_NR(regs);
-	__u64 fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	__u64 arg = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	struct user_msghdr msg;
 
-	if (sending ? (nr != WEFT_NR_WRITE && nr != WEFT_NR_SENDTO && nr != WEFT_NR_WRITEV && nr != WEFT_NR_SENDMSG)
-		    : (nr != WEFT_NR_READ && nr != WEFT_NR_RECVFROM && nr != WEFT_NR_READV && nr != WEFT_NR_RECVMSG))
+	if (sending ? (nr != WEFT_NR_WRITE && nr != WEFT_NR_SENDTO && nr != WEFT_NR_WRITEV && nr != WEFT_NR_SENDMSG &&
+		       nr != WEFT_NR_SENDMMSG)
+		    : (nr != WEFT_NR_READ && nr != WEFT_NR_RECVFROM && nr != WEFT_NR_READV && nr != WEFT_NR_RECVMSG &&
+		       nr != WEFT_NR_RECVMMSG))
 		return false;
-	if (!weft_l7_fd_is(task, fd, sk))
+	sys->nr = nr;
+	sys->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	sys->arg = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	sys->arg3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	sys->arg5 = nr == WEFT_NR_SENDTO ? PT_REGS_PARM5_CORE_SYSCALL(regs) : 0;
+	sys->msg = NULL;
+	if (nr == WEFT_NR_SENDMSG || nr == WEFT_NR_RECVMSG)
+		sys->msg = (const struct user_msghdr *)sys->arg;
+	else if (nr == WEFT_NR_SENDMMSG || nr == WEFT_NR_RECVMMSG)
+		sys->msg = weft_l7_mmsg_entry(sys->arg, sys->arg3, sending);
+	return true;
+}
+
+/* Gathers the head of the call in progress and finds its last buffer; false
+ * when its bytes are unknown. */
+static __always_inline bool weft_l7_locate(const struct sock *sk, const struct weft_l7_syscall *sys, __u64 bytes,
+					   struct weft_l7_buffers *out, struct weft_l7_scratch *sc)
+{
+	struct user_msghdr msg;
+	long nr = sys->nr;
+
+	if (!weft_l7_fd_is(bpf_get_current_task_btf(), sys->fd, sk))
 		return false;
 	if (nr == WEFT_NR_WRITE || nr == WEFT_NR_SENDTO || nr == WEFT_NR_READ || nr == WEFT_NR_RECVFROM) {
-		weft_l7_gather(sc, (const __u8 *)arg, bytes);
-		out->last = (const __u8 *)arg;
+		weft_l7_gather(sc, (const __u8 *)sys->arg, bytes);
+		out->last = (const __u8 *)sys->arg;
 		out->last_len = bytes;
 		return true;
 	}
 	if (nr == WEFT_NR_WRITEV || nr == WEFT_NR_READV)
-		return weft_l7_iovecs((const struct iovec *)arg, PT_REGS_PARM3_CORE_SYSCALL(regs), bytes, out, sc);
-	if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)arg))
+		return weft_l7_iovecs((const struct iovec *)sys->arg, sys->arg3, bytes, out, sc);
+	if (!sys->msg || bpf_probe_read_user(&msg, sizeof(msg), sys->msg))
 		return false;
 	return weft_l7_iovecs(msg.msg_iov, msg.msg_iovlen, bytes, out, sc);
+}
+
+/* Reads an IPv4 or IPv6 address of family `family` at `from` (kernel memory)
+ * into `to` (16 bytes, IPv4 in the first 4). */
+static __always_inline void weft_dns_read_addr(__u8 *to, __u16 family, const struct sock *sk, bool remote)
+{
+	if (family == AF_INET)
+		bpf_core_read(to, 4, remote ? (const void *)&sk->__sk_common.skc_daddr : (const void *)&sk->__sk_common.skc_rcv_saddr);
+	else
+		bpf_core_read(to, 16, remote ? (const void *)&sk->__sk_common.skc_v6_daddr
+					     : (const void *)&sk->__sk_common.skc_v6_rcv_saddr);
+}
+
+/* Where the UDP send in progress goes: the address given to sendto/sendmsg
+ * (sendmmsg: its message's), else the socket's connected peer. False when
+ * it cannot be told (an address of another family, unreadable memory). */
+static __always_inline bool weft_dns_send_dest(const struct sock *sk, const struct weft_l7_syscall *sys, __u16 family,
+					       __u8 *addr, __u16 *port)
+{
+	const void *name = NULL;
+	struct user_msghdr msg;
+	struct sockaddr_in6 sa = {};
+
+	if (sys->nr == WEFT_NR_SENDTO) {
+		name = (const void *)sys->arg5;
+	} else if (sys->msg) {
+		if (bpf_probe_read_user(&msg, sizeof(msg), sys->msg))
+			return false;
+		name = msg.msg_name;
+	}
+	if (!name) {
+		*port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		weft_dns_read_addr(addr, family, sk, true);
+		return true;
+	}
+	/* The send succeeded, so the kernel took the address as valid: a
+	 * sockaddr_in (16 bytes) or at least the RFC 2133 sockaddr_in6 (24). */
+	if (bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), name))
+		return false;
+	if (sa.sin6_family == AF_INET && family == AF_INET) {
+		*port = bpf_ntohs(sa.sin6_port);
+		__builtin_memcpy(addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa.sin6_family != AF_INET6 || family != AF_INET6 || bpf_probe_read_user(&sa, 24, name))
+		return false;
+	*port = bpf_ntohs(sa.sin6_port);
+	__builtin_memcpy(addr, &sa.sin6_addr, 16);
+	return true;
+}
+
+static __always_inline bool weft_dns_same_addr(const __u8 *a, const __u8 *b)
+{
+	return *(const __u64 *)a == *(const __u64 *)b && *(const __u64 *)(a + 8) == *(const __u64 *)(b + 8);
+}
+
+/* A send or receive of a UDP socket: DNS when it sends to port 53, or
+ * receives on a socket that did (see the header). */
+static __always_inline void weft_dns_udp(const struct sock *sk, long ret, bool sending)
+{
+	__u64 key = (__u64)sk;
+	__u32 zero = 0;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 sport;
+	__u16 dport = 0;
+	__u64 daddr_words[2] = {}; /* 8-byte aligned: compared a word at a time */
+	__u8 *daddr = (__u8 *)daddr_words;
+	struct weft_dns_udp_socket *d;
+	struct weft_dns_udp_socket fresh = {};
+	struct weft_dns_udp_peer *peer;
+	struct weft_l7_scratch *scratch;
+	struct weft_l7_call *c;
+	struct weft_l7_buffers b = {};
+	__u32 head_len;
+	__u32 netns;
+	bool located;
+	struct weft_l7_syscall sys = {};
+	bool known;
+
+	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return;
+	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* Once per datagram: it steps a sendmmsg/recvmmsg's index. */
+	known = weft_l7_syscall_of(sending, &sys);
+	d = bpf_map_lookup_elem(&weft_dns_udp_socks, &key);
+	/* A freed socket's entry, its sk reused by another socket. */
+	if (d && (d->sport != sport || d->family != family))
+		d = NULL;
+	if (sending) {
+		if (!known || !weft_dns_send_dest(sk, &sys, family, daddr, &dport) || dport != WEFT_DNS_PORT)
+			return;
+		if (d && (d->dport != dport || !weft_dns_same_addr(d->daddr, daddr))) {
+			/* Its flow names another server: this query is not reported as its. */
+			weft_count(WEFT_CNT_L7_DNS_OTHER_SERVER);
+			return;
+		}
+	} else if (d) {
+		dport = d->dport;
+		__builtin_memcpy(daddr, d->daddr, 16);
+	} else {
+		/* A connected socket that receives before it sent (no entry yet). */
+		dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (dport != WEFT_DNS_PORT)
+			return;
+		weft_dns_read_addr(daddr, family, sk, true);
+	}
+	netns = weft_netns_of(sk);
+	if (!d) {
+		if (!weft_netns_wanted(netns) || !weft_l7_wanted_ports(sport, dport))
+			return;
+		fresh.created_ns = bpf_ktime_get_ns();
+		__builtin_memcpy(fresh.daddr, daddr, 16);
+		fresh.dport = dport;
+		fresh.sport = sport;
+		fresh.family = family;
+		if (bpf_map_update_elem(&weft_dns_udp_socks, &key, &fresh, BPF_ANY)) {
+			weft_count(WEFT_CNT_L7_DNS_SOCKET_MAP_FULL);
+			return;
+		}
+		d = bpf_map_lookup_elem(&weft_dns_udp_socks, &key);
+		if (!d)
+			return;
+	}
+	scratch = bpf_map_lookup_elem(&weft_l7_scratch, &zero);
+	if (!scratch)
+		return;
+	c = &scratch->call;
+	peer = (struct weft_dns_udp_peer *)c->head;
+	__builtin_memset(peer, 0, sizeof(*peer));
+	peer->family = family;
+	peer->sport = sport;
+	peer->dport = dport;
+	peer->netns = netns;
+	peer->cgroup_id = bpf_get_current_cgroup_id();
+	weft_dns_read_addr(peer->saddr, family, sk, false);
+	__builtin_memcpy(peer->daddr, daddr, 16);
+	bpf_get_current_comm(peer->comm, sizeof(peer->comm));
+	scratch->gathered = sizeof(*peer);
+	scratch->gather_stopped = 0;
+	located = known && weft_l7_locate(sk, &sys, ret, &b, scratch);
+	head_len = scratch->gathered < WEFT_L7_HEAD_BYTES ? scratch->gathered : WEFT_L7_HEAD_BYTES;
+	c->flags = WEFT_L7F_UDP;
+	if (!located || head_len <= sizeof(*peer))
+		c->flags |= WEFT_L7F_GAP;
+	weft_l7_fill(c, key, d->created_ns, ret, head_len, 0, sending, WEFT_L7_DNS);
+	if (bpf_ringbuf_output(&weft_l7_events, c, offsetof(struct weft_l7_call, head) + head_len, 0)) {
+		/* A lost datagram leaves its query unanswered or its response
+		 * orphaned: the agent's timeout and orphan counts show it, and this. */
+		weft_count(WEFT_CNT_L7_DROPS);
+		return;
+	}
+	weft_count(WEFT_CNT_L7_DNS_UDP_CALLS);
 }
 
 /* Whether the current thread is inside SSL_read/SSL_write: then sk is the
@@ -190,6 +418,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	struct weft_l7_scratch *scratch;
 	struct weft_l7_call *c;
 	struct weft_l7_buffers b = {};
+	struct weft_l7_syscall sys = {};
 	__u32 head_len = 0;
 	__u32 tail_len = 0;
 	__u32 size;
@@ -205,9 +434,11 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		return;
 	s = bpf_map_lookup_elem(&weft_socks, &key);
 	if (!s) {
-		/* Not TCP, or a TCP socket the socket map will hold later. */
+		/* Not TCP (UDP may be DNS), or a TCP socket the socket map will hold later. */
 		if (weft_is_tcp(sk))
 			weft_count(WEFT_CNT_L7_UNTRACKED);
+		else
+			weft_dns_udp(sk, ret, sending);
 		return;
 	}
 	l = bpf_map_lookup_elem(&weft_l7_socks, &key);
@@ -230,7 +461,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	c = &scratch->call;
 	scratch->gathered = 0;
 	scratch->gather_stopped = 0;
-	if (weft_l7_locate(sk, sending, ret, &b, scratch)) {
+	if (weft_l7_syscall_of(sending, &sys) && weft_l7_locate(sk, &sys, ret, &b, scratch)) {
 		head_len = scratch->gathered < WEFT_L7_HEAD_BYTES ? scratch->gathered : WEFT_L7_HEAD_BYTES;
 		if (b.last) {
 			tail_len = b.last_len < WEFT_L7_TAIL_BYTES ? b.last_len : WEFT_L7_TAIL_BYTES;
@@ -239,7 +470,10 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		}
 	}
 	if (!l || l->created_ns != s->created_ns || l->protocol == WEFT_L7_UNCLASSIFIED) {
-		classified = weft_l7_classify(c->head, head_len, ret, !(s->flags & WEFT_F_SEEN_OPEN));
+		if (weft_l7_dns_port(s))
+			classified = head_len >= 2 ? WEFT_L7_DNS : WEFT_L7_UNCLASSIFIED;
+		else
+			classified = weft_l7_classify(c->head, head_len, ret, !(s->flags & WEFT_F_SEEN_OPEN));
 		if (!l || l->created_ns != s->created_ns) {
 			fresh.created_ns = s->created_ns;
 			fresh.protocol = classified;
@@ -266,7 +500,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		c->flags |= WEFT_L7F_GAP;
 	if (!(s->flags & WEFT_F_SEEN_OPEN))
 		c->flags |= WEFT_L7F_PREDATES;
-	weft_l7_fill(c, key, s, ret, head_len, tail_len, sending, protocol);
+	weft_l7_fill(c, key, s->created_ns, ret, head_len, tail_len, sending, protocol);
 	size = offsetof(struct weft_l7_call, head) + head_len;
 	if (size > sizeof(*c))
 		return;

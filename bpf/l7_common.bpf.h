@@ -29,16 +29,17 @@ extern struct {
 extern const volatile __u8 l7_port_filter;
 extern const volatile __u8 l7_comm_filter;
 
-/* Whether the filters let this socket's calls (made by the current task) be parsed. */
-static __always_inline bool weft_l7_wanted(const struct weft_socket *s)
+/* Whether the filters let the calls of a socket with these ports (made by
+ * the current task) be parsed. */
+static __always_inline bool weft_l7_wanted_ports(__u16 sport, __u16 dport)
 {
 	char comm[16] = {};
 	__u16 port;
 
 	if (l7_port_filter) {
-		port = s->sport;
+		port = sport;
 		if (!bpf_map_lookup_elem(&weft_l7_ports, &port)) {
-			port = s->dport;
+			port = dport;
 			if (!bpf_map_lookup_elem(&weft_l7_ports, &port))
 				return false;
 		}
@@ -49,6 +50,18 @@ static __always_inline bool weft_l7_wanted(const struct weft_socket *s)
 			return false;
 	}
 	return true;
+}
+
+static __always_inline bool weft_l7_wanted(const struct weft_socket *s)
+{
+	return weft_l7_wanted_ports(s->sport, s->dport);
+}
+
+/* DNS over TCP: a connection to or from port 53 (its messages carry a
+ * 2-byte length each; user space frames them). */
+static __always_inline bool weft_l7_dns_port(const struct weft_socket *s)
+{
+	return s->dport == WEFT_DNS_PORT || s->sport == WEFT_DNS_PORT;
 }
 
 static __always_inline bool weft_l7_starts(const __u8 *h, const char *word, int n)
@@ -176,15 +189,15 @@ static __always_inline __u8 weft_l7_classify(const __u8 *h, __u32 len, __u64 len
 	return WEFT_L7_UNCLASSIFIED;
 }
 
-/* The header of a call record of socket `key` (its head and tail, and the
+/* The header of a call record of socket `key` made at created_ns (its head and tail, and the
  * flags, are the caller's), made by the current task now. */
-static __always_inline void weft_l7_fill(struct weft_l7_call *c, __u64 key, const struct weft_socket *s, __u64 length,
+static __always_inline void weft_l7_fill(struct weft_l7_call *c, __u64 key, __u64 created_ns, __u64 length,
 					 __u32 head_len, __u32 tail_len, bool sending, __u8 protocol)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	c->sk = key;
-	c->created_ns = s->created_ns;
+	c->created_ns = created_ns;
 	c->ts_ns = bpf_ktime_get_ns();
 	c->tgid = pid_tgid >> 32;
 	c->pid = (__u32)pid_tgid;

@@ -15,6 +15,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 #define MSG_PEEK 2
 
 /* TCP states (include/net/tcp_states.h); not in BTF as an enum we can rely on. */
@@ -88,6 +89,20 @@ extern struct {
 	__type(key, __u64);
 	__type(value, struct weft_tls_ssl_socket);
 } weft_tls_ssl SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_DNS_MAX_UDP_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_dns_udp_socket);
+} weft_dns_udp_socks SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_L7_MAX_MMSG_THREADS);
+	__type(key, __u64);
+	__type(value, struct weft_l7_mmsg_thread);
+} weft_l7_mmsg SEC(".maps");
 
 extern const volatile __u8 filter_netns;
 extern const volatile __u8 l7_tls;

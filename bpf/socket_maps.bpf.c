@@ -96,6 +96,22 @@ struct {
 	__type(value, struct weft_tls_ssl_socket);
 } weft_tls_ssl SEC(".maps");
 
+/* DNS over UDP (l7_capture.bpf.c): the UDP sockets that sent a query. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_DNS_MAX_UDP_SOCKETS);
+	__type(key, __u64);
+	__type(value, struct weft_dns_udp_socket);
+} weft_dns_udp_socks SEC(".maps");
+
+/* L7 capture: the message index of threads inside sendmmsg/recvmmsg. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_L7_MAX_MMSG_THREADS);
+	__type(key, __u64);
+	__type(value, struct weft_l7_mmsg_thread);
+} weft_l7_mmsg SEC(".maps");
+
 const volatile __u8 filter_netns = 0;
 const volatile __u8 l7_port_filter = 0;
 const volatile __u8 l7_comm_filter = 0;

@@ -195,7 +195,7 @@ int BPF_KRETPROBE(weft_tls_return, long ret)
 	if (predates)
 		flags |= WEFT_L7F_PREDATES;
 	c->flags = flags;
-	weft_l7_fill(c, key, s, bytes, head_len, tail_len, t.sending, l->protocol);
+	weft_l7_fill(c, key, s->created_ns, bytes, head_len, tail_len, t.sending, l->protocol);
 	bpf_ringbuf_submit(c, 0);
 	l->lost = 0;
 	weft_count(WEFT_CNT_L7_CALLS);

@@ -51,6 +51,9 @@ enum weft_counter {
 	WEFT_CNT_L7_TLS_CALLS = 10,   /* TLS: plaintext calls (SSL_read/SSL_write) written to the L7 ring */
 	WEFT_CNT_L7_TLS_NO_SOCKET = 11, /* TLS: plaintext call dropped, its socket unknown (never guessed) */
 	WEFT_CNT_L7_TLS_NO_ENTRY = 12,  /* TLS: a return whose entry state was not kept (thread map full) */
+	WEFT_CNT_L7_DNS_UDP_CALLS = 13, /* DNS over UDP: datagrams (queries and responses) written to the L7 ring */
+	WEFT_CNT_L7_DNS_OTHER_SERVER = 14, /* DNS over UDP: a query dropped, its socket already reports a flow to another server */
+	WEFT_CNT_L7_DNS_SOCKET_MAP_FULL = 15, /* DNS over UDP: a socket's first query dropped, its entry could not be made */
 	WEFT_CNT_MAX = 16,
 };
 
@@ -63,11 +66,18 @@ enum weft_counter {
 /* TLS capture: threads inside an SSL call at once, and SSL objects whose
  * socket is remembered (an LRU: a freed SSL's entry ages out). */
 #define WEFT_TLS_MAX_THREADS 16384
+/* DNS over UDP: the port a query goes to, and the UDP sockets that sent one
+ * (an LRU: no hook sees a UDP socket destroyed without kprobes). */
+#define WEFT_DNS_PORT 53
+#define WEFT_DNS_MAX_UDP_SOCKETS 16384
+/* Threads inside sendmmsg/recvmmsg at once (an LRU). */
+#define WEFT_L7_MAX_MMSG_THREADS 16384
 
 enum weft_l7_protocol {
 	WEFT_L7_UNCLASSIFIED = 0,
 	WEFT_L7_HTTP1 = 1,
 	WEFT_L7_HTTP2 = 2, /* by the client preface, or a server's first SETTINGS frame */
+	WEFT_L7_DNS = 3,   /* by port 53: TCP (length-prefixed messages), or UDP (WEFT_L7F_UDP) */
 	WEFT_L7_NONE = 255, /* gave up: WEFT_L7_MAX_MISSES calls classified as nothing */
 };
 
@@ -83,6 +93,50 @@ enum weft_l7_call_flags {
 	WEFT_L7F_PREDATES = 1 << 2,   /* the socket was open before the agent watched it */
 	WEFT_L7F_AFTER_LOSS = 1 << 3, /* calls of this socket were lost (ring full) before this one */
 	WEFT_L7F_TLS = 1 << 4,        /* the plaintext of an OpenSSL call (SSL_read/SSL_write), not the socket's bytes */
+	/* A DNS datagram of a UDP socket: the head starts with a struct
+	 * weft_dns_udp_peer (the flow), then the datagram's first bytes. sk and
+	 * created_ns are those of the socket's weft_dns_udp_socket entry. */
+	WEFT_L7F_UDP = 1 << 5,
+};
+
+/* Kernel only: a thread inside sendmmsg/recvmmsg (key: pid_tgid). Each
+ * message of the call fires its own send or receive, with the call's
+ * arguments; the messages go in order, so the thread's next index in this
+ * vector says which one it is (a new call, or another vector, starts at 0). */
+struct weft_l7_mmsg_thread {
+	__u64 vec;  /* the struct mmsghdr array */
+	__u32 vlen;
+	__u32 next; /* the index of the next message */
+	__u8 sending;
+	__u8 pad[7];
+};
+
+/* DNS over UDP, kernel only: a UDP socket that sent a DNS query (key: the
+ * struct sock pointer). Its receives are DNS responses even where the
+ * sender's address is not known yet (recvfrom copies it out after
+ * sock_recv_length); one flow per socket, to the first server it queried. */
+struct weft_dns_udp_socket {
+	__u64 created_ns; /* when the entry was made: (sk, created_ns) names the flow */
+	__u8 daddr[16];   /* the server queried */
+	__u16 dport;      /* its port, host order */
+	__u16 sport;      /* the socket's local port: a reused sk with another port is not this one */
+	__u8 family;
+	__u8 pad[3];
+};
+
+/* The flow a UDP DNS call belongs to, at the start of its head (WEFT_L7F_UDP). */
+struct weft_dns_udp_peer {
+	__u8 family;     /* AF_INET or AF_INET6 */
+	__u8 pad;
+	__u16 sport;     /* local port, host order */
+	__u16 dport;     /* the server's port, host order */
+	__u16 pad2;
+	__u32 netns;
+	__u32 pad3;
+	__u64 cgroup_id;
+	__u8 saddr[16];  /* local address (0.0.0.0 or :: for an unbound, unconnected socket) */
+	__u8 daddr[16];  /* the server */
+	char comm[WEFT_COMM_LEN];
 };
 
 /* Value of the L7 socket map (key: struct sock pointer, as weft_socks). */

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   g++ make python3 pkg-config libelf-dev zlib1g-dev    # the native addon (node-gyp)
   libmnl-dev libnetfilter-conntrack-dev                #   and its conntrack half
   iproute2 iptables conntrack libcap2-bin curl         # kernel tests
+  dnsutils                                             # test/kernel/l7Dns: dig (UDP and TCP queries)
   openssl                                              # test certificates (gRPC over TLS)
   nginx wrk                                            # bench/agent-overhead
   openjdk-17-jre-headless maven                        # the tests' Kafka broker (jars from Maven Central)

@@ -37,12 +37,14 @@ export interface SocketTracerOptions {
 export interface RecordLayout {
   socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
   socket: Record<'sk'|'created_ns'|'bytes_sent'|'bytes_received'|'cgroup_id'|'srtt_us'|'retransmits'|'resets_sent'|'resets_received'|'tgid'|'pid'|'netns'|'family'|'sport'|'dport'|'role'|'flags'|'state'|'saddr'|'daddr'|'comm', number>; // offsetof each field in struct weft_socket
-  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; l7TlsCalls: number; l7TlsNoSocket: number; l7TlsNoEntry: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; l7TlsCalls: number; l7TlsNoSocket: number; l7TlsNoEntry: number; l7DnsUdpCalls: number; l7DnsOtherServer: number; l7DnsSocketMapFull: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
   /** struct weft_l7_call: offsets of its fields, and weft.h's L7 constants. A record is cut after head_len bytes of head. */
   l7Call: Record<'sk'|'created_ns'|'ts_ns'|'tgid'|'pid'|'length'|'head_len'|'tail_len'|'direction'|'protocol'|'flags'|'tail'|'head', number> & {
     headBytes: number; tailBytes: number; directionSend: number; directionRecv: number; directionClosed: number;
-    protocolHttp1: number; protocolHttp2: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number; flagTls: number;
+    protocolHttp1: number; protocolHttp2: number; protocolDns: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number; flagTls: number; flagUdp: number;
   };
+  /** struct weft_dns_udp_peer: the flow at the start of a UDP DNS call's head (flagUdp), and its size. */
+  dnsUdpPeer: Record<'family'|'sport'|'dport'|'netns'|'cgroup_id'|'saddr'|'daddr'|'comm'|'size', number>;
   eventTypes: { open: number; close: number; listen: number };
   roles: { unknown: number; client: number; server: number };
   flags: { connectFailed: number; established: number; seenOpen: number; counting: number; finSent: number; finReceived: number };
@@ -123,8 +125,8 @@ export class ConntrackWatcher {
   dump(): ConntrackFlow[];                 // full table dump (IPv4 and IPv6, TCP), synchronous, on its own netlink socket
   /** Subscribe to NEW and DESTROY (and UPDATE if cheap) events; uv_poll on the socket fd (non-blocking); each wakeup delivers one array. On ENOBUFS (the kernel dropped events) increment `overflows` and keep going (TS will re-dump). */
   onEvents(callback: (events: ConntrackEvent[]) => void): void;
-  readonly overflows: number;
-  close(): void;                           // idempotent; also at env cleanup
   /** The events queued on the event socket right now, read synchronously (the poll may not have run since the kernel queued them). */
   drain(): ConntrackEvent[];
+  readonly overflows: number;
+  close(): void;                           // idempotent; also at env cleanup
 }

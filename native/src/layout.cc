@@ -60,6 +60,9 @@ static_assert(offsetof(struct weft_l7_call, protocol) == 40, "weft_l7_call.proto
 static_assert(offsetof(struct weft_l7_call, flags) == 41, "weft_l7_call.flags");
 static_assert(offsetof(struct weft_l7_call, tail) == 48, "weft_l7_call.tail");
 static_assert(offsetof(struct weft_l7_call, head) == 64, "weft_l7_call.head");
+static_assert(sizeof(struct weft_dns_udp_peer) == 72, "weft_dns_udp_peer size changed: update TS consumers");
+static_assert(offsetof(struct weft_dns_udp_peer, saddr) == 24, "weft_dns_udp_peer.saddr");
+static_assert(offsetof(struct weft_dns_udp_peer, comm) == 56, "weft_dns_udp_peer.comm");
 static_assert(WEFT_TLS_RECORD_BYTES % 8 == 0, "TLS records keep the ring's 8-byte alignment");
 
 namespace {
@@ -118,6 +121,9 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(counters, "l7TlsCalls", WEFT_CNT_L7_TLS_CALLS);
   SetNumber(counters, "l7TlsNoSocket", WEFT_CNT_L7_TLS_NO_SOCKET);
   SetNumber(counters, "l7TlsNoEntry", WEFT_CNT_L7_TLS_NO_ENTRY);
+  SetNumber(counters, "l7DnsUdpCalls", WEFT_CNT_L7_DNS_UDP_CALLS);
+  SetNumber(counters, "l7DnsOtherServer", WEFT_CNT_L7_DNS_OTHER_SERVER);
+  SetNumber(counters, "l7DnsSocketMapFull", WEFT_CNT_L7_DNS_SOCKET_MAP_FULL);
   SetNumber(counters, "count", WEFT_CNT_MAX);
   layout.Set("counters", counters);
 
@@ -165,12 +171,27 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(l7, "directionClosed", WEFT_L7_CLOSED);
   SetNumber(l7, "protocolHttp1", WEFT_L7_HTTP1);
   SetNumber(l7, "protocolHttp2", WEFT_L7_HTTP2);
+  SetNumber(l7, "protocolDns", WEFT_L7_DNS);
   SetNumber(l7, "flagGap", WEFT_L7F_GAP);
   SetNumber(l7, "flagClassified", WEFT_L7F_CLASSIFIED);
   SetNumber(l7, "flagPredates", WEFT_L7F_PREDATES);
   SetNumber(l7, "flagAfterLoss", WEFT_L7F_AFTER_LOSS);
   SetNumber(l7, "flagTls", WEFT_L7F_TLS);
+  SetNumber(l7, "flagUdp", WEFT_L7F_UDP);
   layout.Set("l7Call", l7);
+  Napi::Object peer = Napi::Object::New(env);
+#define WEFT_PEER_FIELD(name) SetNumber(peer, #name, offsetof(struct weft_dns_udp_peer, name))
+  WEFT_PEER_FIELD(family);
+  WEFT_PEER_FIELD(sport);
+  WEFT_PEER_FIELD(dport);
+  WEFT_PEER_FIELD(netns);
+  WEFT_PEER_FIELD(cgroup_id);
+  WEFT_PEER_FIELD(saddr);
+  WEFT_PEER_FIELD(daddr);
+  WEFT_PEER_FIELD(comm);
+#undef WEFT_PEER_FIELD
+  SetNumber(peer, "size", sizeof(struct weft_dns_udp_peer));
+  layout.Set("dnsUdpPeer", peer);
 
   // Limits TS validates options against (the addon itself decides nothing).
   Napi::Object constants = Napi::Object::New(env);

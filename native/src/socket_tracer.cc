@@ -223,6 +223,8 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   skel_->rodata->l7_tls = tls ? 1 : 0;
   tls_ = tls;
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_socks, l7 ? max_sockets : 1);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_dns_udp_socks, l7 ? WEFT_DNS_MAX_UDP_SOCKETS : 1);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_mmsg, l7 ? WEFT_L7_MAX_MMSG_THREADS : 1);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
   skel_->rodata->l7_enabled = l7 ? 1 : 0;
   l7_ = l7;

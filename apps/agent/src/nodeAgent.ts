@@ -6,9 +6,11 @@ import { ConfigError } from './config/configError.js';
 import type { ConnectionDelta } from './connections/connectionDelta.js';
 import type { ConnectionRow } from './connections/connectionRow.js';
 import { ConnectionTracker } from './connections/connectionTracker.js';
+import { UdpFlowTable } from './connections/udpFlowTable.js';
 import { L7CallDecoder } from './kernel/l7CallDecoder.js';
 import type { KernelEvent, SocketRecord } from './kernel/socketRecord.js';
 import { SocketRecordDecoder } from './kernel/socketRecordDecoder.js';
+import { DnsNameCache } from './l7/dns/dnsNameCache.js';
 import { RequestTracker } from './l7/requestTracker.js';
 import { AgentMetrics } from './metrics/agentMetrics.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
@@ -35,6 +37,9 @@ const REQUEST_HOLD_INTERVALS = 3;
 /** TLS capture: libssl files attached at most, and processes whose mappings one interval's scan reads at most. */
 const MAX_TLS_LIBRARIES = 64;
 const TLS_MAPS_PER_SCAN = 32;
+/** DNS: UDP flows reported at once (the kernel's weft_dns_udp_socks holds as many sockets), and addresses the answer cache names. */
+const MAX_UDP_FLOWS = 16_384;
+const MAX_DNS_NAMES = 65_536;
 
 /**
  * The node agent: loads the kernel programs, and every interval turns the
@@ -50,6 +55,13 @@ export class NodeAgent {
   private readonly l7Decoder = new L7CallDecoder(layout);
   /** Request metrics, when L7 capture is loaded. */
   private readonly requests: RequestTracker | null;
+  /** DNS over UDP as connections, and the node's DNS answers (address -> name), when L7 capture is loaded. */
+  private readonly udpFlows = new UdpFlowTable(MAX_UDP_FLOWS);
+  private readonly dnsNames = new DnsNameCache(MAX_DNS_NAMES);
+  /** The name each open client connection got at its first row (an answer's TTL may run out while it lives). */
+  private readonly remoteNames = new Map<string, string | null>();
+  private lastDnsNameEvictions = 0;
+  private lastUdpFlowsEvicted = 0;
   /** TLS capture: finds the libssl files to attach to, when its programs are loaded. */
   private readonly libssl: LibsslScanner | null;
   private lastTlsAttachFailures = 0;
@@ -79,7 +91,12 @@ export class NodeAgent {
     netnsInodes: number[] | null,
   ) {
     this.requests = path.l7.on
-      ? new RequestTracker({ maxStreams: config.maxSockets, maxRoutes: config.l7MaxRoutes, holdIntervals: REQUEST_HOLD_INTERVALS })
+      ? new RequestTracker({
+          maxStreams: config.maxSockets,
+          maxRoutes: config.l7MaxRoutes,
+          holdIntervals: REQUEST_HOLD_INTERVALS,
+          onDnsAnswers: (question, answers) => this.dnsNames.learn(question, answers, Date.now()),
+        })
       : null;
     this.libssl = path.tls.on
       ? new LibsslScanner(
@@ -191,7 +208,10 @@ export class NodeAgent {
   private parseCalls(buffer: Buffer): void {
     if (buffer.length === 0 || !this.requests) return;
     try {
-      this.requests.push(this.l7Decoder.decode(buffer));
+      const calls = this.l7Decoder.decode(buffer);
+      const now = Date.now();
+      for (const call of calls) if (call.udp) this.udpFlows.note(call, now);
+      this.requests.push(calls);
     } catch (err) {
       // A record the decoder does not understand is a build mismatch: count it and go on.
       this.metrics.l7DecodeErrors.inc();
@@ -206,6 +226,10 @@ export class NodeAgent {
     // Events first: the kernel deletes a closed socket's entry before its
     // event is visible, so the map read after this cannot see it again.
     this.queueEvents(this.tracer.drainEvents());
+    // Conntrack's events queued by now, read here rather than left to the loop's next poll: a
+    // connection the map shows had its NEW queued before it was established, so its first row
+    // gets its translation (a row with the service VIP is a phantom node on the map).
+    for (const watcher of this.conntrack) this.nat.apply(watcher.drain());
     const events = this.pendingEvents;
     this.pendingEvents = [];
 
@@ -222,14 +246,14 @@ export class NodeAgent {
     this.metrics.readSeconds.observe(Number(process.hrtime.bigint() - readStarted) / 1e9);
     // L7 calls after the map: a request is then never ahead of its connection's
     // close row (its calls all precede the close), only of bytes read next interval.
-    if (this.requests) this.parseCalls(this.tracer.drainL7Calls());
+    if (this.requests) {
+      this.parseCalls(this.tracer.drainL7Calls());
+      // Same clock as the calls' ktime (CLOCK_MONOTONIC).
+      this.requests.expire(process.hrtime.bigint());
+    }
 
     for (const event of events) {
       this.metrics.events.inc({ type: event.type });
-    // Conntrack's events queued by now, read here rather than left to the loop's next poll: a
-    // connection the map shows had its NEW queued before it was established, so its first row
-    // gets its translation (a row with the service VIP is a phantom node on the map).
-    for (const watcher of this.conntrack) this.nat.apply(watcher.drain());
       if (event.type === 'listen') {
         this.roles.noteListener(event.socket.netns, event.socket.sport);
         this.noteListener(event.socket);
@@ -238,6 +262,7 @@ export class NodeAgent {
     const deltas = this.tracker.advance(events, snapshot);
     if (this.requests) deltas.push(...this.idleWithRequests(deltas, snapshot));
     const rows = deltas.map((delta) => this.toRow(delta, ts));
+    if (this.requests) rows.push(...this.udpRows(ts));
     this.requests?.endInterval();
     this.sink.write(rows, {
       ts,
@@ -262,6 +287,33 @@ export class NodeAgent {
     return snapshot
       .filter((socket) => waiting.has(socket.id))
       .map((socket) => ({ socket, bytesSent: 0, bytesReceived: 0, retransmits: 0, resetsSent: 0, resetsReceived: 0, opened: false, closed: false, connectFailed: false }));
+  }
+
+  /** The UDP DNS flows' rows: flows that moved, opened, closed (idle) or have requests waiting. */
+  private udpRows(ts: number): ConnectionRow[] {
+    const requests = this.requests;
+    if (!requests) return [];
+    const waiting = new Set(requests.waitingSocketIds());
+    const { deltas, closed } = this.udpFlows.advance(ts, (id) => waiting.has(id));
+    // A closing flow's parser ends first, so that what it still waited for is in its last row.
+    for (const id of closed) requests.end(id);
+    return deltas.map((delta) => {
+      const row = this.toRow(delta, ts);
+      row.udp = true;
+      return row;
+    });
+  }
+
+  /** The name a client connection's remote address got from the node's DNS answers, fixed at its first row. */
+  private remoteNameOf(socketId: string, daddr: string, closed: boolean, ts: number): string | null {
+    let name = this.remoteNames.get(socketId);
+    if (name === undefined) {
+      name = this.dnsNames.nameOf(daddr, ts);
+      if (this.remoteNames.size >= this.config.maxSockets + MAX_UDP_FLOWS) this.remoteNames.clear();
+      this.remoteNames.set(socketId, name);
+    }
+    if (closed) this.remoteNames.delete(socketId);
+    return name;
   }
 
   private noteListener(socket: SocketRecord): void {
@@ -315,6 +367,10 @@ export class NodeAgent {
     }
     // Only the dialling side has a translated destination; a server sees the real peer.
     if (role === 'client') {
+      if (this.requests) {
+        const name = this.remoteNameOf(socket.id, socket.daddr, delta.closed || delta.connectFailed, ts);
+        if (name !== null) row.remote_name = name;
+      }
       const translated = this.nat.lookup(socket.saddr, socket.sport, socket.daddr, socket.dport, !delta.closed);
       if (translated) {
         row.nat_daddr = translated.daddr;
@@ -335,6 +391,17 @@ export class NodeAgent {
     m.l7TlsCalls.inc(grew(c.l7TlsCalls));
     m.l7TlsDropped.inc({ reason: 'no_socket' }, grew(c.l7TlsNoSocket));
     m.l7TlsDropped.inc({ reason: 'no_entry' }, grew(c.l7TlsNoEntry));
+    m.l7DnsUdpCalls.inc(grew(c.l7DnsUdpCalls));
+    m.l7DnsDropped.inc({ reason: 'other_server' }, grew(c.l7DnsOtherServer));
+    m.l7DnsDropped.inc({ reason: 'socket_map_full' }, grew(c.l7DnsSocketMapFull));
+    const flows = this.udpFlows.stats();
+    m.udpFlows.set(flows.flows);
+    m.udpFlowsEvicted.inc(Math.max(0, flows.evicted - this.lastUdpFlowsEvicted));
+    this.lastUdpFlowsEvicted = flows.evicted;
+    const names = this.dnsNames.stats();
+    m.dnsNames.set(names.entries);
+    m.dnsNameEvictions.inc(Math.max(0, names.evictions - this.lastDnsNameEvictions));
+    this.lastDnsNameEvictions = names.evictions;
     m.l7TlsOn.set(this.libssl ? 1 : 0);
     if (this.libssl) {
       const tls = this.libssl.current();
@@ -368,6 +435,10 @@ export class NodeAgent {
       stream_evicted: stats.streamsEvicted,
       unclaimed: stats.requestsUnclaimed,
       duration_capped: stats.durationsCapped,
+      dns_timeout: stats.dnsTimeouts,
+      dns_malformed: stats.dnsMalformed,
+      dns_pending_overflow: stats.dnsPendingOverflows,
+      dns_retransmit: stats.dnsRetransmits,
     };
     for (const [event, total] of Object.entries(totals)) {
       m.l7Parser.inc({ event }, Math.max(0, total - (this.lastParserTotals.get(event) ?? 0)));

@@ -123,6 +123,7 @@ export interface RawConnections {
   retransmits: number[];
   resetsSent: number[];
   resetsReceived: number[];
+  remoteName: number[];
 }
 
 export interface RawRequestGroup {
@@ -152,6 +153,7 @@ export interface RawBatch {
   tenant: string;
   routes: string[];
   requestGroups: RawRequestGroup[];
+  names: string[];
 }
 
 /** protobuf-es's reader, with uint64 varints as numbers (its varint64 is protected). */
@@ -245,6 +247,7 @@ function emptyConnections(): RawConnections {
   return {
     socketId: [], socketIdText: new Map(), flags: [], netns: [], process: [], localAddress: [], localPort: [], remoteAddress: [], remotePort: [],
     natAddress: [], natPort: [], bytesSent: [], bytesReceived: [], srttUs: [], retransmits: [], resetsSent: [], resetsReceived: [],
+    remoteName: [],
   };
 }
 
@@ -269,6 +272,7 @@ function readConnections(reader: NodeBatchReader, length: number, c: RawConnecti
       case 14: readUint32List(reader, wireType, c.retransmits); break;
       case 15: readUint32List(reader, wireType, c.resetsSent); break;
       case 16: readUint32List(reader, wireType, c.resetsReceived); break;
+      case 17: readUint32List(reader, wireType, c.remoteName); break;
       default: reader.skip(wireType, field);
     }
   }
@@ -280,7 +284,7 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
   const reader = new NodeBatchReader(bytes);
   const batch: RawBatch = {
     schemaVersion: 0, nodeId: '', agentRun: '', sequence: 0n, intervalEndUnixMs: 0n, intervalMs: 0,
-    addresses: [], processes: [], netns: [], connections: undefined, listeners: [], tenant: '', routes: [], requestGroups: [],
+    addresses: [], processes: [], netns: [], connections: undefined, listeners: [], tenant: '', routes: [], requestGroups: [], names: [],
   };
   const end = bytes.byteLength;
   while (reader.pos < end) {
@@ -300,6 +304,7 @@ export function readNodeBatch(bytes: Uint8Array): RawBatch {
       case 12: batch.tenant = reader.string(); break;
       case 13: batch.routes.push(reader.string()); break;
       case 14: batch.requestGroups.push(readRequestGroup(reader, reader.uint32())); break;
+      case 15: batch.names.push(reader.string()); break;
       default: reader.skip(wireType, field);
     }
   }
@@ -363,6 +368,7 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
     }
     if (c.natAddress.length !== c.natPort.length) throw new TelemetryDecodeError('column_length_mismatch', 'nat_address and nat_port differ in length');
     let nat = 0;
+    let named = 0;
     for (let i = 0; i < n; i++) {
       const flags = c.flags[i] as number;
       const process = at(processes, c.process[i], 'process', i);
@@ -399,10 +405,17 @@ export function decodeNodeBatch(bytes: Uint8Array, limits: DecodeLimits = DEFAUL
         sample.natPort = port(c.natPort[nat], 'nat_port', nat);
         nat++;
       }
+      if (flags & ConnectionFlag.REMOTE_NAMED) {
+        if (named >= c.remoteName.length) throw new TelemetryDecodeError('column_length_mismatch', 'more REMOTE_NAMED flags than remote_name entries');
+        sample.remoteName = at(batch.names, c.remoteName[named], 'remote_name', named);
+        named++;
+      }
+      if (flags & ConnectionFlag.UDP) sample.udp = true;
       connections[i] = sample;
     }
     if (nat !== c.natAddress.length) throw new TelemetryDecodeError('column_length_mismatch', 'fewer NAT flags than nat_address entries');
-  } else if (c && (c.natAddress.length > 0 || c.flags.length > 0)) {
+    if (named !== c.remoteName.length) throw new TelemetryDecodeError('column_length_mismatch', 'fewer REMOTE_NAMED flags than remote_name entries');
+  } else if (c && (c.natAddress.length > 0 || c.remoteName.length > 0 || c.flags.length > 0)) {
     throw new TelemetryDecodeError('column_length_mismatch', 'columns without socket ids');
   }
 

@@ -38,10 +38,12 @@ class Tables {
   readonly processes: Process[] = [];
   readonly netns: number[] = [];
   readonly routes: string[] = [];
+  readonly names: string[] = [];
   private readonly addressIndex = new Map<string, number>();
   private readonly processIndex = new Map<string, number>();
   private readonly netnsIndex = new Map<number, number>();
   private readonly routeIndex = new Map<string, number>();
+  private readonly nameIndex = new Map<string, number>();
 
   address(text: string): number {
     let index = this.addressIndex.get(text);
@@ -75,14 +77,23 @@ class Tables {
   }
 
   route(template: string): number {
-    let index = this.routeIndex.get(template);
-    if (index === undefined) {
-      index = this.routes.length;
-      this.routes.push(template);
-      this.routeIndex.set(template, index);
-    }
-    return index;
+    return indexIn(this.routes, this.routeIndex, template);
   }
+
+  name(name: string): number {
+    return indexIn(this.names, this.nameIndex, name);
+  }
+}
+
+/** The index of `value` in a string table, added at its end the first time. */
+function indexIn(table: string[], index: Map<string, number>, value: string): number {
+  let at = index.get(value);
+  if (at === undefined) {
+    at = table.length;
+    table.push(value);
+    index.set(value, at);
+  }
+  return at;
 }
 
 /** Encodes one batch: dictionary tables plus one packed column per field, and a request group per connection and route. */
@@ -99,6 +110,7 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
   const remotePort: number[] = new Array(n);
   const natAddress: number[] = [];
   const natPort: number[] = [];
+  const remoteName: number[] = [];
   const bytesSent: bigint[] = new Array(n);
   const bytesReceived: bigint[] = new Array(n);
   const srttUs: number[] = new Array(n);
@@ -119,6 +131,11 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
       natAddress.push(tables.address(c.natIp));
       natPort.push(c.natPort);
     }
+    if (c.remoteName !== undefined) {
+      f |= ConnectionFlag.REMOTE_NAMED;
+      remoteName.push(tables.name(c.remoteName));
+    }
+    if (c.udp) f |= ConnectionFlag.UDP;
     socketId[i] = BigInt(c.socketNumber);
     flags[i] = f;
     netns[i] = tables.namespace(c.netns);
@@ -164,11 +181,12 @@ export function encodeBatch(header: BatchHeader, connections: readonly Encodable
     netns: tables.netns,
     connections: create(ConnectionsSchema, {
       socketId, flags, netns, process, localAddress, localPort, remoteAddress, remotePort, natAddress, natPort,
-      bytesSent, bytesReceived, srttUs, retransmits, resetsSent, resetsReceived,
+      bytesSent, bytesReceived, srttUs, retransmits, resetsSent, resetsReceived, remoteName,
     }),
     listeners: listenerMessages,
     routes: tables.routes,
     requestGroups,
+    names: tables.names,
   });
   return toBinary(NodeBatchSchema, batch);
 }
@@ -200,6 +218,8 @@ export interface AgentRowInput {
   opened: boolean;
   closed: boolean;
   requests?: readonly AgentRequestInput[];
+  remote_name?: string;
+  udp?: true;
 }
 
 export interface AgentListenerInput {
@@ -268,6 +288,8 @@ export class AgentBatchEncoder {
         connection.natPort = row.nat_dport;
       }
       if (row.requests !== undefined && row.requests.length > 0) connection.requests = requestSamplesOf(row.requests);
+      if (row.remote_name !== undefined) connection.remoteName = row.remote_name;
+      if (row.udp) connection.udp = true;
       return connection;
     });
     return encodeBatch(

@@ -36,6 +36,10 @@ export interface ConnectionSample {
   connectFailed: boolean;
   /** L7 requests completed on the connection in the interval, per (protocol, method, route); absent when none. */
   requests?: RequestSample[];
+  /** A client's remote address as its node's DNS answers named it (`api.stripe.com`); absent when none did. */
+  remoteName?: string;
+  /** A UDP flow (DNS over UDP), not a TCP connection. */
+  udp?: true;
 }
 
 /** A listening socket as a batch reports it. */

@@ -1,13 +1,14 @@
 import { RequestProtocol } from './gen/weft/telemetry/v1/telemetry_pb.js';
 
 /** The L7 protocol of a request sample: gRPC is HTTP/2 whose request's content type is application/grpc. */
-export type RequestSampleProtocol = 'http1' | 'http2' | 'grpc';
+export type RequestSampleProtocol = 'http1' | 'http2' | 'grpc' | 'dns';
 
 /** A request sample's protocol on the wire. */
 export const WIRE_PROTOCOL: Readonly<Record<RequestSampleProtocol, RequestProtocol>> = {
   http1: RequestProtocol.HTTP1,
   http2: RequestProtocol.HTTP2,
   grpc: RequestProtocol.GRPC,
+  dns: RequestProtocol.DNS,
 };
 
 const FROM_WIRE: ReadonlyMap<number, RequestSampleProtocol> = new Map(

@@ -121,6 +121,30 @@ describe('telemetry batches', () => {
     assert.deepEqual(again.connections[0]?.requests, a.requests);
   });
 
+  it('DNS: remote names (a table, only for flagged connections), UDP flows and DNS request groups round-trip', () => {
+    const encoder = new AgentBatchEncoder('node-a', 'r');
+    const rows = [
+      row({ remote_name: 'api.stripe.com' }),
+      row({ socket_id: 's2' }),
+      row({ socket_id: 's3', remote_name: 'api.stripe.com', daddr: '10.0.0.3' }),
+      row({ socket_id: 's4', udp: true, dport: 53, requests: [requestRow({ protocol: 'dns', method: 'AAAA', route: '{n}.api.example', errors: 1, client_errors: 2 })] }),
+      row({ socket_id: 's5', remote_name: 'db.internal' }),
+    ];
+    const bytes = encoder.encode(rows, [], 1000, 1000);
+    const raw = readNodeBatch(bytes);
+    assert.deepEqual(raw.names, ['api.stripe.com', 'db.internal'], 'each name once');
+    assert.deepEqual(raw.connections?.remoteName, [0, 0, 1], 'one entry per named connection');
+    const decoded = decodeNodeBatch(bytes).connections;
+    assert.deepEqual(decoded.map((c) => c.remoteName), ['api.stripe.com', undefined, 'api.stripe.com', undefined, 'db.internal']);
+    assert.deepEqual(decoded.map((c) => c.udp), [undefined, undefined, undefined, true, undefined]);
+    assert.equal(decoded[3]?.requests?.[0]?.protocol, 'dns');
+    assert.equal(raw.requestGroups[0]?.protocol, RequestProtocol.DNS);
+    const again = decodeNodeBatch(encodeBatch({ nodeId: 'n', agentRun: 'r', sequence: 1n, intervalEndMs: 1000, intervalMs: 1000 }, decoded.map((c, i) => ({ ...c, socketNumber: i + 1 })), []));
+    assert.deepEqual(again.connections.map((c) => [c.remoteName, c.udp]), decoded.map((c) => [c.remoteName, c.udp]), 'the halves topic keeps them');
+    expectRejected(rawBatch({ socketId: [1n], flags: [64], netns: [0], process: [0], localAddress: [0], localPort: [1], remoteAddress: [0], remotePort: [1], bytesSent: [0n], bytesReceived: [0n], srttUs: [0], retransmits: [0], resetsSent: [0], resetsReceived: [0] }), 'column_length_mismatch', /REMOTE_NAMED/);
+    expectRejected(rawBatch({ socketId: [1n], flags: [64], netns: [0], process: [0], localAddress: [0], localPort: [1], remoteAddress: [0], remotePort: [1], bytesSent: [0n], bytesReceived: [0n], srttUs: [0], retransmits: [0], resetsSent: [0], resetsReceived: [0], remoteName: [3] }, { names: ['x'] }), 'bad_index');
+  });
+
   it('request groups carry their protocol: HTTP/1, HTTP/2, gRPC, and HTTP/2 whose state the agent lost', () => {
     const groups = [
       requestRow(),
@@ -217,6 +241,7 @@ describe('telemetry batches', () => {
         addresses: m.addresses.map((a) => [...a]), processes: m.processes.map((p) => ({ pid: p.pid, comm: p.comm, cmdline: p.cmdline, containerId: p.containerId })),
         netns: [...m.netns], listeners: m.listeners.map((l) => ({ address: l.address, port: l.port, process: l.process, netns: l.netns })), tenant: m.tenant,
         routes: [...m.routes],
+        names: [...m.names],
         requestGroups: m.requestGroups.map((g) => ({
           connection: g.connection, protocol: g.protocol, method: g.method, route: g.route,
           requests: n(g.requests), errors: n(g.errors), clientErrors: n(g.clientErrors), durationUs: [...g.durationUs],
@@ -226,7 +251,7 @@ describe('telemetry batches', () => {
           flags: [...c.flags], netns: [...c.netns], process: [...c.process], localAddress: [...c.localAddress], localPort: [...c.localPort],
           remoteAddress: [...c.remoteAddress], remotePort: [...c.remotePort], natAddress: [...c.natAddress], natPort: [...c.natPort],
           bytesSent: c.bytesSent.map(n), bytesReceived: c.bytesReceived.map(n), srttUs: [...c.srttUs], retransmits: [...c.retransmits],
-          resetsSent: [...c.resetsSent], resetsReceived: [...c.resetsReceived],
+          resetsSent: [...c.resetsSent], resetsReceived: [...c.resetsReceived], remoteName: [...c.remoteName],
         },
       };
     };
@@ -246,7 +271,7 @@ describe('telemetry batches', () => {
       return true;
     };
     const valid = new AgentBatchEncoder('node-a', 'r').encode(
-      [row({ requests: [requestRow(), requestRow({ route: '/b', method: 'PUT' })] }), row({ socket_id: 'b', nat_daddr: '1.2.3.4', nat_dport: 5, saddr: 'fd00::1', daddr: 'fd00::2', bytes_sent: Number.MAX_SAFE_INTEGER })],
+      [row({ requests: [requestRow(), requestRow({ route: '/b', method: 'PUT' })], remote_name: 'api.example' }), row({ socket_id: 'b', udp: true, nat_daddr: '1.2.3.4', nat_dport: 5, saddr: 'fd00::1', daddr: 'fd00::2', bytes_sent: Number.MAX_SAFE_INTEGER })],
       [{ netns: 1, addr: '0.0.0.0', port: 1, pid: 1, comm: 'x' }], 1000, 1000,
     );
     assert.ok(same(valid));

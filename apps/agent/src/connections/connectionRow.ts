@@ -40,20 +40,28 @@ export interface ConnectionRow {
   predates_agent?: true;
   /** Set on a row with requests read from the plaintext of OpenSSL's calls (HTTPS): the connection is TLS. */
   tls?: true;
+  /**
+   * A client's remote address as the node's DNS answers name it (the name the
+   * program looked up, e.g. `api.stripe.com`), when one did; kept for the
+   * connection's life from its first row.
+   */
+  remote_name?: string;
+  /** Set on a UDP flow (DNS over UDP: a socket and the server it queried); every other row is TCP. */
+  udp?: true;
 }
 
 /** The requests of one (protocol, method, route template) on one connection in one interval. */
 export interface RequestRow {
-  /** gRPC is HTTP/2 whose request's content type is application/grpc. */
+  /** gRPC is HTTP/2 whose request's content type is application/grpc; dns a query (method: its type, route: its name). */
   protocol: RequestProtocol;
   method: string;
   /** Route template: ids, UUIDs, hashes and numbers collapsed (`/users/{n}`). */
   route: string;
   /** Requests whose response ended in the interval (or that ended without one). */
   requests: number;
-  /** Server errors among them: HTTP 5xx, gRPC non-OK, reset streams (and requests the connection closed on unanswered). */
+  /** Server errors among them: HTTP 5xx, gRPC non-OK, reset streams (and requests the connection closed on unanswered); DNS SERVFAIL, REFUSED, other failures and timeouts. */
   errors: number;
-  /** Client errors: HTTP 4xx, counted apart from errors. */
+  /** Client errors: HTTP 4xx, DNS NXDOMAIN, counted apart from errors. */
   client_errors: number;
   /** One duration per request, from its first byte to the response's last, microseconds (at most MAX_DURATION_SAMPLES; `requests` counts them all). */
   durations_us: number[];

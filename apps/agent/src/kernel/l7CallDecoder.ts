@@ -1,5 +1,6 @@
 import type { RecordLayout } from '@weft/native';
-import type { L7CallProtocol, L7CallRecord } from './l7CallRecord.js';
+import { AddressFormatter, commText } from './addressText.js';
+import type { L7CallProtocol, L7CallRecord, UdpFlowPeer } from './l7CallRecord.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -9,6 +10,8 @@ const NO_BYTES = Buffer.alloc(0);
  * tail are views into the buffer, not copies.
  */
 export class L7CallDecoder {
+  private readonly addresses = new AddressFormatter();
+
   constructor(private readonly layout: RecordLayout) {}
 
   decode(buffer: Buffer): L7CallRecord[] {
@@ -25,8 +28,16 @@ export class L7CallDecoder {
       const tailLength = Math.min(buffer.readUInt8(offset + o.tail_len), o.tailBytes);
       const sk = buffer.readBigUInt64LE(offset + o.sk).toString(16);
       const protocolCode = buffer.readUInt8(offset + o.protocol);
-      const protocol: L7CallProtocol | null = protocolCode === o.protocolHttp1 ? 'http1' : protocolCode === o.protocolHttp2 ? 'http2' : null;
+      const protocol: L7CallProtocol | null =
+        protocolCode === o.protocolHttp1 ? 'http1' : protocolCode === o.protocolHttp2 ? 'http2' : protocolCode === o.protocolDns ? 'dns' : null;
       if (protocol === null) throw new Error(`L7 call at byte ${offset} has protocol ${protocolCode}, which this agent does not parse`);
+      let headStart = offset + o.head;
+      let udp: UdpFlowPeer | undefined;
+      if ((flags & o.flagUdp) !== 0) {
+        if (headLength < this.layout.dnsUdpPeer.size) throw new Error(`UDP DNS call at byte ${offset} has no flow in its head`);
+        udp = this.peer(buffer, headStart);
+        headStart += this.layout.dnsUdpPeer.size;
+      }
       calls.push({
         socketId: `${sk}-${buffer.readBigUInt64LE(offset + o.created_ns)}`,
         tsNs: buffer.readBigUInt64LE(offset + o.ts_ns),
@@ -34,7 +45,7 @@ export class L7CallDecoder {
         tid: buffer.readUInt32LE(offset + o.pid),
         direction: directionCode === o.directionSend ? 'send' : directionCode === o.directionRecv ? 'recv' : 'closed',
         length: buffer.readUInt32LE(offset + o.length),
-        head: buffer.subarray(offset + o.head, end),
+        head: buffer.subarray(headStart, end),
         tail: tailLength > 0 ? buffer.subarray(offset + o.tail, offset + o.tail + tailLength) : NO_BYTES,
         gap: (flags & o.flagGap) !== 0,
         classified: (flags & o.flagClassified) !== 0,
@@ -42,9 +53,27 @@ export class L7CallDecoder {
         afterLoss: (flags & o.flagAfterLoss) !== 0,
         tls: (flags & o.flagTls) !== 0,
         protocol,
+        ...(udp ? { udp } : {}),
       });
       offset = end;
     }
     return calls;
+  }
+
+  private peer(buffer: Buffer, at: number): UdpFlowPeer {
+    const p = this.layout.dnsUdpPeer;
+    const familyRaw = buffer.readUInt8(at + p.family);
+    const local = this.addresses.format(buffer, at + p.saddr, familyRaw);
+    const remote = this.addresses.format(buffer, at + p.daddr, familyRaw);
+    return {
+      family: local.family === 4 && remote.family === 4 ? 4 : 6,
+      saddr: local.text,
+      sport: buffer.readUInt16LE(at + p.sport),
+      daddr: remote.text,
+      dport: buffer.readUInt16LE(at + p.dport),
+      netns: buffer.readUInt32LE(at + p.netns),
+      cgroupId: buffer.readBigUInt64LE(at + p.cgroup_id),
+      comm: commText(buffer, at + p.comm),
+    };
   }
 }

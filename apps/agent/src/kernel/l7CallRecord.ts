@@ -26,6 +26,25 @@ export interface L7CallRecord {
   tls: boolean;
   /** What the kernel classified the socket as, from its first call. */
   protocol: L7CallProtocol;
+  /**
+   * DNS over UDP: the flow the datagram belongs to (a UDP socket and the
+   * server it queried; socketId names the flow). head is the datagram's start.
+   */
+  udp?: UdpFlowPeer;
 }
 
-export type L7CallProtocol = 'http1' | 'http2';
+export type L7CallProtocol = 'http1' | 'http2' | 'dns';
+
+/** A UDP socket's DNS flow, as the kernel put it in front of each of its datagrams (struct weft_dns_udp_peer). */
+export interface UdpFlowPeer {
+  family: 4 | 6;
+  /** Local address: 0.0.0.0 (or ::) for a socket that is neither bound nor connected. */
+  saddr: string;
+  sport: number;
+  /** The DNS server the socket queried. */
+  daddr: string;
+  dport: number;
+  netns: number;
+  cgroupId: bigint;
+  comm: string;
+}

@@ -1,15 +1,12 @@
-import ipaddr from 'ipaddr.js';
 import type { RecordLayout } from '@weft/native';
+import { AddressFormatter, commText } from './addressText.js';
 import type { KernelEvent, KernelEventType, SocketRecord, SocketRole } from './socketRecord.js';
-
-const AF_INET = 2;
 
 /** Decodes the fixed-width records of bpf/weft.h, at the offsets the addon reports. */
 export class SocketRecordDecoder {
   private readonly roles: Map<number, SocketRole>;
   private readonly eventTypes: Map<number, KernelEventType>;
-  // Formatting an address is the costliest step; sockets repeat few addresses.
-  private readonly addressCache = new Map<string, { text: string; family: 4 | 6 }>();
+  private readonly addresses = new AddressFormatter();
 
   constructor(private readonly layout: RecordLayout) {
     this.roles = new Map([
@@ -58,10 +55,8 @@ export class SocketRecordDecoder {
     const o = this.layout.socket;
     const flags = buf.readUInt32LE(base + o.flags);
     const familyRaw = buf.readUInt8(base + o.family);
-    const local = this.address(buf, base + o.saddr, familyRaw);
-    const remote = this.address(buf, base + o.daddr, familyRaw);
-    const comm = buf.subarray(base + o.comm, base + o.comm + 16);
-    const commEnd = comm.indexOf(0);
+    const local = this.addresses.format(buf, base + o.saddr, familyRaw);
+    const remote = this.addresses.format(buf, base + o.daddr, familyRaw);
     return {
       id: `${buf.readBigUInt64LE(base + o.sk).toString(16)}-${buf.readBigUInt64LE(base + o.created_ns)}`,
       // Byte totals of one socket stay far below 2^53.
@@ -86,26 +81,7 @@ export class SocketRecordDecoder {
       established: (flags & this.layout.flags.established) !== 0,
       seenOpen: (flags & this.layout.flags.seenOpen) !== 0,
       state: buf.readUInt8(base + o.state),
-      comm: comm.toString('latin1', 0, commEnd === -1 ? comm.length : commEnd),
+      comm: commText(buf, base + o.comm),
     };
-  }
-
-  private address(buf: Buffer, offset: number, family: number): { text: string; family: 4 | 6 } {
-    const width = family === AF_INET ? 4 : 16;
-    const key = buf.toString('hex', offset, offset + width);
-    let hit = this.addressCache.get(key);
-    if (hit === undefined) {
-      const parsed = ipaddr.fromByteArray([...buf.subarray(offset, offset + width)]);
-      if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-        hit = { text: (parsed as ipaddr.IPv6).toIPv4Address().toString(), family: 4 };
-      } else if (parsed.kind() === 'ipv6') {
-        hit = { text: (parsed as ipaddr.IPv6).toRFC5952String(), family: 6 };
-      } else {
-        hit = { text: parsed.toString(), family: 4 };
-      }
-      if (this.addressCache.size >= 65536) this.addressCache.clear();
-      this.addressCache.set(key, hit);
-    }
-    return hit;
   }
 }

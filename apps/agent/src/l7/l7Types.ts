@@ -1,5 +1,5 @@
-/** The protocol a request was parsed as: gRPC is HTTP/2 whose request says `content-type: application/grpc`. */
-export type RequestProtocol = 'http1' | 'http2' | 'grpc';
+/** The protocol a request was parsed as: gRPC is HTTP/2 whose request says `content-type: application/grpc`; dns a query and its response. */
+export type RequestProtocol = 'http1' | 'http2' | 'grpc' | 'dns';
 
 /**
  * How a request ended, as the tracker counts it: `error` (HTTP 5xx, gRPC non-OK,
@@ -14,9 +14,9 @@ export interface CompletedRequest {
   protocol: RequestProtocol;
   /** Upper-case method; `OTHER` for one outside the known set, `UNKNOWN` when it could not be read. */
   method: string;
-  /** Route template (see http1/routeTemplate.ts); UNKNOWN_ROUTE when it could not be read. */
+  /** Route template (see http1/routeTemplate.ts; DNS: the query name, see dns/dnsRoute.ts); UNKNOWN_ROUTE when it could not be read. */
   route: string;
-  /** Final HTTP status; null when the connection ended before a response, or it could not be read. */
+  /** Final HTTP status (DNS: the response code); null when the connection ended before a response, or it could not be read. */
   status: number | null;
   outcome: RequestOutcome;
   /** From the request's first byte to the response's last, microseconds; null when unanswered. */
@@ -58,6 +58,8 @@ export interface L7Stream {
   lose(): void;
   /** The connection closed. */
   close(): void;
+  /** Gives up the requests that waited longer than the protocol's bound (DNS: queries unanswered), at ktime `nowNs`. */
+  expire?(nowNs: bigint): void;
 }
 
 /** Counters a parser keeps about what it could not follow; the agent exports them. */
@@ -84,11 +86,20 @@ export interface ParserCounters {
   streamOverflows: number;
   /** Requests reported with what could not be read left unknown (method and route, or outcome): HTTP/2 without HPACK state. */
   stateUnknown: number;
+  /** DNS: queries unanswered within the timeout (reported as errors). */
+  dnsTimeouts: number;
+  /** DNS: messages too short or malformed to read a header from (a gap's, or another protocol on port 53). */
+  dnsMalformed: number;
+  /** DNS: queries not waited for because their socket already had the bound of queries waiting (their answers are orphans). */
+  dnsPendingOverflows: number;
+  /** DNS: a query sent again with the id of one still waiting (a retry): one request, timed from its first send. */
+  dnsRetransmits: number;
 }
 
 export function emptyParserCounters(): ParserCounters {
   return {
     desyncs: 0, orphanResponses: 0, pipelineOverflows: 0, headersUnseen: 0, upgrades: 0, requestsLost: 0,
     framingLost: 0, framingResyncs: 0, hpackLost: 0, streamOverflows: 0, stateUnknown: 0,
+    dnsTimeouts: 0, dnsMalformed: 0, dnsPendingOverflows: 0, dnsRetransmits: 0,
   };
 }

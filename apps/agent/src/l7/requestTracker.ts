@@ -3,6 +3,7 @@ import type { L7CallRecord } from '../kernel/l7CallRecord.js';
 import { Http1Stream } from './http1/http1Stream.js';
 import { RouteTable } from './http1/routeTemplate.js';
 import { Http2Connection } from './http2/http2Connection.js';
+import { DnsStream, type DnsAnswerListener } from './dns/dnsStream.js';
 import { emptyParserCounters, type CompletedRequest, type L7Stream, type ParserCounters } from './l7Types.js';
 
 export interface RequestTrackerOptions {
@@ -15,6 +16,8 @@ export interface RequestTrackerOptions {
    * counted an interval apart from its calls); then they are dropped, counted.
    */
   holdIntervals: number;
+  /** Told every DNS response's answers (the agent's names of external endpoints). */
+  onDnsAnswers?: DnsAnswerListener;
 }
 
 export interface RequestTrackerStats extends ParserCounters {
@@ -98,6 +101,17 @@ export class RequestTracker {
     for (const stream of this.streams.values()) stream.lose();
   }
 
+  /** Gives up what waited too long for its answer (DNS queries), at ktime `nowNs` (CLOCK_MONOTONIC, as the calls' tsNs). */
+  expire(nowNs: bigint): void {
+    for (const stream of this.streams.values()) stream.expire?.(nowNs);
+  }
+
+  /** A socket ended without the kernel saying so (a UDP flow gone idle): its parser closes as at a close. */
+  end(socketId: string): void {
+    this.streams.get(socketId)?.close();
+    this.forget(socketId);
+  }
+
   /** Ends an interval: requests left untaken too long are dropped (counted). */
   endInterval(): void {
     this.intervalNumber += 1;
@@ -140,7 +154,12 @@ export class RequestTracker {
       this.streamsEvicted += 1;
     }
     const emit = (request: CompletedRequest): void => this.record(socketId, request);
-    stream = call.protocol === 'http2' ? new Http2Connection(this.routes, this.counters, emit) : new Http1Stream(this.routes, this.counters, emit);
+    stream =
+      call.protocol === 'http2'
+        ? new Http2Connection(this.routes, this.counters, emit)
+        : call.protocol === 'dns'
+          ? new DnsStream(call.udp ? 'udp' : 'tcp', this.routes, this.counters, emit, this.options.onDnsAnswers ?? null)
+          : new Http1Stream(this.routes, this.counters, emit);
     this.streams.set(socketId, stream);
     this.touched.set(socketId, this.intervalNumber);
     if (call.tls) this.tlsStreams.add(socketId);

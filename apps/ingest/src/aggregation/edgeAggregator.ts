@@ -195,6 +195,7 @@ export class EdgeAggregator {
       endpoint: sample.connection.server,
       origin: sample.server,
       ...(sample.connection.dialled ? { dialled: sample.connection.dialled } : {}),
+      ...(sample.connection.serverName ? { dnsName: sample.connection.serverName } : {}),
       atMs,
     });
     // The tenant is part of the pair: two tenants' rows never sum into one.

@@ -13,6 +13,8 @@ export interface CanonicalConnection {
   server: Endpoint;
   /** The address the client dialled when it differs from the server (a service VIP). */
   dialled?: Endpoint;
+  /** What the client's node's DNS answers named the address it dialled (`api.stripe.com`), when they did. */
+  serverName?: string;
 }
 
 /**
@@ -51,5 +53,7 @@ export function canonicalConnection(half: ConnectionHalf): CanonicalConnection {
   const server = { ip: serverIpOf(half), port: serverPortOf(half) };
   const scope = isHostLocalConnection(client.ip, server.ip) ? `${half.nodeId}/${half.netns}|` : '';
   const key = `${scope}${client.ip}:${client.port}>${server.ip}:${server.port}`;
-  return isTranslated(half) ? { key, client, server, dialled: { ip: half.remoteIp, port: half.remotePort } } : { key, client, server };
+  const connection: CanonicalConnection = isTranslated(half) ? { key, client, server, dialled: { ip: half.remoteIp, port: half.remotePort } } : { key, client, server };
+  if (half.role === 'client' && half.remoteName !== undefined) connection.serverName = half.remoteName;
+  return connection;
 }

@@ -22,6 +22,16 @@ describe('EndpointNamer on a plain host', () => {
     assert.deepEqual(asServer, { service: 'host:orders', name: 'orders', namespace: '', kind: 'process', instance: 'host-1/202', node: 'host-1', zone: '', version: '', process: 'node' });
   });
 
+  it("names an external server by what the client's DNS answers named it, never over a host's name", () => {
+    const namer = new EndpointNamer(null, null, new ListenerDirectory());
+    const named = namer.name({ tenant: T, side: 'server', endpoint: { ip: '203.0.113.7', port: 443 }, origin: null, dnsName: 'api.stripe.com', atMs: 0 });
+    assert.deepEqual([named.service, named.name, named.kind, named.instance], ['external:api.stripe.com', 'api.stripe.com', 'external', '203.0.113.7']);
+    const bare = namer.name({ tenant: T, side: 'server', endpoint: { ip: '203.0.113.7', port: 443 }, origin: null, atMs: 0 });
+    assert.equal(bare.service, 'external:203.0.113.7');
+    const host = namer.name({ tenant: T, side: 'server', endpoint: { ip: '10.0.0.2', port: 9000 }, origin: orders, dnsName: 'orders.example', atMs: 0 });
+    assert.equal(host.service, 'host:orders', 'a server with an agent keeps its own name');
+  });
+
   it('names two processes of one program as one service, with their own instances', () => {
     const namer = new EndpointNamer(null, null, new ListenerDirectory());
     const one = namer.name({ tenant: T, side: 'server', endpoint: { ip: '10.0.0.2', port: 9000 }, origin: orders, atMs: 0 });

@@ -23,6 +23,8 @@ export interface EndToName {
   origin: HalfOrigin | null;
   /** Server side: the address the client dialled, when NAT changed it. */
   dialled?: Endpoint;
+  /** Server side: what the client's node's DNS answers named the address (see CanonicalConnection.serverName). */
+  dnsName?: string;
   atMs: number;
 }
 
@@ -30,7 +32,9 @@ export interface EndToName {
  * Names one end of a connection. In order: the inventory file (the user's
  * word), the cluster (the pod or node that held the address at that time),
  * the host (the program the process runs, see programName), and last the
- * bare address (`external:<ip>`).
+ * address: by the name the client's DNS answers gave it (`external:<name>`,
+ * the name looked up; only for an end nothing above names), else bare
+ * (`external:<ip>`).
  *
  * On a host, a process is one map node whichever end it is on: `host:<program>`
  * for its server side and its client side alike, so a chain a -> b -> c
@@ -89,9 +93,10 @@ export class EndpointNamer {
         process,
       };
     }
+    const external = side === 'server' && end.dnsName ? end.dnsName : endpoint.ip;
     return {
-      service: `external:${endpoint.ip}`,
-      name: endpoint.ip,
+      service: `external:${external}`,
+      name: external,
       namespace: '',
       kind: 'external',
       instance: endpoint.ip,

@@ -38,6 +38,8 @@ export function halfFromAgentRow(nodeId: string, row: AgentRowLike): ConnectionH
   }
   // As the telemetry decoder yields them: absent when none, durations bounded per group.
   if (row.requests !== undefined && row.requests.length > 0) half.requests = requestSamplesOf(row.requests);
+  if (row.remote_name !== undefined) half.remoteName = row.remote_name;
+  if (row.udp) half.udp = true;
   return half;
 }
 

@@ -14,8 +14,8 @@ const TOKEN = /^[A-Za-z0-9_-]{20,}$/;
 const MAX_SEGMENTS = 12;
 const MAX_SEGMENT_LENGTH = 64;
 
-/** One path segment, collapsed when it looks like an id. */
-function templateSegment(segment: string): string {
+/** One path segment (or DNS label), collapsed when it looks like an id. */
+export function templateSegment(segment: string): string {
   if (segment === '') return segment;
   if (NUMBER.test(segment)) return '{n}';
   if (UUID.test(segment)) return '{uuid}';
@@ -76,6 +76,11 @@ export class RouteTable {
       if (this.templated.size >= MAX_TEMPLATED_TARGETS) this.templated.clear();
       this.templated.set(target, route);
     }
+    return this.admit(route);
+  }
+
+  /** The route to report for a template made elsewhere (a DNS name's): itself, or `{other}` once the table is full. */
+  admit(route: string): string {
     if (this.routes.has(route)) return route;
     if (this.routes.size >= this.maxRoutes) {
       this.overflowCount += 1;
