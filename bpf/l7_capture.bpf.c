@@ -312,18 +312,28 @@ static __always_inline void weft_dns_udp(const struct sock *sk, long ret, bool s
 	__u32 netns;
 	bool located;
 	struct weft_l7_syscall sys = {};
+	__u16 peer_port;
 	bool known;
 
 	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return;
+	/* A connected socket's peer; 0 when unconnected. */
+	peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* Most UDP traffic ends here, at two reads: a socket connected to
+	 * another port sends there (a sendto address on a connected socket is
+	 * not looked at). */
+	if (sending && peer_port != 0 && peer_port != WEFT_DNS_PORT)
+		return;
 	sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	/* Once per datagram: it steps a sendmmsg/recvmmsg's index. */
-	known = weft_l7_syscall_of(sending, &sys);
 	d = bpf_map_lookup_elem(&weft_dns_udp_socks, &key);
 	/* A freed socket's entry, its sk reused by another socket. */
 	if (d && (d->sport != sport || d->family != family))
 		d = NULL;
+	/* weft_l7_syscall_of once per datagram of a socket that may be DNS,
+	 * every one of its datagrams from here on: it steps a
+	 * sendmmsg/recvmmsg's index. */
 	if (sending) {
+		known = weft_l7_syscall_of(true, &sys);
 		if (!known || !weft_dns_send_dest(sk, &sys, family, daddr, &dport) || dport != WEFT_DNS_PORT)
 			return;
 		if (d && (d->dport != dport || !weft_dns_same_addr(d->daddr, daddr))) {
@@ -331,15 +341,18 @@ static __always_inline void weft_dns_udp(const struct sock *sk, long ret, bool s
 			weft_count(WEFT_CNT_L7_DNS_OTHER_SERVER);
 			return;
 		}
-	} else if (d) {
-		dport = d->dport;
-		__builtin_memcpy(daddr, d->daddr, 16);
 	} else {
-		/* A connected socket that receives before it sent (no entry yet). */
-		dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		if (dport != WEFT_DNS_PORT)
+		if (d) {
+			dport = d->dport;
+			__builtin_memcpy(daddr, d->daddr, 16);
+		} else if (peer_port == WEFT_DNS_PORT) {
+			/* Connected to port 53, receiving before it sent (no entry yet). */
+			dport = peer_port;
+			weft_dns_read_addr(daddr, family, sk, true);
+		} else {
 			return;
-		weft_dns_read_addr(daddr, family, sk, true);
+		}
+		known = weft_l7_syscall_of(false, &sys);
 	}
 	netns = weft_netns_of(sk);
 	if (!d) {
