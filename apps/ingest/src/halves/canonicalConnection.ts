@@ -20,10 +20,12 @@ export interface CanonicalConnection {
 /**
  * Addresses that only mean something inside one network namespace: two
  * connections with the same loopback 4-tuple on two nodes are different
- * connections, so their key carries the node and namespace.
+ * connections, so their key carries the node and namespace. So does the
+ * unspecified address: an unbound, unconnected UDP socket's (a DNS flow,
+ * whose source the kernel picks per datagram).
  */
 function isHostLocal(ip: string): boolean {
-  return ip.startsWith('127.') || ip === '::1';
+  return ip.startsWith('127.') || ip === '::1' || ip === '0.0.0.0' || ip === '::';
 }
 
 /** A half's translated end: the backend conntrack saw answer a client half's dialled address. */

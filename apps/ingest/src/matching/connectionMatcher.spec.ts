@@ -148,6 +148,14 @@ describe('ConnectionMatcher', () => {
     assert.equal(new Set(released.map((s) => s.connection.key)).size, 2);
   });
 
+  it('keeps the DNS flows of unbound UDP sockets (local 0.0.0.0) of two nodes apart', () => {
+    const m = new ConnectionMatcher(TEST_OPTIONS);
+    const flow = { localIp: '0.0.0.0', remoteIp: '192.0.2.53', remotePort: 53, udp: true as const };
+    m.add('t1', 'node-a', 100, [half({ ...flow })]);
+    m.add('t1', 'node-b', 100, [half({ ...flow, nodeId: 'node-b' })]);
+    assert.equal(new Set(m.release(true).map((s) => s.connection.key)).size, 2);
+  });
+
   it('bounds what it holds and counts what it drops', () => {
     const m = new ConnectionMatcher({ ...TEST_OPTIONS, maxPending: 2, maxConnections: 2 });
     m.add('t1', 'node-a', 100, [1, 2, 3].map((i) => half({ localPort: 40000 + i, socketId: `s${i}` })));
