@@ -20,7 +20,8 @@
  *
  * Measured (WEFT_BENCH_RUNS runs each, default 20, after 2 warm-ups; p50/p95 of the wall time of
  * the EdgeQueries call; rows read: the engine's EXPLAIN ESTIMATE of each statement, summed): map now-15m,
- * now-1h, now-24h; a 2-hop neighbourhood (both directions) over now-15m and now-1h; one edge's
+ * now-1h, now-24h, each the window the API answers for it (`now` aligned to the window's length,
+ * libs/store window/relativeWindow.ts), and the 1 h map to the second (absolute times, no target); a 2-hop neighbourhood (both directions) over now-15m and now-1h; one edge's
  * series over the last whole hour at 60 s steps; a breakdown by server_version over now-1h; and
  * a same-run baseline: the v1 way, now-1h summed from the raw 1 s table.
  * Targets: map 1 h p95 < 300 ms, 24 h p95 < 500 ms, neighbourhood and series p95 < 100 ms.
@@ -32,12 +33,13 @@ import { fileURLToPath } from 'node:url';
 import {
   EdgeStore,
   EmbeddedExecutor,
+  alignedNow,
   LATENCIES,
   NO_MINIMUM,
+  denseHistogramSql,
   histogramOfSamplesSql,
   latencyColumnNames,
   maximumOfSamplesSql,
-  mergedLatencySql,
   minimumOfSamplesSql,
   type QueryStats,
 } from '@weft/store';
@@ -79,9 +81,9 @@ class StatsCollector {
 
 const SHAPE: SyntheticShape = { tenant: TENANT, services: SERVICES, pairs: PAIRS, combinations: COMBINATIONS };
 const COUNTERS = COLUMNS.slice(COLUMNS.indexOf('connections_opened'));
-/** The latency columns of every rollup, and how a GROUP BY merges them. */
+/** The latency columns of every rollup, and how a GROUP BY merges them into a rollup row (dense, as the views write them). */
 const LATENCY_COLUMNS = LATENCIES.flatMap(latencyColumnNames).join(', ');
-const LATENCY_MERGES = LATENCIES.map(mergedLatencySql).join(', ');
+const LATENCY_MERGES = LATENCIES.map((l) => `${denseHistogramSql(`sumMap(${l}_histogram)`)}, min(${l}_min_us), max(${l}_max_us)`).join(', ');
 
 /** Raw rows for the seconds [from, to), through the materialized views. */
 async function fillRaw(store: EdgeStore, from: number, to: number): Promise<void> {
@@ -109,7 +111,7 @@ async function fillMinutes(store: EdgeStore, from: number, to: number): Promise<
     await store.executor.command(`
 INSERT INTO edges_1m (ts, ${COLUMNS.join(', ')}, requests, request_errors, ${LATENCY_COLUMNS})
 SELECT ts, ${COLUMNS.map((c) => (COUNTERS.includes(c) ? `60 * ${c}` : c)).join(', ')}, 0, 0,
-    ${histogramOfSamplesSql('rtt_samples')}, ${minimumOfSamplesSql('rtt_samples')}, ${maximumOfSamplesSql('rtt_samples')},
+    ${denseHistogramSql(histogramOfSamplesSql('rtt_samples'))}, ${minimumOfSamplesSql('rtt_samples')}, ${maximumOfSamplesSql('rtt_samples')},
     map(), ${NO_MINIMUM}, 0
 FROM (
     SELECT number AS n, toDateTime(${start} + 60 * intDiv(number, ${perMinute}), 'UTC') AS ts,
@@ -118,7 +120,7 @@ FROM (
     FROM numbers(${rows})
 )`);
     await store.executor.command(`
-INSERT INTO service_edges_1m
+INSERT INTO service_edges_1m (tenant, ts, client_service, server_service, server_port, ${COUNTERS.join(', ')}, requests, request_errors, ${LATENCY_COLUMNS})
 SELECT tenant, ts, client_service, server_service, server_port,
     ${COUNTERS.map((c) => `sum(${c})`).join(', ')}, sum(requests), sum(request_errors), ${LATENCY_MERGES}
 FROM edges_1m
@@ -247,15 +249,18 @@ async function main(): Promise<void> {
 
     const q = store.queries;
     const service = (x: number): string => `k8s:ns-${x % 50}/Deployment/svc-${x}`;
-    const window = (seconds: number): { from: number; to: number } => ({ from: T - seconds, to: T });
+    // `now-<seconds>` as the API answers it: `now` aligned to the window's length (alignedNow).
+    const window = (seconds: number): { from: number; to: number } => ({ from: alignedNow(T, seconds) - seconds, to: alignedNow(T, seconds) });
+    const exactWindow = (seconds: number): { from: number; to: number } => ({ from: T - seconds, to: T });
     const figures: Figure[] = [];
-    const mapOf = async (seconds: number): Promise<string> => {
-      const map = await q.readMap(TENANT, { window: window(seconds) });
+    const mapOf = async (seconds: number, exact = false): Promise<string> => {
+      const map = await q.readMap(TENANT, { window: exact ? exactWindow(seconds) : window(seconds) });
       return `${map.edges.length} edges, ${map.nodes.length} nodes, resolution ${map.resolution}`;
     };
     figures.push(await measure('map now-15m', store, collector, () => mapOf(900)));
     figures.push(await measure('map now-1h', store, collector, () => mapOf(3600), 300));
     figures.push(await measure('map now-24h', store, collector, () => mapOf(86_400), 500));
+    figures.push(await measure('map 1 h to the second (absolute times: 1 s ends)', store, collector, () => mapOf(3600, true)));
     for (const [label, seconds] of [['now-15m', 900], ['now-1h', 3600]] as const) {
       figures.push(
         await measure(
@@ -291,13 +296,13 @@ async function main(): Promise<void> {
       }),
     );
     figures.push(
-      await measure('baseline: now-1h summed from edges_1s (v1 style)', store, collector, async () => {
+      await measure('baseline: 1 h summed from edges_1s (v1 style)', store, collector, async () => {
         const rows = await store.executor.queryJsonRows(
           `SELECT client_service, server_service, server_port, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
-    ${mergedLatencySql('rtt')}
+    sumMap(rtt_histogram) AS rtt_histogram, min(rtt_min_us) AS rtt_min_us, max(rtt_max_us) AS rtt_max_us
 FROM edges_1s WHERE tenant = {tenant:String} AND ts >= toDateTime({from:UInt32}, 'UTC') AND ts < toDateTime({to:UInt32}, 'UTC')
 GROUP BY client_service, server_service, server_port`,
-          { tenant: TENANT, ...window(3600) },
+          { tenant: TENANT, ...exactWindow(3600) },
         );
         return `${rows.length} edges`;
       }),

@@ -1,5 +1,5 @@
 import type { ClickHouseExecutor, QueryParams } from './clickhouseExecutor.js';
-import { latencyColumnNames, latencyQuantilesSql } from './latency/latencyHistogram.js';
+import { latencyPieceSql, latencyQuantilesSql } from './latency/latencyHistogram.js';
 import { PROTOCOL_BITS, type RequestProtocolName } from './requestProtocols.js';
 import { migrate, type MigrateResult } from './migrations/migrator.js';
 import { resolveRetention, type RetentionConfig } from './migrations/retention.js';
@@ -126,14 +126,14 @@ export function resolutionForWindow(window: TimeWindow): Resolution {
  * tier's failure-domain table and its own bounds (bound parameters f<i>/t<i>), of one tenant
  * or, for the legacy tenant-less readers, of all.
  */
-function piecesSource(pieces: readonly WindowPiece[], columns: string, tenant: string | undefined): { sql: string; params: QueryParams } {
+function piecesSource(pieces: readonly WindowPiece[], columns: string | ((piece: WindowPiece) => string), tenant: string | undefined): { sql: string; params: QueryParams } {
   const params: Record<string, number | string> = {};
   if (tenant !== undefined) params.tenant = tenant;
   const selects = pieces.map((piece, i) => {
     params[`f${i}`] = piece.from;
     params[`t${i}`] = piece.to;
     const tenantFilter = tenant !== undefined ? 'tenant = {tenant:String} AND ' : '';
-    return `SELECT ${columns} FROM ${DOMAIN_TABLES[piece.resolution]} WHERE ${tenantFilter}ts >= toDateTime({f${i}:UInt32}, 'UTC') AND ts < toDateTime({t${i}:UInt32}, 'UTC')`;
+    return `SELECT ${typeof columns === 'string' ? columns : columns(piece)} FROM ${DOMAIN_TABLES[piece.resolution]} WHERE ${tenantFilter}ts >= toDateTime({f${i}:UInt32}, 'UTC') AND ts < toDateTime({t${i}:UInt32}, 'UTC')`;
   });
   return { sql: selects.join('\n    UNION ALL\n    '), params };
 }
@@ -197,7 +197,7 @@ export class EdgeStore {
     // Counters cast to plain UInt64: the rollups hold them as SimpleAggregateFunction(sum, UInt64).
     const edgeSource = piecesSource(
       pieces,
-      `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, ${latencyColumnNames('rtt').join(', ')}`,
+      (piece) => `client_service, server_service, server_port, ${COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`).join(', ')}, ${latencyPieceSql('rtt', piece.resolution === 1)}`,
       tenant,
     );
     const edgeRows = await this.executor.queryJsonRows<Record<string, unknown>>(

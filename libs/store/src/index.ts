@@ -29,15 +29,18 @@ export {
   BUCKETS_PER_OCTAVE,
   NO_MINIMUM,
   bucketOf,
+  denseHistogramSql,
   histogramOfSamplesSql,
   histogramQuantilesSql,
   LATENCIES,
   latencyColumnNames,
+  latencyPieceSql,
   maximumOfSamplesSql,
   mergedLatencySql,
   minimumOfSamplesSql,
 } from './latency/latencyHistogram.js';
 export { PROTOCOL_BITS, REQUEST_PROTOCOLS, protocolsOfBits, type RequestProtocolName } from './requestProtocols.js';
+export { alignedNow, relativeAlignment } from './window/relativeWindow.js';
 export { MIGRATIONS, type Migration } from './migrations/migrations.js';
 export {
   MIGRATIONS_TABLE,

@@ -29,7 +29,12 @@ describe('GET /api/v1/map', () => {
     assert.equal((await get('/api/v1/map?from=now-1h&to=now')).status, 200);
     const { window } = h.queries.lastCall()?.query as { window: { from: number; to: number } };
     assert.equal(window.to - window.from, 3600);
-    assert.ok(Math.abs(window.to - Date.now() / 1000) < 5);
+    // An hour ends at the last whole minute (alignedNow): whole buckets only.
+    assert.equal(window.to % 60, 0);
+    assert.ok(Date.now() / 1000 - window.to >= 0 && Date.now() / 1000 - window.to < 65, `${window.to}`);
+    assert.equal((await get('/api/v1/map?from=now-5m')).status, 200);
+    const short = (h.queries.lastCall()?.query as { window: { from: number; to: number } }).window;
+    assert.ok(Math.abs(short.to - Date.now() / 1000) < 5, 'a window under 10 minutes ends at now, to the second');
     assert.equal((await get('/api/v1/map?from=2026-11-23T00:00:00Z&to=2026-11-23T01:00:00%2B00:00')).status, 200);
     assert.deepEqual((h.queries.lastCall()?.query as { window: unknown }).window, { from: Date.UTC(2026, 10, 23) / 1000, to: Date.UTC(2026, 10, 23, 1) / 1000 });
   });

@@ -29,8 +29,20 @@ describe('time parameters', () => {
     assert.equal(parseTime('to', '4294967295', now), 4294967295);
   });
 
+  it('a relative window ends at now aligned to its length; absolute and mixed windows are exact', () => {
+    const at = Date.UTC(2026, 10, 23, 12, 34, 56, 789);
+    const s = Math.floor(at / 1000);
+    assert.deepEqual(parseWindow('now-5m', 'now', at), { from: s - 300, to: s }, 'under 10 minutes: to the second');
+    assert.deepEqual(parseWindow('now-15m', undefined, at), { from: s - 6 - 900, to: s - 6 }, '15 minutes: the last whole 10 s');
+    assert.deepEqual(parseWindow(undefined, undefined, at), { from: s - 6 - 900, to: s - 6 }, 'the default is 15 minutes too');
+    assert.deepEqual(parseWindow('now-1h', 'now', at), { from: s - 56 - 3600, to: s - 56 }, 'an hour: the last whole minute');
+    assert.deepEqual(parseWindow('now-24h', undefined, at), { from: s - 296 - 86_400, to: s - 296 }, 'a day: the last whole 10 minutes');
+    assert.deepEqual(parseWindow('now-2h', 'now-1h', at), { from: s - 56 - 7200, to: s - 56 - 3600 }, 'both ends move with now');
+    assert.deepEqual(parseWindow('now-1h', String(s), at), { from: s - 3600, to: s }, 'an absolute end: exact');
+  });
+
   it('defaults to the last 15 minutes and refuses an empty or reversed window', () => {
-    assert.deepEqual(parseWindow(undefined, undefined, now), { from: nowS - 900, to: nowS });
+    assert.deepEqual(parseWindow(undefined, undefined, now), { from: nowS - 900, to: nowS }, 'now on a whole 10 s');
     assert.throws(() => parseWindow('now', 'now-1h', now), /before/);
     assert.throws(() => parseWindow('now', 'now', now), /before/);
   });

@@ -1,3 +1,4 @@
+import { alignedNow } from '@weft/store';
 /** A query's time window, half-open [from, to), in unix seconds. */
 export interface TimeWindow {
   from: number;
@@ -78,8 +79,24 @@ export function parseTime(parameter: string, value: string, nowMs: number): numb
   throw new TimeParameterError(parameter, unreadableTime(parameter, value));
 }
 
-/** `from` and `to` of a request; defaults: the last 15 minutes. */
+/** Seconds before now of a relative time (`now-1h`: 3600), undefined for any other form. */
+function secondsAgo(value: string): number | undefined {
+  const relative = RELATIVE.exec(value.trim());
+  if (!relative) return undefined;
+  return (relative[1] === undefined ? 0 : Number(relative[1])) * (UNIT_SECONDS[relative[2] ?? 's'] ?? 1);
+}
+
+/**
+ * `from` and `to` of a request; defaults: the last 15 minutes. A window whose both ends are
+ * relative (or defaults) takes `now` aligned to its length (the store's alignedNow: `now-1h`
+ * ends at the last whole minute), so it is read from whole buckets; absolute times are exact.
+ */
 export function parseWindow(from: string | undefined, to: string | undefined, nowMs: number, maxSeconds = 400 * 86_400): TimeWindow {
+  const toAgo = to === undefined || to === '' ? 0 : secondsAgo(to);
+  const fromAgo = from === undefined || from === '' ? (toAgo === undefined ? undefined : toAgo + 15 * 60) : secondsAgo(from);
+  if (toAgo !== undefined && fromAgo !== undefined && fromAgo > toAgo && Number.isSafeInteger(fromAgo)) {
+    nowMs = alignedNow(Math.floor(nowMs / 1000), fromAgo - toAgo) * 1000;
+  }
   const end = to === undefined || to === '' ? Math.floor(nowMs / 1000) : parseTime('to', to, nowMs);
   // The default start never goes before the first second Weft stores.
   const start = from === undefined || from === '' ? Math.max(0, end - 15 * 60) : parseTime('from', from, nowMs);

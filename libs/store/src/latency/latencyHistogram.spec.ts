@@ -1,7 +1,8 @@
 /**
  * The histogram SQL on embedded ClickHouse: samples the test draws go in as arrays (as the raw
- * table's DEFAULT folds them), are merged with sumMap/min/max in several parts (as the rollups
- * merge them), and the quantiles come out within the bucket width of the true ones.
+ * table's DEFAULT folds them), are densified and merged with sumForEach/min/max in several parts
+ * (as the queries merge the tiers' pieces), and the quantiles come out within the bucket width of
+ * the true ones.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedExecutor } from '../embeddedExecutor.js';
-import { BUCKETS_PER_OCTAVE, bucketOf, histogramOfSamplesSql, histogramQuantilesSql, maximumOfSamplesSql, minimumOfSamplesSql } from './latencyHistogram.js';
+import { BUCKETS_PER_OCTAVE, bucketOf, denseHistogramSql, histogramOfSamplesSql, histogramQuantilesSql, maximumOfSamplesSql, minimumOfSamplesSql } from './latencyHistogram.js';
+
+/** A part's sparse histogram as the dense counts a query sums. */
+const COUNTS = `mapValues(${denseHistogramSql('h')})`;
 
 const root = mkdtempSync(join(tmpdir(), 'weft-histogram-spec-'));
 let executor: EmbeddedExecutor;
@@ -30,8 +34,8 @@ async function quantilesOf(samples: readonly number[], part = 1000): Promise<Arr
   if (parts.length === 0) parts.push([]);
   const rows = parts.map((p, i) => `SELECT ${i} AS part, CAST([${p.join(',')}], 'Array(UInt32)') AS s`).join(' UNION ALL ');
   const [row] = await executor.queryJsonRows<{ q: Array<number | null> }>(`
-SELECT ${histogramQuantilesSql('sumMap(h)', 'min(mn)', 'max(mx)')} AS q
-FROM (SELECT ${histogramOfSamplesSql('s')} AS h, ${minimumOfSamplesSql('s')} AS mn, ${maximumOfSamplesSql('s')} AS mx FROM (${rows}))`);
+SELECT ${histogramQuantilesSql('sumForEach(c)', 'min(mn)', 'max(mx)')} AS q
+FROM (SELECT ${COUNTS} AS c, mn, mx FROM (SELECT ${histogramOfSamplesSql('s')} AS h, ${minimumOfSamplesSql('s')} AS mn, ${maximumOfSamplesSql('s')} AS mx FROM (${rows})))`);
   return row!.q.map((v) => (v === null ? null : Number(v)));
 }
 
@@ -65,6 +69,24 @@ test('buckets: 0 alone, then 8 per octave, up to 2^32 us; the SQL puts samples w
   assert.deepEqual(Object.fromEntries(Object.entries(row!.h).map(([k, n]) => [k, Number(n)])), Object.fromEntries(expected));
 });
 
+test('dense: every bucket from 0 to the highest, zeros kept, the counts unchanged; and sumMap of dense maps stays dense through a merge', async () => {
+  const dense = async (map: string): Promise<Record<string, number>> => {
+    const [row] = await executor.queryJsonRows<{ d: Record<string, string | number> }>(`SELECT ${denseHistogramSql(map)} AS d`);
+    return Object.fromEntries(Object.entries(row!.d).map(([k, n]) => [k, Number(n)]));
+  };
+  assert.deepEqual(await dense(`map(toUInt16(3), toUInt64(5), 5, 1)`), { 0: 0, 1: 0, 2: 0, 3: 5, 4: 0, 5: 1 });
+  assert.deepEqual(await dense(`map(toUInt16(0), toUInt64(7), 2, 1)`), { 0: 7, 1: 0, 2: 1 }, 'bucket 0 present: kept, not doubled');
+  assert.deepEqual(await dense(`CAST(map(), 'Map(UInt16, UInt64)')`), {});
+  // What the rollups rely on: background merges (sumMap) of dense rows keep zero entries.
+  await executor.command(`CREATE TABLE dense_merge (k UInt8, h SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))) ENGINE = AggregatingMergeTree ORDER BY k`);
+  await executor.command(`INSERT INTO dense_merge SELECT 1, ${denseHistogramSql('map(toUInt16(2), toUInt64(1))')}`);
+  await executor.command(`INSERT INTO dense_merge SELECT 1, ${denseHistogramSql('map(toUInt16(4), toUInt64(0))')}`);
+  await executor.command(`INSERT INTO dense_merge SELECT 1, ${denseHistogramSql('map(toUInt16(1), toUInt64(3))')}`);
+  await executor.command(`OPTIMIZE TABLE dense_merge FINAL`);
+  const [merged] = await executor.queryJsonRows<{ keys: number[]; values: Array<string | number> }>(`SELECT mapKeys(h) AS keys, mapValues(h) AS values FROM dense_merge`);
+  assert.deepEqual([merged!.keys.map(Number), merged!.values.map(Number)], [[0, 1, 2, 3, 4], [0, 3, 1, 0, 0]]);
+});
+
 test('samples all equal: every quantile is that value exactly', async () => {
   for (const v of [0, 1, 7, 500, 6000, 9_999_999, 0xffffffff]) {
     assert.deepEqual(await quantilesOf([v, v, v], 2), [v, v, v], `${v}`);
@@ -77,9 +99,9 @@ test('no samples: no quantiles (not zeros)', async () => {
 
 test('one sample among empty parts: that sample', async () => {
   const [row] = await executor.queryJsonRows<{ q: unknown[] }>(`
-SELECT ${histogramQuantilesSql('sumMap(h)', 'min(mn)', 'max(mx)')} AS q
-FROM (SELECT ${histogramOfSamplesSql('s')} AS h, ${minimumOfSamplesSql('s')} AS mn, ${maximumOfSamplesSql('s')} AS mx
-      FROM (SELECT CAST([], 'Array(UInt32)') AS s UNION ALL SELECT CAST([4321], 'Array(UInt32)') UNION ALL SELECT CAST([], 'Array(UInt32)')))`);
+SELECT ${histogramQuantilesSql('sumForEach(c)', 'min(mn)', 'max(mx)')} AS q
+FROM (SELECT ${COUNTS} AS c, mn, mx FROM (SELECT ${histogramOfSamplesSql('s')} AS h, ${minimumOfSamplesSql('s')} AS mn, ${maximumOfSamplesSql('s')} AS mx
+      FROM (SELECT CAST([], 'Array(UInt32)') AS s UNION ALL SELECT CAST([4321], 'Array(UInt32)') UNION ALL SELECT CAST([], 'Array(UInt32)'))))`);
   assert.deepEqual(row!.q.map(Number), [4321, 4321, 4321]);
 });
 

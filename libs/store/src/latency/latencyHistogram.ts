@@ -6,13 +6,20 @@
  * Why not ClickHouse's quantile states: a query over a window merges one state per pair and
  * bucket (1.2 million for an hour of 20,000 pairs), and deserializing and merging those is what
  * costs. Measured on chdb 26.7, 1.2 million rows grouped into 20,000 edges:
- * quantilesTDigestMerge 2.7 s, quantilesDDMerge 2.4 s, sumForEachMerge 0.45 s, while sumMap
- * over a Map column (what this is; sumMap is also what the rollups merge with) takes 0.28 s and
- * is mergeable at every tier.
+ * quantilesTDigestMerge 2.7 s, quantilesDDMerge 2.4 s, sumForEachMerge 0.45 s, sumMap 0.28 s.
+ *
+ * Dense and sparse: the raw tables (edges_1s, service_edges_1s: the 1 s tier, by far the most
+ * rows) keep a histogram sparse, only the buckets that have samples. Every coarser rollup keeps it
+ * dense: every bucket from 0 to the highest, zeros included (its view densifies what it sums;
+ * sumMap over Maps keeps zero entries, so background merges keep it dense). A query reads each
+ * piece's bucket counts as a plain Array(UInt64) indexed by bucket (the 1 s pieces densified on
+ * the fly) and merges them with sumForEach, an array sum. sumMap keeps a std::map of Fields per
+ * group: for a 20,000-edge map it cost twice the dense sum (bench/query), most of the statement.
+ * Dense costs storage where samples are few per row, which is why the 1 s tier stays sparse.
  *
  * Buckets: 8 per octave (bucket k >= 1 holds [2^((k-1)/8), 2^(k/8)) microseconds, a width of
- * 9%; bucket 0 holds 0), up to 2^32 us. The cost of sumMap grows with the entries per row: 16
- * per octave doubled them and the map query's time on bench/query; 4 per octave is too coarse.
+ * 9%; bucket 0 holds 0), up to 2^32 us. 16 per octave doubled the entries per row and the map
+ * query's time on bench/query; 4 per octave is too coarse.
  * A quantile is interpolated linearly inside its bucket, whose bounds are first narrowed to the
  * exact minimum and maximum: samples all equal give that value exactly, and no quantile lies
  * outside what was seen.
@@ -34,6 +41,16 @@ export function histogramOfSamplesSql(samples: string): string {
   return `mapFromArrays(arrayReduce('sumMap', [${keys}], [${ones}]).1, arrayReduce('sumMap', [${keys}], [${ones}]).2)`;
 }
 
+/**
+ * SQL: a histogram Map with every bucket from 0 to its highest present (zeros filled in), what the
+ * rollups store. mapPopulateSeries fills from the lowest key, so a map without bucket 0 gets one
+ * first (it keeps the first of duplicate keys, so bucket 0 is only added where absent).
+ */
+export function denseHistogramSql(histogram: string): string {
+  const withZero = `mapFromArrays(arrayConcat([toUInt16(0)], mapKeys(${histogram})), arrayConcat([toUInt64(0)], mapValues(${histogram})))`;
+  return `mapPopulateSeries(if(empty(${histogram}) OR mapContains(${histogram}, 0), ${histogram}, ${withZero}))`;
+}
+
 /** SQL: the minimum of an Array(UInt32) of samples, NO_MINIMUM for none. */
 export function minimumOfSamplesSql(samples: string): string {
   return `if(empty(${samples}), ${NO_MINIMUM}, arrayMin(${samples}))`;
@@ -53,21 +70,34 @@ export function bucketOf(microseconds: number): number {
 export const LATENCIES = ['rtt', 'request_duration'] as const;
 export type Latency = (typeof LATENCIES)[number];
 
-/** A latency's three columns. */
+/** A latency's three stored columns. */
 export function latencyColumnNames(latency: Latency): [string, string, string] {
   return [`${latency}_histogram`, `${latency}_min_us`, `${latency}_max_us`];
 }
 
-/** SQL: a latency's columns merged over a GROUP BY (sumMap, min, max), under their own names. */
-export function mergedLatencySql(latency: Latency): string {
+/**
+ * SQL: what a window piece selects of a latency: its bucket counts as a dense Array(UInt64)
+ * (<name>_counts) and its minimum and maximum. `sparse` for a piece of the 1 s tier, whose
+ * histograms are stored sparse; `histogram` names the Map where it is not the stored column (a
+ * route's tuple element).
+ */
+export function latencyPieceSql(latency: Latency, sparse: boolean, source: { histogram?: string; minimum?: string; maximum?: string } = {}): string {
   const [histogram, minimum, maximum] = latencyColumnNames(latency);
-  return `sumMap(${histogram}) AS ${histogram}, min(${minimum}) AS ${minimum}, max(${maximum}) AS ${maximum}`;
+  const map = source.histogram ?? histogram;
+  const counts = sparse ? `mapValues(${denseHistogramSql(map)})` : `mapValues(${map})`;
+  return `${counts} AS ${latency}_counts, ${source.minimum ?? minimum} AS ${minimum}, ${source.maximum ?? maximum} AS ${maximum}`;
 }
 
-/** SQL: a latency's p50, p95, p99 over a GROUP BY (histogramQuantilesSql of its merged columns). */
+/** SQL: a latency's piece columns merged over a GROUP BY (sumForEach, min, max), under their own names. */
+export function mergedLatencySql(latency: Latency): string {
+  const [, minimum, maximum] = latencyColumnNames(latency);
+  return `sumForEach(${latency}_counts) AS ${latency}_counts, min(${minimum}) AS ${minimum}, max(${maximum}) AS ${maximum}`;
+}
+
+/** SQL: a latency's p50, p95, p99 over a GROUP BY (histogramQuantilesSql of its merged piece columns). */
 export function latencyQuantilesSql(latency: Latency): string {
-  const [histogram, minimum, maximum] = latencyColumnNames(latency);
-  return histogramQuantilesSql(`sumMap(${histogram})`, `min(${minimum})`, `max(${maximum})`);
+  const [, minimum, maximum] = latencyColumnNames(latency);
+  return histogramQuantilesSql(`sumForEach(${latency}_counts)`, `min(${minimum})`, `max(${maximum})`);
 }
 
 /** The quantiles every query reports. */
@@ -75,19 +105,19 @@ export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
 /**
  * SQL: p50, p95 and p99 (Array(Nullable(Float64)), whole microseconds; nulls without samples) of
- * a merged histogram and its minimum and maximum, e.g. of `sumMap(rtt_histogram)`,
- * `min(rtt_min_us)`, `max(rtt_max_us)` (an aggregate is computed once however often it is
- * named). The quantile's bucket is the first whose running count reaches q * total; the value
- * is interpolated linearly across the bucket, its bounds first narrowed to [minimum, maximum].
- * Computed in the query, so that a map of 20,000 edges returns 3 numbers per latency rather
- * than its histogram. Lambda variables are w-prefixed so as not to shadow a table alias.
+ * merged dense bucket counts (Array(UInt64), element i is bucket i - 1) and their minimum and
+ * maximum, e.g. of `sumForEach(rtt_counts)`, `min(rtt_min_us)`, `max(rtt_max_us)` (an aggregate
+ * is computed once however often it is named). The quantile's bucket is the first whose running
+ * count reaches q * total; the value is interpolated linearly across the bucket, its bounds first
+ * narrowed to [minimum, maximum]. Computed in the query, so that a map of 20,000 edges returns 3
+ * numbers per latency rather than its histogram. Lambda variables are w-prefixed so as not to
+ * shadow a table alias.
  */
-export function histogramQuantilesSql(histogram: string, minimum: string, maximum: string): string {
-  const counts = `mapValues(${histogram})`;
+export function histogramQuantilesSql(counts: string, minimum: string, maximum: string): string {
   const total = `arraySum(${counts})`;
   const running = `arrayCumSum(${counts})`;
   const target = `(wq * ${total})`;
-  const key = `mapKeys(${histogram})[wi]`;
+  const key = `(wi - 1)`;
   const count = `${counts}[wi]`;
   const before = `(${running}[wi] - ${count})`;
   const low = `greatest(if(${key} = 0, 0, exp2((${key} - 1) / ${BUCKETS_PER_OCTAVE})), ${minimum})`;

@@ -38,7 +38,7 @@
  * the minute setting to edges_1m, service_edges_1m and service_edges_10m, the hour setting to edges_1h,
  * service_edges_1h, service_edges_6h and services (by last_seen).
  */
-import { HISTOGRAM_TYPE, LATENCIES, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, mergedLatencySql, minimumOfSamplesSql, type Latency } from '../latency/latencyHistogram.js';
+import { HISTOGRAM_TYPE, LATENCIES, NO_MINIMUM, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql, type Latency } from '../latency/latencyHistogram.js';
 
 const COUNTER_NAMES = [
   'connections_opened',
@@ -158,8 +158,9 @@ SETTINGS non_replicated_deduplication_window = 10000, ttl_only_drop_parts = 1`;
 }
 
 const SUMS = COUNTER_NAMES.map((c) => `    sum(${c}) AS ${c},`).join('\n');
+// Written out (not the live mergedLatencySql, which the queries may change): what this migration made.
 const MERGED_STATES = LATENCIES.map((l) => `
-    ${mergedLatencySql(l)}`).join(',');
+    sumMap(${l}_histogram) AS ${l}_histogram, min(${l}_min_us) AS ${l}_min_us, max(${l}_max_us) AS ${l}_max_us`).join(',');
 
 function rollupView(name: string, target: string, bucket: string, keys: string): string {
   return `

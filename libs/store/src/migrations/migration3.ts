@@ -7,7 +7,10 @@
  *   `request_client_errors`, `request_protocols` and request_duration columns. So the ingest
  *   sends each request once and a row's totals cannot disagree with its routes.
  * - Every rollup gains `request_client_errors` (summed) and `request_protocols` (a bit per
- *   protocol, OR'ed: PROTOCOL_BITS below), and its view is made again to fill them.
+ *   protocol, OR'ed: PROTOCOL_BITS), and its view is made again to fill them.
+ * - Latency histograms in every rollup but the 1 s tier become dense (every bucket from 0 to the
+ *   highest), as the queries sum them (latency/latencyHistogram.ts says why); the rows already
+ *   there are rewritten so.
  * - route_edges_1m and route_edges_1h: (tenant, ts, client, server, port, protocol, method,
  *   route) with counts and the duration histogram, filled by views that ARRAY JOIN the routes of
  *   each edges_1s insert (an ephemeral column is not visible to a view, hence the stored
@@ -21,7 +24,7 @@
  * later change to the queries cannot change what an old migration did. The one exception is the
  * histogram SQL of latency/latencyHistogram.ts, shared with migration 2, which both must keep.
  */
-import { histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql } from '../latency/latencyHistogram.js';
+import { denseHistogramSql, histogramOfSamplesSql, maximumOfSamplesSql, minimumOfSamplesSql } from '../latency/latencyHistogram.js';
 import { PROTOCOL_BITS } from '../requestProtocols.js';
 
 const DOMAIN_ROLLUPS = ['edges_1m', 'edges_1h'] as const;
@@ -77,7 +80,13 @@ const COUNTERS = [
   'request_client_errors',
 ] as const;
 
-const LATENCY_MERGES = ['rtt', 'request_duration'].map((l) => `sumMap(${l}_histogram) AS ${l}_histogram, min(${l}_min_us) AS ${l}_min_us, max(${l}_max_us) AS ${l}_max_us`);
+const LATENCIES = ['rtt', 'request_duration'] as const;
+/** A view's latency columns: summed, and densified for every tier but the 1 s one (see latency/latencyHistogram.ts). */
+const latencyMerges = (dense: boolean): string[] =>
+  LATENCIES.map((l) => {
+    const summed = `sumMap(${l}_histogram)`;
+    return `${dense ? denseHistogramSql(summed) : summed} AS ${l}_histogram, min(${l}_min_us) AS ${l}_min_us, max(${l}_max_us) AS ${l}_max_us`;
+  });
 
 const DOMAIN_KEY = `client_service, server_service, server_port,
     client_display, client_namespace, client_workload, client_kind, client_instance,
@@ -86,7 +95,7 @@ const DOMAIN_KEY = `client_service, server_service, server_port,
     server_node, server_zone, server_version, server_process`;
 const SERVICE_KEY = 'client_service, server_service, server_port';
 
-function rollupView(name: string, target: string, bucket: string, keys: string): string[] {
+function rollupView(name: string, target: string, bucket: string, keys: string, dense = true): string[] {
   return [
     `DROP VIEW IF EXISTS ${name}`,
     `
@@ -97,7 +106,7 @@ SELECT
     ${keys},
     ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(',\n    ')},
     groupBitOr(request_protocols) AS request_protocols,
-    ${LATENCY_MERGES.join(',\n    ')}
+    ${latencyMerges(dense).join(',\n    ')}
 FROM edges_1s
 GROUP BY tenant, ts, ${keys}`,
   ];
@@ -106,7 +115,7 @@ GROUP BY tenant, ts, ${keys}`,
 const VIEWS = [
   ...rollupView('edges_1m_mv', 'edges_1m', 'toStartOfMinute(ts)', DOMAIN_KEY),
   ...rollupView('edges_1h_mv', 'edges_1h', 'toStartOfHour(ts)', DOMAIN_KEY),
-  ...rollupView('service_edges_1s_mv', 'service_edges_1s', 'ts', SERVICE_KEY),
+  ...rollupView('service_edges_1s_mv', 'service_edges_1s', 'ts', SERVICE_KEY, false),
   ...rollupView('service_edges_10s_mv', 'service_edges_10s', 'toStartOfInterval(ts, INTERVAL 10 SECOND)', SERVICE_KEY),
   ...rollupView('service_edges_1m_mv', 'service_edges_1m', 'toStartOfMinute(ts)', SERVICE_KEY),
   ...rollupView('service_edges_10m_mv', 'service_edges_10m', 'toStartOfInterval(ts, INTERVAL 10 MINUTE)', SERVICE_KEY),
@@ -151,7 +160,7 @@ SELECT
     sum(r.requests) AS requests,
     sum(r.errors) AS request_errors,
     sum(r.client_errors) AS request_client_errors,
-    sumMap(r.duration_histogram) AS request_duration_histogram,
+    ${denseHistogramSql('sumMap(r.duration_histogram)')} AS request_duration_histogram,
     min(r.duration_min_us) AS request_duration_min_us,
     max(r.duration_max_us) AS request_duration_max_us
 FROM edges_1s
@@ -159,10 +168,22 @@ ARRAY JOIN routes AS r
 GROUP BY tenant, ts, client_service, server_service, server_port, protocol, method, route`;
 }
 
+/**
+ * The rows the rollups already hold, densified like the new views' (a dense histogram is left as
+ * it is, so running this again changes nothing). Waits for the rewrite (mutations_sync), so that
+ * no query sees a sparse row in a dense table.
+ */
+const DENSIFY = [...DOMAIN_ROLLUPS, ...SERVICE_ROLLUPS.filter((t) => t !== 'service_edges_1s')].map(
+  (table) => `ALTER TABLE ${table} UPDATE ${LATENCIES.map((l) => `${l}_histogram = ${denseHistogramSql(`${l}_histogram`)}`).join(', ')}
+    WHERE ${LATENCIES.map((l) => `length(${l}_histogram) != toUInt32(arrayMax(arrayConcat([0], mapKeys(${l}_histogram)))) + if(empty(${l}_histogram), 0, 1)`).join(' OR ')}
+    SETTINGS mutations_sync = 2`,
+);
+
 export const MIGRATION_3: readonly string[] = [
   ...EDGES_1S,
   ...ROLLUP_COLUMNS,
   ...VIEWS,
+  ...DENSIFY,
   routeRollup('route_edges_1m', 'toDate(ts)', '30 DAY'),
   routeRollup('route_edges_1h', 'toYYYYMM(ts)', '395 DAY'),
   routeView('route_edges_1m_mv', 'route_edges_1m', 'toStartOfMinute(ts)'),

@@ -172,7 +172,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'requests by route (route_edges_1m, route_edges_1h, edges_1s.routes); client errors and protocols on every table',
+    name: 'requests by route (route_edges_1m, route_edges_1h, edges_1s.routes); client errors and protocols on every table; dense histograms above the 1 s tier',
     statements: MIGRATION_3,
   },
 ];

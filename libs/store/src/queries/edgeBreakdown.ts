@@ -4,7 +4,7 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { DOMAIN_TIERS, windowPieces } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, statSourceColumns, statsOf } from './edgeStats.js';
 import { checkSelector, selectorWhere } from './edgeSelector.js';
 import { DOMAIN_TABLES, SqlParams, checkQueryWindow, checkTenant, piecesSql } from './querySql.js';
 import { QueryInputError, type BreakdownDimension, type BreakdownGroup, type BreakdownQuery, type BreakdownResult, type TenantId } from './queryTypes.js';
@@ -34,7 +34,7 @@ export async function readEdgeBreakdown(executor: ClickHouseExecutor, tenant: Te
   const pieces = windowPieces(window, { tiers: DOMAIN_TIERS });
   const params = new SqlParams();
   const source = piecesSql(
-    { pieces, tables: DOMAIN_TABLES, tenant, columns: `toString(${by}) AS value, ${STAT_SOURCE_COLUMNS}`, where: selectorWhere(query, params) },
+    { pieces, tables: DOMAIN_TABLES, tenant, columns: (piece) => `toString(${by}) AS value, ${statSourceColumns(piece)}`, where: selectorWhere(query, params) },
     params,
   );
   const rows = await executor.queryJsonRows<Record<string, unknown>>(

@@ -4,7 +4,8 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { windowPieces, type TimeWindow } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
+import { compareEdges } from './edgeOrder.js';
+import { STAT_AGGREGATES, statSourceColumns, statsOf } from './edgeStats.js';
 import { SERVICE_TABLES, SqlParams, piecesSql } from './querySql.js';
 import type { EdgeRecord, TenantId } from './queryTypes.js';
 
@@ -15,7 +16,7 @@ export async function readEdgeRecords(executor: ClickHouseExecutor, tenant: Tena
   const params = new SqlParams();
   const pieces = windowPieces(window);
   const source = piecesSql(
-    { pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where: filter(params) },
+    { pieces, tables: SERVICE_TABLES, tenant, columns: (piece) => `client_service, server_service, server_port, ${statSourceColumns(piece)}`, where: filter(params) },
     params,
   );
   const rows = await executor.queryJsonRows<Record<string, unknown>>(
@@ -25,12 +26,11 @@ SELECT client_service AS source, server_service AS target, server_port AS port,
 FROM (
     ${source}
 )
-GROUP BY source, target, port
-ORDER BY source, target, port`,
+GROUP BY source, target, port`,
     params.values,
   );
   const seconds = window.to - window.from;
-  return rows.map((r) => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) }));
+  return rows.map((r) => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) })).sort(compareEdges);
 }
 
 export function edgeKey(e: { source: string; target: string; port: number }): string {

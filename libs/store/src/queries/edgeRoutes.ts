@@ -3,7 +3,7 @@
  * minutes and hours from route_edges_1m/1h, the ragged seconds from edges_1s's routes.
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
-import { latencyQuantilesSql } from '../latency/latencyHistogram.js';
+import { latencyPieceSql, latencyQuantilesSql } from '../latency/latencyHistogram.js';
 import { REQUEST_PROTOCOLS, type RequestProtocolName } from '../requestProtocols.js';
 import { DOMAIN_TIERS, windowPieces, type WindowPiece } from '../window/windowPieces.js';
 import { quantiles } from './edgeStats.js';
@@ -14,12 +14,11 @@ import { QueryInputError, type RouteStats, type RoutesQuery, type RoutesResult, 
 /** The most routes one answer lists. */
 export const MAX_ROUTES_LIMIT = 1000;
 
-const ROLLUP_COLUMNS =
-  'protocol, method, route, requests, request_errors, request_client_errors, request_duration_histogram, request_duration_min_us, request_duration_max_us';
+const ROLLUP_COLUMNS = `protocol, method, route, requests, request_errors, request_client_errors, ${latencyPieceSql('request_duration', false)}`;
 /** edges_1s's routes tuple (ARRAY JOIN ... AS r) under the rollups' column names. */
 const RAW_COLUMNS = `r.protocol AS protocol, r.method AS method, r.route AS route, r.requests AS requests, r.errors AS request_errors,
-    r.client_errors AS request_client_errors, r.duration_histogram AS request_duration_histogram,
-    r.duration_min_us AS request_duration_min_us, r.duration_max_us AS request_duration_max_us`;
+    r.client_errors AS request_client_errors,
+    ${latencyPieceSql('request_duration', true, { histogram: 'r.duration_histogram', minimum: 'r.duration_min_us', maximum: 'r.duration_max_us' })}`;
 
 export async function readEdgeRoutes(executor: ClickHouseExecutor, tenant: TenantId, query: RoutesQuery): Promise<RoutesResult> {
   checkTenant(tenant);

@@ -5,7 +5,7 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { SERVICE_TIERS, windowPieces, type Tier } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, STAT_SOURCE_COLUMNS, emptyStats, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, statSourceColumns, emptyStats, statsOf } from './edgeStats.js';
 import { SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, piecesSql } from './querySql.js';
 import { checkSelector, selectorWhere } from './edgeSelector.js';
 import { QueryInputError, type SeriesPoint, type SeriesQuery, type SeriesResult, type TenantId } from './queryTypes.js';
@@ -35,7 +35,7 @@ export async function readEdgeSeries(executor: ClickHouseExecutor, tenant: Tenan
   checkStep(window, step);
   const pieces = windowPieces(window, { maxTier: stepTier(step) });
   const params = new SqlParams();
-  const source = piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `ts, ${STAT_SOURCE_COLUMNS}`, where: selectorWhere(query, params) }, params);
+  const source = piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: (piece) => `ts, ${statSourceColumns(piece)}`, where: selectorWhere(query, params) }, params);
   const rows = await executor.queryJsonRows<Record<string, unknown>>(
     `
 SELECT intDiv(toUInt32(ts) - ${params.bind(window.from, 'UInt32')}, ${params.bind(step, 'UInt32')}) AS step_index,

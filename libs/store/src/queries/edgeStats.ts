@@ -2,7 +2,8 @@
  * The counters and quantiles of EdgeStats: what each piece selects, how they aggregate, and how
  * a result row becomes EdgeStats. One definition for every query.
  */
-import { LATENCIES, latencyColumnNames, latencyQuantilesSql, mergedLatencySql } from '../latency/latencyHistogram.js';
+import { LATENCIES, latencyPieceSql, latencyQuantilesSql, mergedLatencySql } from '../latency/latencyHistogram.js';
+import type { WindowPiece } from '../window/windowPieces.js';
 import { protocolsOfBits } from '../requestProtocols.js';
 import type { EdgeStats } from './queryTypes.js';
 
@@ -24,12 +25,15 @@ export type StatCounter = (typeof STAT_COUNTERS)[number];
 /**
  * What a piece selects for the stats. Counters cast to plain UInt64: the rollups hold them as
  * SimpleAggregateFunction(sum, UInt64), the raw table as UInt64, and a UNION ALL needs one type.
+ * Latencies as dense bucket counts (the 1 s tier's sparse histograms densified).
  */
-export const STAT_SOURCE_COLUMNS = [
-  ...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`),
-  'toUInt8(request_protocols) AS request_protocols',
-  ...LATENCIES.flatMap(latencyColumnNames),
-].join(', ');
+export function statSourceColumns(piece: WindowPiece): string {
+  return [
+    ...STAT_COUNTERS.map((c) => `toUInt64(${c}) AS ${c}`),
+    'toUInt8(request_protocols) AS request_protocols',
+    ...LATENCIES.map((l) => latencyPieceSql(l, piece.resolution === 1)),
+  ].join(', ');
+}
 
 /**
  * The aggregates over those columns (used with GROUP BY): counters summed; latency quantiles as

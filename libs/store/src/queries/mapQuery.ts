@@ -4,7 +4,8 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, STAT_MERGE_AGGREGATES, STAT_SOURCE_COLUMNS, statsOf } from './edgeStats.js';
+import { compareEdges } from './edgeOrder.js';
+import { STAT_AGGREGATES, statSourceColumns, STAT_MERGE_AGGREGATES, statsOf } from './edgeStats.js';
 import { DOMAIN_TABLES, SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, eitherEndIn, piecesSql } from './querySql.js';
 import { QueryInputError, type EdgeRecord, type MapNode, type MapQuery, type MapResult, type TenantId } from './queryTypes.js';
 import { readServiceInfos, servicesInNamespaceSql, servicesMatchingSql } from './serviceNames.js';
@@ -40,11 +41,10 @@ export async function readMap(executor: ClickHouseExecutor, tenant: TenantId, qu
 SELECT client_service AS source, server_service AS target, server_port AS port,
     ${STAT_AGGREGATES}
 FROM (
-    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: (piece) => `client_service, server_service, server_port, ${statSourceColumns(piece)}`, where }, params)}
 )
 GROUP BY source, target, port
-${having}
-ORDER BY source, target, port`;
+${having}`;
   } else if (groupBy === 'namespace') {
     // Service edges first (kept mergeable), then named and grouped: the join sees one row per
     // service edge, not one per piece row.
@@ -52,7 +52,7 @@ ORDER BY source, target, port`;
 SELECT client_service, server_service, server_port,
     ${STAT_MERGE_AGGREGATES}
 FROM (
-    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: `client_service, server_service, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+    ${piecesSql({ pieces, tables: SERVICE_TABLES, tenant, columns: (piece) => `client_service, server_service, server_port, ${statSourceColumns(piece)}`, where }, params)}
 )
 GROUP BY client_service, server_service, server_port`;
     const names = `SELECT service, argMaxMerge(namespace) AS namespace FROM services WHERE tenant = ${params.bind(tenant, 'String')} GROUP BY service`;
@@ -65,8 +65,7 @@ FROM (${serviceEdges}) AS e
 LEFT JOIN (${names}) AS c ON c.service = e.client_service
 LEFT JOIN (${names}) AS s ON s.service = e.server_service
 GROUP BY source, target, port
-${having}
-ORDER BY source, target, port`;
+${having}`;
   } else {
     sql = `
 SELECT concat('zone:', client_zone) AS source, concat('zone:', server_zone) AS target, server_port AS port,
@@ -74,15 +73,14 @@ SELECT concat('zone:', client_zone) AS source, concat('zone:', server_zone) AS t
     groupUniqArray(CAST(server_service, 'String')) AS target_members,
     ${STAT_AGGREGATES}
 FROM (
-    ${piecesSql({ pieces, tables: DOMAIN_TABLES, tenant, columns: `client_service, server_service, client_zone, server_zone, server_port, ${STAT_SOURCE_COLUMNS}`, where }, params)}
+    ${piecesSql({ pieces, tables: DOMAIN_TABLES, tenant, columns: (piece) => `client_service, server_service, client_zone, server_zone, server_port, ${statSourceColumns(piece)}`, where }, params)}
 )
 GROUP BY source, target, port
-${having}
-ORDER BY source, target, port`;
+${having}`;
   }
 
   const rows = await executor.queryJsonRows<Record<string, unknown>>(sql, params.values);
-  result.edges = rows.map((r): EdgeRecord => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) }));
+  result.edges = rows.map((r): EdgeRecord => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) })).sort(compareEdges);
 
   if (groupBy === 'service') {
     const ids = [...new Set(result.edges.flatMap((e) => [e.source, e.target]))].sort();

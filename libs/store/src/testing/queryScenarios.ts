@@ -429,7 +429,7 @@ export const queryScenarios: readonly QueryScenario[] = [
             ...(ts % 30 === 0 ? [{ protocol: 'http1' as const, method: 'POST', route: '/orders', requests: 1, errors: 0, client_errors: 0, durations_us: [50_000] }] : []),
           ];
           for (const r of routes) add(`${r.protocol} ${r.method} ${r.route}`, r);
-          rows.push({ tenant: TENANT, ts, ...edge, ...zero, routes });
+          rows.push({ tenant: TENANT, ts, ...edge, ...zero, rtt_samples_us: [50 + (ts % 5) * 100, 3000], routes });
           other.push({ tenant: OTHER_TENANT, ts, ...edge, ...zero, routes: [{ protocol: 'dns', method: '', route: 'A example.com', requests: 1000, errors: 1000, client_errors: 0, durations_us: [1] }] });
         }
         for (let i = 0; i < rows.length; i += 1000) await store.writeEdgeRows([...rows.slice(i, i + 1000), ...other.slice(i, i + 1000)]);
@@ -473,6 +473,15 @@ export const queryScenarios: readonly QueryScenario[] = [
         const hour = rows.filter((r) => r.ts >= H + 3600 && r.ts < H + 7200).flatMap((r) => r.routes ?? []);
         assert.equal(series.points[0]!.requests, hour.reduce((n, r) => n + r.requests, 0));
         assert.equal(series.points[0]!.request_client_errors, hour.reduce((n, r) => n + r.client_errors, 0));
+        // Every rollup but the 1 s tier holds its histograms dense (what the queries' sumForEach relies on).
+        for (const table of ['edges_1m', 'edges_1h', 'service_edges_10s', 'service_edges_1m', 'service_edges_10m', 'service_edges_1h', 'service_edges_6h', 'route_edges_1m', 'route_edges_1h']) {
+          const column = table.startsWith('route_') ? 'request_duration_histogram' : 'rtt_histogram';
+          const [row] = await store.executor.queryJsonRows<{ rows: string | number; sparse: string | number }>(
+            `SELECT count() AS rows, countIf(length(${column}) != if(empty(${column}), 0, toUInt32(arrayMax(mapKeys(${column}))) + 1)) AS sparse FROM ${table}`,
+          );
+          assert.ok(Number(row!.rows) > 0, `${table} has rows`);
+          assert.equal(Number(row!.sparse), 0, `${table}: every histogram dense`);
+        }
         await assert.rejects(q.readEdgeRoutes(TENANT, { window, source: 'svc-a', target: 'svc-b', limit: 0 }), rejectsInput('limit'));
         await assert.rejects(q.readEdgeRoutes(TENANT, { window, source: '', target: 'svc-b', limit: 5 }), rejectsInput('source'));
       } finally {
