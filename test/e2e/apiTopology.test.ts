@@ -394,14 +394,21 @@ function suite(label: string, controlDb: () => Promise<string[]>): void {
       assert.equal(second.connections_opened, (truths.get(callKey(CALLS[2] as Call)) as Truth).connections);
     });
 
-    test('changes between phase A (baseline) and phase B: exactly the edge added and the edge removed', async () => {
-      const answer = await api.get<{ changes: Array<{ kind: string; source: string; target: string; port: number }> }>(
+    test('changes between phase A (baseline) and phase B: exactly the edge added and the edge removed', async (t) => {
+      const answer = await api.get<{ changes: Array<{ kind: string; source: string; target: string; port: number; reasons: string[] }> }>(
         `/api/v1/changes?from=${iso(phaseB.from)}&to=${iso(phaseB.to)}&baseline_from=${iso(phaseA.from)}&baseline_to=${iso(phaseA.to)}`,
       );
+      const key = (c: { kind: string; source: string; target: string; port: number }): string => `${c.kind} ${edgeKey(c.source, c.target, c.port)}`;
       assert.deepEqual(
-        answer.changes.map((c) => `${c.kind} ${edgeKey(c.source, c.target, c.port)}`).sort(),
+        answer.changes.filter((c) => c.kind !== 'worse').map(key).sort(),
         [`appeared ${edgeKey(W.batch.id, W.db.id, 5432)}`, `vanished ${edgeKey(W.batch.id, W.cache.id, 6379)}`],
       );
+      // The test changes no edge's failures or retransmits between the phases; the RTT is the
+      // machine's own (a loaded CI host can double an edge's p99 srtt), so an edge worse by its
+      // RTT alone is said, not failed on.
+      const worse = answer.changes.filter((c) => c.kind === 'worse');
+      if (worse.length > 0) t.diagnostic(`worse by the machine's RTT: ${JSON.stringify(worse.map((c) => [key(c), c.reasons]))}`);
+      assert.deepEqual(worse.filter((c) => c.reasons.some((r) => r !== 'rtt_p99')).map(key), [], 'no edge worse by failures or retransmits');
     });
 
     test('services: search by name and namespace, and one service with its edges both ways', async () => {

@@ -20,9 +20,11 @@ test('retention settings parse to TTL expressions, as written and as ClickHouse 
       ['edges_1m', 'ts + INTERVAL 14 DAY'],
       ['service_edges_1m', 'ts + INTERVAL 14 DAY'],
       ['service_edges_10m', 'ts + INTERVAL 14 DAY'],
+      ['route_edges_1m', 'ts + INTERVAL 14 DAY'],
       ['edges_1h', 'ts + INTERVAL 395 DAY'],
       ['service_edges_1h', 'ts + INTERVAL 395 DAY'],
       ['service_edges_6h', 'ts + INTERVAL 395 DAY'],
+      ['route_edges_1h', 'ts + INTERVAL 395 DAY'],
       ['services', 'last_seen + INTERVAL 395 DAY'],
     ],
   );
