@@ -132,9 +132,19 @@ test('agents -> gRPC -> ingest -> ClickHouse: each tenant\'s rows exact, a key w
   // minutes is answered to the second (a longer relative one ends at its aligned now).
   const url = api.printed(/API at (http:\/\/\S+)/) as string;
   for (const name of ['alpha', 'beta'] as const) {
-    const response = await fetch(`${url}/api/v1/map?from=now-9m`, { headers: bearer(control.tenant(name).readKey) });
-    assert.equal(response.status, 200, await response.clone().text());
-    const map = (await response.json()) as ServiceMapResponse;
+    // An insert reaches edges_1s before the views have written the service tables the map reads:
+    // poll the map too, until the edge has all the traffic or the deadline passes.
+    let map: ServiceMapResponse = { edges: [] } as unknown as ServiceMapResponse;
+    await pollUntil(
+      async () => {
+        const response = await fetch(`${url}/api/v1/map?from=now-9m`, { headers: bearer(control.tenant(name).readKey) });
+        assert.equal(response.status, 200, await response.clone().text());
+        map = (await response.json()) as ServiceMapResponse;
+        const found = map.edges.find((e) => e.source === 'host:curl' && e.target === SERVER);
+        return found !== undefined && found.connections_opened >= truth[name].connections ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    ).catch(() => undefined);
     const edge: MapEdge | undefined = map.edges.find((e) => e.source === 'host:curl' && e.target === SERVER);
     assert.ok(edge, `${name}: no edge in ${JSON.stringify(map)}`);
     assert.equal(edge.connections_opened, truth[name].connections);
