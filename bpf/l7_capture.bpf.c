@@ -393,7 +393,7 @@ static __always_inline void weft_dns_udp(const struct sock *sk, long ret, bool s
 	if (!located || head_len <= sizeof(*peer))
 		c->flags |= WEFT_L7F_GAP;
 	weft_l7_fill(c, key, d->created_ns, ret, head_len, 0, sending, WEFT_L7_DNS);
-	if (bpf_ringbuf_output(&weft_l7_events, c, offsetof(struct weft_l7_call, head) + head_len, 0)) {
+	if (bpf_ringbuf_output(&weft_l7_events, c, offsetof(struct weft_l7_call, head) + head_len, weft_l7_ring_flags())) {
 		/* A lost datagram leaves its query unanswered or its response
 		 * orphaned: the agent's timeout and orphan counts show it, and this. */
 		weft_count(WEFT_CNT_L7_DROPS);
@@ -520,7 +520,7 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	/* l is this socket's entry unless the call just classified it. */
 	if (!(c->flags & WEFT_L7F_CLASSIFIED) && l && l->lost)
 		c->flags |= WEFT_L7F_AFTER_LOSS;
-	if (bpf_ringbuf_output(&weft_l7_events, c, size, 0)) {
+	if (bpf_ringbuf_output(&weft_l7_events, c, size, weft_l7_ring_flags())) {
 		weft_count(WEFT_CNT_L7_DROPS);
 		/* The parser must not go on as if nothing was missed. */
 		l = bpf_map_lookup_elem(&weft_l7_socks, &key);

@@ -108,6 +108,7 @@ extern const volatile __u8 filter_netns;
 extern const volatile __u8 l7_tls;
 /* Set by user space when L7 capture is loaded. */
 extern const volatile __u8 l7_enabled;
+extern const volatile __u32 l7_wakeup_bytes;
 /* Set by user space for the counters traffic path: bytes come from the
  * socket's sequence numbers (weft_count_sequences), not from send/recv hooks. */
 extern const volatile __u8 count_from_seq;
@@ -391,6 +392,19 @@ static __always_inline void weft_account(const struct sock *sk, long bytes, bool
 	s->srtt_us = BPF_CORE_READ((const struct tcp_sock *)sk, srtt_us) >> 3;
 }
 
+/* The flags of a write to the L7 ring: a wakeup per record would wake the
+ * agent tens of thousands of times a second (an irq_work and a context
+ * switch each), so the records batch until l7_wakeup_bytes wait; the agent
+ * reads the ring on a timer as well, so none waits longer than its period. */
+static __always_inline __u64 weft_l7_ring_flags(void)
+{
+	if (!l7_wakeup_bytes)
+		return 0;
+	if (bpf_ringbuf_query(&weft_l7_events, BPF_RB_AVAIL_DATA) >= l7_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 /* L7: a destroyed socket's entry goes, and a classified socket's stream is
  * ended by a record of its own in the L7 ring (after its last call, which
  * an event in the other ring would not be). */
@@ -414,7 +428,7 @@ static __always_inline void weft_l7_forget(const struct sock *sk, const struct w
 			c->ts_ns = bpf_ktime_get_ns();
 			c->direction = WEFT_L7_CLOSED;
 			c->protocol = l->protocol;
-			bpf_ringbuf_submit(c, 0);
+			bpf_ringbuf_submit(c, weft_l7_ring_flags());
 			weft_count(WEFT_CNT_L7_CALLS);
 		} else {
 			weft_count(WEFT_CNT_L7_DROPS);

@@ -118,6 +118,9 @@ const volatile __u8 l7_comm_filter = 0;
 /* Set by user space when TLS capture is loaded (with L7 capture). */
 const volatile __u8 l7_tls = 0;
 const volatile __u8 l7_enabled = 0;
+/* L7 ring: the consumer is woken only once this many bytes wait (it also
+ * reads the ring on a short timer); 0 wakes it at every record. */
+const volatile __u32 l7_wakeup_bytes = 0;
 const volatile __u8 count_from_seq = 0;
 
 char LICENSE[] SEC("license") = "GPL";

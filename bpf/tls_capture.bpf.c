@@ -182,7 +182,7 @@ int BPF_KRETPROBE(weft_tls_return, long ret)
 		if (classified == WEFT_L7_UNCLASSIFIED) {
 			if (++l->misses >= WEFT_L7_MAX_MISSES)
 				l->protocol = WEFT_L7_NONE;
-			bpf_ringbuf_discard(c, 0);
+			bpf_ringbuf_discard(c, BPF_RB_NO_WAKEUP);
 			return 0;
 		}
 		l->protocol = classified;
@@ -196,7 +196,7 @@ int BPF_KRETPROBE(weft_tls_return, long ret)
 		flags |= WEFT_L7F_PREDATES;
 	c->flags = flags;
 	weft_l7_fill(c, key, s->created_ns, bytes, head_len, tail_len, t.sending, l->protocol);
-	bpf_ringbuf_submit(c, 0);
+	bpf_ringbuf_submit(c, weft_l7_ring_flags());
 	l->lost = 0;
 	weft_count(WEFT_CNT_L7_CALLS);
 	weft_count(WEFT_CNT_L7_TLS_CALLS);

@@ -20,7 +20,8 @@
  * WEFT_BENCH_BPF_STATS=1 also reports, per configuration and BPF program of the agent, calls per
  * second and nanoseconds per call in the measured windows (kernel.bpf_stats_enabled
  * is on for the run and restored after; it costs a little per call itself).
- * WEFT_BENCH_PIN=0 lets the scheduler place nginx and wrk.
+ * WEFT_BENCH_PIN=0 lets the scheduler place nginx and wrk. WEFT_BENCH_CONFIGS=default,l4-only
+ * runs only the configurations named.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -184,11 +185,21 @@ interface Configuration {
   ratioTarget: number;
 }
 
-const CONFIGURATIONS: Configuration[] = [
+const ALL_CONFIGURATIONS: Configuration[] = [
   { name: 'default', args: [], judged: true, ratioTarget: 0.95 },
   { name: 'l4-only', args: ['--l7', 'off'], judged: true, ratioTarget: 0.99 },
   { name: 'tracepoint', args: ['--traffic-path', 'tracepoint', '--l7', 'off'], judged: false, ratioTarget: 0.99 },
 ];
+// WEFT_BENCH_CONFIGS=default,l4-only runs only those (quicker iterations); all by default.
+const CONFIGURATIONS = selectConfigurations(process.env.WEFT_BENCH_CONFIGS);
+
+function selectConfigurations(list: string | undefined): Configuration[] {
+  if (list === undefined || list === '') return ALL_CONFIGURATIONS;
+  const names = list.split(',');
+  const unknown = names.filter((name) => !ALL_CONFIGURATIONS.some((c) => c.name === name));
+  if (unknown.length > 0) throw new Error(`WEFT_BENCH_CONFIGS: unknown configuration ${unknown.join(', ')}`);
+  return ALL_CONFIGURATIONS.filter((c) => names.includes(c.name));
+}
 
 class Agent {
   readonly process: ChildProcess;

@@ -27,6 +27,8 @@ export interface SocketTracerOptions {
   l7Tls?: boolean;
   /** bpf_map__set_max_entries(weft_l7_events) when l7 (power of two, >= page size); default as ringBufferBytes' default. */
   l7RingBufferBytes?: number;
+  /** With l7: the kernel wakes the reader only when a quarter of the L7 ring waits, and the ring is also read every 10 ms (false: a wakeup per call). Default true. */
+  l7RingBatch?: boolean;
   /** Only connections with one of these local or remote ports are parsed (null: all); at most constants.maxL7Filter. */
   l7Ports?: number[] | null;
   /** Only calls of processes with one of these names (comm, <= 15 bytes) are parsed (null: all); at most constants.maxL7Filter. */

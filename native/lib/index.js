@@ -88,6 +88,8 @@ function validateTracerOptions(options) {
   }
   const { l7Tls = false } = options;
   if (typeof l7Tls !== 'boolean') throw new TypeError('SocketTracer: l7Tls must be a boolean');
+  const { l7RingBatch = true } = options;
+  if (typeof l7RingBatch !== 'boolean') throw new TypeError('SocketTracer: l7RingBatch must be a boolean');
   const { refusePrograms = [] } = options;
   if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
     throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
@@ -102,6 +104,7 @@ function validateTracerOptions(options) {
     l7,
     l7Tls: l7 && l7Tls,
     l7RingBufferBytes,
+    l7RingBatch: l7 && l7RingBatch,
     l7Ports: l7Ports === null ? null : [...new Set(l7Ports)],
     l7Processes: l7Processes === null ? null : [...new Set(l7Processes)],
   };

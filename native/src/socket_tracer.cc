@@ -27,6 +27,10 @@ namespace {
 constexpr size_t kMinBatch = 256;
 // L7 calls kept for a reader that has not taken them yet.
 constexpr size_t kMaxPendingL7 = 16u << 20;
+// With the L7 ring batched (l7_wakeup_bytes), how often it is read anyway:
+// a call waits at most this long, and the ring must hold this long's calls
+// (a quarter of it wakes the reader at once).
+constexpr uint64_t kL7ConsumeMs = 10;
 
 // LIBBPF_OPTS is C (compound literal); this is its C++ spelling.
 struct bpf_map_batch_opts BatchOpts() {
@@ -76,11 +80,14 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   static int OnSample(void* ctx, void* data, size_t size);
   static int OnL7Sample(void* ctx, void* data, size_t size);
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnL7Timer(uv_timer_t* handle);
+  void Consume();
 
   napi_env env_;
   struct weft* skel_ = nullptr;
   struct ring_buffer* rb_ = nullptr;
   uv_poll_t* poll_ = nullptr;  // owned by libuv once uv_close is called
+  uv_timer_t* l7_timer_ = nullptr;  // reads a batched L7 ring; owned by libuv once closed
   bool hook_ = false;
   bool batch_ = false;
   TrafficPath traffic_ = TrafficPath::kTracepoint;
@@ -94,6 +101,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::FunctionReference callback_;
   Napi::FunctionReference l7_callback_;
   bool l7_ = false;
+  bool l7_batch_ = false;  // the kernel wakes the reader only past l7_wakeup_bytes
   bool tls_ = false;
   // TLS capture: the uprobe links of every libssl attached (attachTlsLibrary).
   std::vector<struct bpf_link*> tls_links_;
@@ -228,6 +236,8 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
   skel_->rodata->l7_enabled = l7 ? 1 : 0;
   l7_ = l7;
+  l7_batch_ = l7 && options.Get("l7RingBatch").ToBoolean().Value();
+  skel_->rodata->l7_wakeup_bytes = l7_batch_ ? l7_ring_bytes / 4 : 0;
   // L7 filters (the TS side validated them): flags now, entries once loaded.
   Napi::Value l7PortsValue = options.Get("l7Ports");
   Napi::Value l7ProcessesValue = options.Get("l7Processes");
@@ -374,9 +384,17 @@ void SocketTracer::CleanupHook(void* arg) {
   self->Release();
 }
 
+void DeleteClosedTimer(uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); }
+
 void SocketTracer::Release() {
   // Stop before the epoll fd goes away with the ring buffer.
   StopFdPoll(poll_);
+  if (l7_timer_ != nullptr) {
+    l7_timer_->data = nullptr;
+    uv_timer_stop(l7_timer_);
+    uv_close(reinterpret_cast<uv_handle_t*>(l7_timer_), DeleteClosedTimer);
+    l7_timer_ = nullptr;
+  }
   if (rb_ != nullptr) {
     ring_buffer__free(rb_);
     rb_ = nullptr;
@@ -555,28 +573,39 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   (void)status;
   (void)events;
   SocketTracer* self = static_cast<SocketTracer*>(handle->data);
-  if (self == nullptr || self->rb_ == nullptr) return;
-  Napi::Env env(self->env_);
+  if (self != nullptr) self->Consume();
+}
+
+void SocketTracer::OnL7Timer(uv_timer_t* handle) {
+  SocketTracer* self = static_cast<SocketTracer*>(handle->data);
+  if (self != nullptr) self->Consume();
+}
+
+// Reads both rings and hands what they held to the callbacks. May delete
+// this (a callback may close() the owner): nothing of it is touched after.
+void SocketTracer::Consume() {
+  if (rb_ == nullptr) return;
+  Napi::Env env(env_);
   Napi::HandleScope scope(env);
   // Errors here have no caller to go to; lost events show in the counters.
-  ring_buffer__consume(self->rb_);
-  Napi::Object receiver = self->Value();
-  bool have_events = !self->pending_.empty() && !self->callback_.IsEmpty();
-  bool calls = !self->pending_l7_.empty() && !self->l7_callback_.IsEmpty();
+  ring_buffer__consume(rb_);
+  Napi::Object receiver = Value();
+  bool have_events = !pending_.empty() && !callback_.IsEmpty();
+  bool calls = !pending_l7_.empty() && !l7_callback_.IsEmpty();
   Napi::Value event_buffer = env.Undefined();
   Napi::Value call_buffer = env.Undefined();
   if (have_events) {
-    event_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_.data(), self->pending_.size());
-    self->pending_.clear();
+    event_buffer = Napi::Buffer<uint8_t>::Copy(env, pending_.data(), pending_.size());
+    pending_.clear();
   }
   if (calls) {
-    call_buffer = Napi::Buffer<uint8_t>::Copy(env, self->pending_l7_.data(), self->pending_l7_.size());
-    self->pending_l7_.clear();
+    call_buffer = Napi::Buffer<uint8_t>::Copy(env, pending_l7_.data(), pending_l7_.size());
+    pending_l7_.clear();
   }
   // Both buffers are copied out first: a callback may close() us, so touch
-  // nothing of self after the first call but what was taken before it.
-  Napi::FunctionReference* l7_callback = calls ? &self->l7_callback_ : nullptr;
-  if (have_events) DeliverFromPoll(env, self->callback_, receiver, event_buffer);
+  // nothing of this after the first call but what was taken before it.
+  Napi::FunctionReference* l7_callback = calls ? &l7_callback_ : nullptr;
+  if (have_events) DeliverFromPoll(env, callback_, receiver, event_buffer);
   if (l7_callback != nullptr && !l7_callback->IsEmpty()) DeliverFromPoll(env, *l7_callback, receiver, call_buffer);
 }
 
@@ -604,6 +633,17 @@ bool SocketTracer::StartPolling(Napi::Env env) {
   if (poll_ != nullptr) return true;  // already polling: just the new callback
   poll_ = StartFdPoll(env, ring_buffer__epoll_fd(rb_), OnPoll, this, "the ring buffers");
   if (poll_ == nullptr) return false;
+  if (l7_batch_) {
+    // The batched L7 ring wakes the poll only when a quarter full: read it
+    // on a timer too. Unreferenced: the poll keeps the loop alive as before.
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    l7_timer_ = new uv_timer_t;
+    uv_timer_init(loop, l7_timer_);
+    l7_timer_->data = this;
+    uv_timer_start(l7_timer_, OnL7Timer, kL7ConsumeMs, kL7ConsumeMs);
+    uv_unref(reinterpret_cast<uv_handle_t*>(l7_timer_));
+  }
   // While events can arrive, the tracer must not be collected silently.
   Ref();
   return true;

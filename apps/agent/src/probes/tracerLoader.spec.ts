@@ -92,6 +92,20 @@ describe('loadTracer', () => {
     assert.match(notes.join('\n'), /TLS capture refused by this kernel/);
   });
 
+  it('a kernel that refuses the batched L7 ring keeps L7 capture with a wakeup per call, and says why', () => {
+    const notes: string[] = [];
+    const opened: SocketTracerOptions[] = [];
+    const { choice } = loadTracer('tracepoint', { ...OPTIONS, l7: true, l7Tls: true, l7RingBatch: true }, (o) => {
+      opened.push(o);
+      if (o.l7RingBatch) throw new BpfError('load', 22, 'loading the BPF programs failed: Invalid argument', `libbpf: prog 'weft_l7_recv': BPF program load failed: Invalid argument\n`);
+      return tracer;
+    }, (m) => notes.push(m));
+    assert.deepEqual(opened.map((o) => [o.l7, o.l7Tls, o.l7RingBatch]), [[true, true, true], [true, true, false]]);
+    assert.deepEqual(choice.l7, { on: true, refused: null });
+    assert.equal(choice.tls.on, true);
+    assert.match(notes.join('\n'), /L7 ring batching refused by this kernel.*load of weft_l7_recv failed \(EINVAL\)/);
+  });
+
   it('a kernel that refuses L7 capture has TLS capture off too', () => {
     const { choice } = loadTracer('tracepoint', { ...OPTIONS, l7: true, l7Tls: true }, (o) => {
       if (o.l7) throw new BpfError('load', 1, 'loading the BPF programs failed: Operation not permitted', `libbpf: prog 'weft_l7_send': BPF program load failed: Operation not permitted\n`);

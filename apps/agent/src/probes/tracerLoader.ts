@@ -28,6 +28,12 @@ export const TLS_PROGRAMS: readonly string[] = [
   'weft_tls_write_enter', 'weft_tls_write_ex_enter', 'weft_tls_read_enter', 'weft_tls_read_ex_enter', 'weft_tls_return',
 ];
 
+/**
+ * The programs that write the L7 ring with batched wakeups (bpf_ringbuf_query): a kernel that
+ * refuses one of them is tried again with a wakeup per call before L7 capture is given up.
+ */
+export const L7_RING_PROGRAMS: readonly string[] = [...L7_PROGRAMS, 'weft_tls_return', 'weft_destroy_sock'];
+
 export type TracerOptions = Omit<SocketTracerOptions, 'trafficPath' | 'socketWalk'>;
 export type OpenTracer = (options: SocketTracerOptions) => SocketTracer;
 
@@ -42,6 +48,22 @@ function failureOf(attempt: PathAttempt, err: unknown): PathFailure {
   // other error is a bug and must stop the agent with its stack.
   if (!(err instanceof BpfError) || (err.op !== 'load' && err.op !== 'attach')) throw err;
   return { attempt, op: err.op, program: err.program ?? null, code: err.code, message: err.message };
+}
+
+/**
+ * Opens with the L7 ring batched when asked for; a refusal of a program writing that ring is
+ * tried once more with a wakeup per call (slower, the same calls), and the reason said.
+ */
+function openBatched(open: OpenTracer, options: SocketTracerOptions, attempt: PathAttempt, note: (message: string) => void): SocketTracer {
+  try {
+    return open(options);
+  } catch (err) {
+    const failure = options.l7 && options.l7RingBatch === true ? failureOf(attempt, err) : null;
+    if (!failure?.program || !L7_RING_PROGRAMS.includes(failure.program)) throw err;
+    const tracer = open({ ...options, l7RingBatch: false });
+    note(`L7 ring batching refused by this kernel, the agent is woken at every call: ${failure.op} of ${failure.program} failed (${failure.code}): ${failure.message}`);
+    return tracer;
+  }
 }
 
 /**
@@ -67,7 +89,7 @@ export function loadTracer(
     try {
       try {
         try {
-          tracer = open({ ...options, ...at });
+          tracer = openBatched(open, { ...options, ...at }, attempt, note);
         } catch (err) {
           // TLS capture is an addition to L7 capture: a kernel that refuses
           // uprobes gets L7 capture of plain traffic.
@@ -75,7 +97,7 @@ export function loadTracer(
           if (!tlsFailure?.program || !TLS_PROGRAMS.includes(tlsFailure.program)) throw err;
           tlsRefused = `${tlsFailure.op} of ${tlsFailure.program} failed (${tlsFailure.code}): ${tlsFailure.message}`;
           note(`TLS capture refused by this kernel, HTTPS requests will not be measured: ${tlsRefused}`);
-          tracer = open({ ...options, l7Tls: false, ...at });
+          tracer = openBatched(open, { ...options, l7Tls: false, ...at }, attempt, note);
         }
       } catch (err) {
         // L7 capture is an addition: a kernel that refuses its programs gets
