@@ -43,7 +43,11 @@
 #define WEFT_NR_RECVMSG 47
 #define WEFT_NR_RECVMMSG 299
 #define WEFT_NR_SENDMMSG 307
-#define WEFT_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#define WEFT_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define WEFT_SYSCALL_ARG1(regs) ((regs)->di)
+#define WEFT_SYSCALL_ARG2(regs) ((regs)->si)
+#define WEFT_SYSCALL_ARG3(regs) ((regs)->dx)
+#define WEFT_SYSCALL_ARG5(regs) ((regs)->r8)
 #elif defined(__TARGET_ARCH_arm64)
 #define WEFT_NR_READ 63
 #define WEFT_NR_WRITE 64
@@ -55,7 +59,11 @@
 #define WEFT_NR_RECVMSG 212
 #define WEFT_NR_RECVMMSG 243
 #define WEFT_NR_SENDMMSG 269
-#define WEFT_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#define WEFT_SYSCALL_NR(regs) ((regs)->syscallno)
+#define WEFT_SYSCALL_ARG1(regs) ((regs)->orig_x0)
+#define WEFT_SYSCALL_ARG2(regs) ((regs)->regs[1])
+#define WEFT_SYSCALL_ARG3(regs) ((regs)->regs[2])
+#define WEFT_SYSCALL_ARG5(regs) ((regs)->regs[4])
 #else
 #error "L7 capture knows the system call numbers of x86_64 and arm64 only"
 #endif
@@ -95,23 +103,23 @@ static __always_inline void weft_l7_gather(struct weft_l7_scratch *sc, const __u
 	*(volatile __u32 *)&sc->gathered = at + n;
 }
 
-/* Whether descriptor fd of the current task is the socket sk. */
+/* Whether descriptor fd of the current task is the socket sk: its file is
+ * the one of sk's socket. This runs at every call: task and sk are BTF
+ * pointers, read by direct loads (a fault reads 0), and only the table's
+ * slot, an array the verifier cannot index, through a helper. */
 static __always_inline bool weft_l7_fd_is(struct task_struct *task, __u64 fd, const struct sock *sk)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
+	struct socket *sock = sk->sk_socket;
+	struct file *want = sock ? sock->file : NULL;
+	struct files_struct *files = task->files;
+	struct fdtable *fdt = files ? files->fdt : NULL;
 	struct file *file = NULL;
-	struct socket *sock;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!want || !fdt || fd >= fdt->max_fds)
 		return false;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_core_read(&file, sizeof(file), fds + fd) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), fdt->fd + fd))
 		return false;
-	/* A file that is no socket has other private data: the sk read from it
-	 * is then garbage that cannot equal sk. */
-	sock = BPF_CORE_READ(file, private_data);
-	return sock && BPF_CORE_READ(sock, sk) == sk;
+	return file == want;
 }
 
 /* Finds the buffer of an iovec array holding the last byte of a call of
@@ -202,10 +210,10 @@ static __always_inline bool weft_l7_syscall_of(bool sending, struct weft_l7_sysc
 		       nr != WEFT_NR_RECVMMSG))
 		return false;
 	sys->nr = nr;
-	sys->fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	sys->arg = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	sys->arg3 = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	sys->arg5 = nr == WEFT_NR_SENDTO ? PT_REGS_PARM5_CORE_SYSCALL(regs) : 0;
+	sys->fd = WEFT_SYSCALL_ARG1(regs);
+	sys->arg = WEFT_SYSCALL_ARG2(regs);
+	sys->arg3 = WEFT_SYSCALL_ARG3(regs);
+	sys->arg5 = nr == WEFT_NR_SENDTO ? WEFT_SYSCALL_ARG5(regs) : 0;
 	sys->msg = NULL;
 	if (nr == WEFT_NR_SENDMSG || nr == WEFT_NR_RECVMSG)
 		sys->msg = (const struct user_msghdr *)sys->arg;
@@ -410,7 +418,8 @@ static __always_inline bool weft_tls_claim(const struct sock *sk)
 	__u64 pid_tgid;
 	struct weft_tls_thread *t;
 
-	if (!l7_tls)
+	/* No thread inside an SSL call: the common case costs no lookup. */
+	if (!l7_tls || !*(volatile __u64 *)&l7_tls_inside)
 		return false;
 	pid_tgid = bpf_get_current_pid_tgid();
 	t = bpf_map_lookup_elem(&weft_tls_threads, &pid_tgid);

@@ -109,6 +109,7 @@ extern const volatile __u8 l7_tls;
 /* Set by user space when L7 capture is loaded. */
 extern const volatile __u8 l7_enabled;
 extern const volatile __u32 l7_wakeup_bytes;
+extern __u64 l7_tls_inside;
 /* Set by user space for the counters traffic path: bytes come from the
  * socket's sequence numbers (weft_count_sequences), not from send/recv hooks. */
 extern const volatile __u8 count_from_seq;

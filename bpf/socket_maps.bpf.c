@@ -121,6 +121,10 @@ const volatile __u8 l7_enabled = 0;
 /* L7 ring: the consumer is woken only once this many bytes wait (it also
  * reads the ring on a short timer); 0 wakes it at every record. */
 const volatile __u32 l7_wakeup_bytes = 0;
+/* Threads inside an SSL call (entries made in weft_tls_threads less those
+ * deleted; an LRU eviction leaves it higher, never lower): at 0 no send or
+ * receive is one of OpenSSL's, and the thread map is not looked up. */
+__u64 l7_tls_inside = 0;
 const volatile __u8 count_from_seq = 0;
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,15 +19,26 @@
 static __always_inline int weft_tls_enter(const void *ssl, const void *buf, const void *size_ptr, bool sending)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct weft_tls_thread *old = bpf_map_lookup_elem(&weft_tls_threads, &pid_tgid);
 	struct weft_tls_thread t = {};
 
 	t.ssl = (__u64)ssl;
 	t.buf = (__u64)buf;
 	t.size_ptr = (__u64)size_ptr;
 	t.sending = sending;
-	/* OpenSSL does not nest these calls: a thread's entry is its current call. */
-	if (bpf_map_update_elem(&weft_tls_threads, &pid_tgid, &t, BPF_ANY))
+	/* OpenSSL does not nest these calls: a thread's entry is its current
+	 * call. A new entry counts in l7_tls_inside before the thread's own
+	 * sends and receives can need it; one left by a call whose return was
+	 * missed is overwritten (already counted). */
+	if (old) {
+		__builtin_memcpy(old, &t, sizeof(t));
+		return 0;
+	}
+	if (bpf_map_update_elem(&weft_tls_threads, &pid_tgid, &t, BPF_NOEXIST)) {
 		weft_count(WEFT_CNT_L7_TLS_NO_ENTRY);
+		return 0;
+	}
+	__sync_fetch_and_add(&l7_tls_inside, 1);
 	return 0;
 }
 
@@ -136,7 +147,8 @@ int BPF_KRETPROBE(weft_tls_return, long ret)
 		return 0;
 	}
 	__builtin_memcpy(&t, entry, sizeof(t));
-	bpf_map_delete_elem(&weft_tls_threads, &pid_tgid);
+	if (!bpf_map_delete_elem(&weft_tls_threads, &pid_tgid))
+		__sync_fetch_and_sub(&l7_tls_inside, 1);
 	/* SSL_read/SSL_write return the bytes moved (<= 0: none, or not yet);
 	 * the _ex forms 1 and the bytes in *size_ptr. */
 	if (t.size_ptr) {
