@@ -1,6 +1,7 @@
 import type { RecordLayout } from '@weft/native';
 import { AddressFormatter, commText } from './addressText.js';
 import type { L7CallProtocol, L7CallRecord, UdpFlowPeer } from './l7CallRecord.js';
+import { SocketIdCache } from './socketIdCache.js';
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -11,6 +12,7 @@ const NO_BYTES = Buffer.alloc(0);
  */
 export class L7CallDecoder {
   private readonly addresses = new AddressFormatter();
+  private readonly socketIds = new SocketIdCache();
 
   constructor(private readonly layout: RecordLayout) {}
 
@@ -26,7 +28,6 @@ export class L7CallDecoder {
       const directionCode = buffer.readUInt8(offset + o.direction);
       const flags = buffer.readUInt8(offset + o.flags);
       const tailLength = Math.min(buffer.readUInt8(offset + o.tail_len), o.tailBytes);
-      const sk = buffer.readBigUInt64LE(offset + o.sk).toString(16);
       const protocolCode = buffer.readUInt8(offset + o.protocol);
       const protocol: L7CallProtocol | null =
         protocolCode === o.protocolHttp1 ? 'http1' : protocolCode === o.protocolHttp2 ? 'http2' : protocolCode === o.protocolDns ? 'dns' : null;
@@ -39,7 +40,7 @@ export class L7CallDecoder {
         headStart += this.layout.dnsUdpPeer.size;
       }
       calls.push({
-        socketId: `${sk}-${buffer.readBigUInt64LE(offset + o.created_ns)}`,
+        socketId: this.socketIds.idOf(buffer, offset + o.sk, offset + o.created_ns),
         tsNs: buffer.readBigUInt64LE(offset + o.ts_ns),
         tgid: buffer.readUInt32LE(offset + o.tgid),
         tid: buffer.readUInt32LE(offset + o.pid),

@@ -39,6 +39,7 @@ type State =
 const MAX_HEADER_CARRY = 16_384;
 const MAX_LINE_CARRY = 256;
 const LAST_CHUNK = '0\r\n\r\n';
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
  * Follows the messages of one direction of an HTTP/1 connection through its
@@ -59,10 +60,17 @@ export class Http1MessageReader {
 
   read(call: CallBytes): void {
     const visible = call.gap ? 0 : Math.min(call.head.length, call.length);
-    const text = visible > 0 ? call.head.toString('latin1', 0, visible) : '';
+    // The call's visible bytes as text, decoded only where needed: a head
+    // found whole in the buffer is decoded alone (a response's body is not).
+    let text = '';
+    let decoded = visible === 0;
     let pos = 0;
     while (pos < call.length) {
       const s = this.state;
+      if (!decoded && s.mode !== 'idle' && s.mode !== 'length' && s.mode !== 'chunk-data') {
+        text = call.head.toString('latin1', 0, visible);
+        decoded = true;
+      }
       switch (s.mode) {
         case 'opaque':
           return;
@@ -102,6 +110,25 @@ export class Http1MessageReader {
           if (pos >= visible) {
             this.lose();
             return;
+          }
+          if (carry === '') {
+            // The common case: the whole head in this call's copied bytes.
+            const blankAt = call.head.indexOf(HEAD_END, pos);
+            if (blankAt >= 0 && blankAt + 4 <= visible) {
+              const headText = call.head.toString('latin1', pos, blankAt);
+              const head = looksLikeMessageStart(headText) ? parseHttp1Head(headText, true) : null;
+              if (!head) {
+                this.lose();
+                return;
+              }
+              pos = blankAt + 4;
+              this.begin(head, startTsNs, call.tsNs);
+              continue;
+            }
+          }
+          if (!decoded) {
+            text = call.head.toString('latin1', 0, visible);
+            decoded = true;
           }
           const available = carry + text.slice(pos, visible);
           if (carry === '' && !looksLikeMessageStart(available)) {
