@@ -12,6 +12,7 @@
 
 import { MIGRATION_2 } from './migration2.js';
 import { MIGRATION_3 } from './migration3.js';
+import { MIGRATION_4 } from './migration4.js';
 
 export interface Migration {
   readonly version: number;
@@ -174,5 +175,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'requests by route (route_edges_1m, route_edges_1h, edges_1s.routes); client errors and protocols on every table; dense histograms above the 1 s tier',
     statements: MIGRATION_3,
+  },
+  {
+    version: 4,
+    name: 'the 10 s, 1 min, 10 min and 1 h service tiers also ordered by pair (projection by_pair), for one edge\'s series',
+    statements: MIGRATION_4,
   },
 ];

@@ -5,7 +5,7 @@
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { windowPieces, type TimeWindow } from '../window/windowPieces.js';
 import { compareEdges } from './edgeOrder.js';
-import { STAT_AGGREGATES, statSourceColumns, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, statSourceColumns, edgeRecordOf } from './edgeStats.js';
 import { SERVICE_TABLES, SqlParams, piecesSql } from './querySql.js';
 import type { EdgeRecord, TenantId } from './queryTypes.js';
 
@@ -30,7 +30,7 @@ GROUP BY source, target, port`,
     params.values,
   );
   const seconds = window.to - window.from;
-  return rows.map((r) => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) })).sort(compareEdges);
+  return rows.map((r) => edgeRecordOf(r, seconds)).sort(compareEdges);
 }
 
 export function edgeKey(e: { source: string; target: string; port: number }): string {

@@ -5,7 +5,7 @@
  */
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { SERVICE_TIERS, windowPieces, type Tier } from '../window/windowPieces.js';
-import { STAT_AGGREGATES, statSourceColumns, emptyStats, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, statSourceColumns, statsOf } from './edgeStats.js';
 import { SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, piecesSql } from './querySql.js';
 import { checkSelector, selectorWhere } from './edgeSelector.js';
 import { QueryInputError, type SeriesPoint, type SeriesQuery, type SeriesResult, type TenantId } from './queryTypes.js';
@@ -51,7 +51,7 @@ ORDER BY step_index`,
   const points: SeriesPoint[] = [];
   for (let i = 0, ts = window.from; ts < window.to; i++, ts += step) {
     const row = byIndex.get(i);
-    points.push({ ts, ...(row !== undefined ? statsOf(row, step) : emptyStats()) });
+    points.push({ ts, ...statsOf(row ?? {}, step) });
   }
   return { window: { from: window.from, to: window.to }, step, points };
 }

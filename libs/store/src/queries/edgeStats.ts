@@ -5,7 +5,7 @@
 import { LATENCIES, latencyPieceSql, latencyQuantilesSql, mergedLatencySql } from '../latency/latencyHistogram.js';
 import type { WindowPiece } from '../window/windowPieces.js';
 import { protocolsOfBits } from '../requestProtocols.js';
-import type { EdgeStats } from './queryTypes.js';
+import type { EdgeRecord, EdgeStats } from './queryTypes.js';
 
 export const STAT_COUNTERS = [
   'connections_opened',
@@ -53,13 +53,20 @@ export const STAT_MERGE_AGGREGATES = [
   ...LATENCIES.map(mergedLatencySql),
 ].join(',\n    ');
 
-/** A row of STAT_AGGREGATES as EdgeStats; `seconds` is the length the row covers (for connections_active). */
-export function statsOf(row: Record<string, unknown>, seconds: number): EdgeStats {
+/**
+ * A row of source, target, port and STAT_AGGREGATES as an EdgeRecord; `seconds` is the length
+ * the row covers (for connections_active). One object literal: building a map's 20,000 records
+ * by spreading finished stats into another object took twice as long (bench/query, 30 ms).
+ */
+export function edgeRecordOf(row: Record<string, unknown>, seconds: number): EdgeRecord {
   // UInt64 arrives as a JSON string or number depending on output_format_json_quote_64bit_integers.
   const n = (c: StatCounter): number => Number(row[c] ?? 0);
   const [rtt50, rtt95, rtt99] = quantiles(row.rtt_quantiles);
   const [req50, req95, req99] = quantiles(row.request_quantiles);
   return {
+    source: String(row.source ?? ''),
+    target: String(row.target ?? ''),
+    port: Number(row.port ?? 0),
     connections_opened: n('connections_opened'),
     connections_closed: n('connections_closed'),
     connections_failed: n('connections_failed'),
@@ -82,9 +89,10 @@ export function statsOf(row: Record<string, unknown>, seconds: number): EdgeStat
   };
 }
 
-/** EdgeStats of nothing: a series step without rows. */
-export function emptyStats(): EdgeStats {
-  return statsOf({}, 1);
+/** A row of STAT_AGGREGATES as EdgeStats (a series step, a breakdown group: few rows). */
+export function statsOf(row: Record<string, unknown>, seconds: number): EdgeStats {
+  const { source: _source, target: _target, port: _port, ...stats } = edgeRecordOf(row, seconds);
+  return stats;
 }
 
 /** A quantiles array of the query: nulls (JSON null, or "nan") where there were no samples. */

@@ -5,7 +5,7 @@
 import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.js';
 import { compareEdges } from './edgeOrder.js';
-import { STAT_AGGREGATES, statSourceColumns, STAT_MERGE_AGGREGATES, statsOf } from './edgeStats.js';
+import { STAT_AGGREGATES, statSourceColumns, STAT_MERGE_AGGREGATES, edgeRecordOf } from './edgeStats.js';
 import { DOMAIN_TABLES, SERVICE_TABLES, SqlParams, checkQueryWindow, checkTenant, eitherEndIn, piecesSql } from './querySql.js';
 import { QueryInputError, type EdgeRecord, type MapNode, type MapQuery, type MapResult, type TenantId } from './queryTypes.js';
 import { readServiceInfos, servicesInNamespaceSql, servicesMatchingSql } from './serviceNames.js';
@@ -80,7 +80,7 @@ ${having}`;
   }
 
   const rows = await executor.queryJsonRows<Record<string, unknown>>(sql, params.values);
-  result.edges = rows.map((r): EdgeRecord => ({ source: String(r.source), target: String(r.target), port: Number(r.port), ...statsOf(r, seconds) })).sort(compareEdges);
+  result.edges = rows.map((r) => edgeRecordOf(r, seconds)).sort(compareEdges);
 
   if (groupBy === 'service') {
     const ids = [...new Set(result.edges.flatMap((e) => [e.source, e.target]))].sort();
