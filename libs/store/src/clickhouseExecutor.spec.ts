@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertIdentifier, capabilitiesOf, insertSettings, parseJsonEachRow, querySettings, toJsonEachRow, withSettingsClause } from './clickhouseExecutor.js';
+import { assertIdentifier, capabilitiesOf, insertSettings, parseCompactRowsWithNames, parseJsonEachRow, querySettings, toJsonEachRow, withSettingsClause } from './clickhouseExecutor.js';
 import { parseClickHouseUrl } from './remoteExecutor.js';
 
 const server = (hasDeduplicateInsert: boolean) => ({ hasDeduplicateInsert, hasUnionStreamLimit: true });
@@ -43,6 +43,18 @@ test('identifiers are plain names; JSONEachRow round-trips', () => {
   assert.equal(toJsonEachRow(rows), '{"a":1,"s":"x\\ny"}\n{"a":2,"s":""}\n');
   assert.deepEqual(parseJsonEachRow(toJsonEachRow(rows)), rows);
   assert.deepEqual(parseJsonEachRow(''), []);
+});
+
+test('JSONCompactEachRowWithNames text gives the same row objects, columns in order', () => {
+  const text = '["a","b","c"]\n[1,"x",[1,2]]\n[2,"y",null]\n';
+  const rows = parseCompactRowsWithNames<Record<string, unknown>>(text);
+  assert.deepEqual(rows, [
+    { a: 1, b: 'x', c: [1, 2] },
+    { a: 2, b: 'y', c: null },
+  ]);
+  assert.deepEqual(Object.keys(rows[1]!), ['a', 'b', 'c']);
+  assert.deepEqual(parseCompactRowsWithNames('["a"]\n'), []);
+  assert.deepEqual(parseCompactRowsWithNames(''), []);
 });
 
 test('a ClickHouse URL gives endpoint, database and credentials', () => {

@@ -8,7 +8,7 @@ import {
   insertSettings,
   type ServerCapabilities,
   type CapabilitiesRow,
-  parseJsonEachRow,
+  parseCompactRowsWithNames,
   querySettings,
   withSettingsClause,
   toJsonEachRow,
@@ -61,7 +61,7 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
   #capabilitiesProbe: Promise<ServerCapabilities> | undefined;
 
   #capabilities(): Promise<ServerCapabilities> {
-    this.#capabilitiesProbe ??= this.#select(CAPABILITIES_QUERY).then((result) => capabilitiesOf(parseJsonEachRow<CapabilitiesRow>(result.text())));
+    this.#capabilitiesProbe ??= this.#select(CAPABILITIES_QUERY).then((result) => capabilitiesOf(parseCompactRowsWithNames<CapabilitiesRow>(result.text())));
     this.#capabilitiesProbe.catch(() => {
       this.#capabilitiesProbe = undefined; // probe again next time
     });
@@ -114,14 +114,14 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     // chdb takes settings only in the SQL: a SETTINGS clause at the end of the statement.
     const result = await this.#select(withSettingsClause(sql, querySettings(await this.#capabilities())), params);
     this.#onQuery?.({ sql, params, elapsed: result.elapsed, rowsReturned: result.rowsRead, bytesReturned: result.bytesRead });
-    return parseJsonEachRow<T>(result.text());
+    return parseCompactRowsWithNames<T>(result.text());
   }
 
   async #select(sql: string, params?: QueryParams): Promise<ChdbResult> {
     const session = this.#open();
     return params !== undefined && Object.keys(params).length > 0
-      ? await session.queryBindAsync(sql, params, { format: 'JSONEachRow' })
-      : await session.queryAsync(sql, { format: 'JSONEachRow' });
+      ? await session.queryBindAsync(sql, params, { format: 'JSONCompactEachRowWithNames' })
+      : await session.queryAsync(sql, { format: 'JSONCompactEachRowWithNames' });
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import {
   checkInsert,
   CAPABILITIES_QUERY,
   capabilitiesOf,
+  objectsOfCompactRows,
   insertSettings,
   type ServerCapabilities,
   type CapabilitiesRow,
@@ -152,11 +153,12 @@ export class RemoteExecutor implements ClickHouseExecutor {
   async #select<T>(sql: string, params?: QueryParams, settings: Record<string, number> = {}): Promise<T[]> {
     const result = await this.#open().query({
       query: sql,
-      format: 'JSONEachRow',
+      format: 'JSONCompactEachRowWithNames',
       ...(params !== undefined ? { query_params: { ...params } } : {}),
       clickhouse_settings: settings,
     });
-    return result.json<T>();
+    const [names, ...rows] = await result.json<unknown[]>();
+    return names === undefined ? [] : objectsOfCompactRows<T>(names as string[], rows);
   }
 
   async close(): Promise<void> {
