@@ -485,7 +485,9 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	scratch->gather_stopped = 0;
 	if (weft_l7_syscall_of(sending, &sys) && weft_l7_locate(sk, &sys, ret, &b, scratch)) {
 		head_len = scratch->gathered < WEFT_L7_HEAD_BYTES ? scratch->gathered : WEFT_L7_HEAD_BYTES;
-		if (b.last) {
+		/* A call whose every byte is in the head has no tail to send: its
+		 * last bytes are the head's (the agent reads them there). */
+		if (b.last && head_len < ret) {
 			tail_len = b.last_len < WEFT_L7_TAIL_BYTES ? b.last_len : WEFT_L7_TAIL_BYTES;
 			if (bpf_probe_read_user(c->tail, tail_len, b.last + b.last_len - tail_len))
 				tail_len = 0;
