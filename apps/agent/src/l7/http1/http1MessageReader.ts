@@ -1,5 +1,6 @@
 import type { CallBytes, ParserCounters } from '../l7Types.js';
 import { looksLikeMessageStart, parseHttp1Head, type Http1Head } from './http1Head.js';
+import { sharedHeadCache } from './http1HeadCache.js';
 
 /** How a message's body is delimited, as the stream decides from its head. */
 export type BodyFraming =
@@ -116,7 +117,7 @@ export class Http1MessageReader {
             const blankAt = call.head.indexOf(HEAD_END, pos);
             if (blankAt >= 0 && blankAt + 4 <= visible) {
               const headText = call.head.toString('latin1', pos, blankAt);
-              const head = looksLikeMessageStart(headText) ? parseHttp1Head(headText, true) : null;
+              const head = sharedHeadCache.parseComplete(headText);
               if (!head) {
                 this.lose();
                 return;
