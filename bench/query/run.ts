@@ -5,6 +5,7 @@
  *
  *   bash bench/run.sh query
  *   WEFT_BENCH_QUERY_DATA=/var/tmp/weft-bench-query bash bench/run.sh query   # fill once, keep, reuse
+ *   WEFT_BENCH_ONLY="map now-1h|series" ...   # only these figures (a quick look)
  *
  * Data ("now" is T, an unaligned second just before the run: T mod 60 = 37):
  * - the last hour, [floor_min(T - 1h), T): one raw row per pair, combination and second, written
@@ -169,7 +170,11 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-async function measure(name: string, store: EdgeStore, collector: StatsCollector, run: () => Promise<string>, target?: number): Promise<Figure> {
+/** WEFT_BENCH_ONLY: a regular expression; only the figures whose names match are measured (a quick look, not a result). */
+const ONLY = process.env.WEFT_BENCH_ONLY !== undefined ? new RegExp(process.env.WEFT_BENCH_ONLY) : undefined;
+
+async function measure(name: string, store: EdgeStore, collector: StatsCollector, run: () => Promise<string>, target?: number): Promise<Figure | undefined> {
+  if (ONLY !== undefined && !ONLY.test(name)) return undefined;
   for (let w = 0; w < 2; w++) await run();
   const times: number[] = [];
   let detail = '';
@@ -253,19 +258,22 @@ async function main(): Promise<void> {
     const window = (seconds: number): { from: number; to: number } => ({ from: alignedNow(T, seconds) - seconds, to: alignedNow(T, seconds) });
     const exactWindow = (seconds: number): { from: number; to: number } => ({ from: T - seconds, to: T });
     const figures: Figure[] = [];
+    const push = (figure: Figure | undefined): void => {
+      if (figure !== undefined) figures.push(figure);
+    };
     const mapOf = async (seconds: number, exact = false, earlier = 0): Promise<string> => {
       const w = exact ? exactWindow(seconds) : window(seconds);
       const map = await q.readMap(TENANT, { window: { from: w.from - earlier, to: w.to - earlier } });
       return `${map.edges.length} edges, ${map.nodes.length} nodes, resolution ${map.resolution}`;
     };
-    figures.push(await measure('map now-15m', store, collector, () => mapOf(900)));
-    figures.push(await measure('map now-1h', store, collector, () => mapOf(3600), 300));
-    figures.push(await measure('map now-24h', store, collector, () => mapOf(86_400), 500));
-    figures.push(await measure('map 1 h to the second (absolute times: 1 s ends)', store, collector, () => mapOf(3600, true)));
+    push(await measure('map now-15m', store, collector, () => mapOf(900)));
+    push(await measure('map now-1h', store, collector, () => mapOf(3600), 300));
+    push(await measure('map now-24h', store, collector, () => mapOf(86_400), 500));
+    push(await measure('map 1 h to the second (absolute times: 1 s ends)', store, collector, () => mapOf(3600, true)));
     // `now-1h` of the kept data may end on the hour (one row per pair); the same, 23 minutes earlier, does not.
-    figures.push(await measure('map 1 h, whole minutes, not on the hour', store, collector, () => mapOf(3600, false, 23 * 60)));
+    push(await measure('map 1 h, whole minutes, not on the hour', store, collector, () => mapOf(3600, false, 23 * 60)));
     for (const [label, seconds] of [['now-15m', 900], ['now-1h', 3600]] as const) {
-      figures.push(
+      push(
         await measure(
           `neighbourhood 2 hops both, ${label}`,
           store,
@@ -280,7 +288,7 @@ async function main(): Promise<void> {
     }
     const lastHour = { from: Math.floor(T / 60) * 60 - 3600, to: Math.floor(T / 60) * 60 };
     const edge = { source: service(17), target: service((17 + 1) % SERVICES) };
-    figures.push(
+    push(
       await measure(
         'series 1 edge, last whole hour, 60 s steps',
         store,
@@ -292,13 +300,13 @@ async function main(): Promise<void> {
         100,
       ),
     );
-    figures.push(
+    push(
       await measure('breakdown by server_version, now-1h', store, collector, async () => {
         const result = await q.readEdgeBreakdown(TENANT, { window: window(3600), ...edge, by: 'server_version' });
         return `${result.groups.length} groups`;
       }),
     );
-    figures.push(
+    push(
       await measure('baseline: 1 h summed from edges_1s (v1 style)', store, collector, async () => {
         const rows = await store.executor.queryJsonRows(
           `SELECT client_service, server_service, server_port, ${COUNTERS.map((c) => `sum(${c}) AS ${c}`).join(', ')},
@@ -319,6 +327,10 @@ GROUP BY client_service, server_service, server_port`,
       `  rows: ${tables.map((t) => `${t} ${counts[t]}`).join(', ')}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');
+    if (ONLY !== undefined) {
+      log('WEFT_BENCH_ONLY: some figures only, bench/results/query.json left as it was');
+      return;
+    }
     mkdirSync(join(repoRoot, 'bench/results'), { recursive: true });
     writeFileSync(
       join(repoRoot, 'bench/results/query.json'),

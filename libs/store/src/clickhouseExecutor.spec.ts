@@ -28,8 +28,8 @@ test('insert settings: deduplicate under the token; without one, under a fresh r
 
 test('query settings: a UNION ALL narrowed to max_threads streams where the server has the setting, as a SETTINGS clause for chdb', () => {
   assert.deepEqual(capabilitiesOf([{ deduplicate_insert: '1', union_stream_limit: 0 }]), { hasDeduplicateInsert: true, hasUnionStreamLimit: false });
-  assert.deepEqual(querySettings(capabilitiesOf([{ deduplicate_insert: 1, union_stream_limit: '1' }])), { group_by_two_level_threshold: 10_000, max_streams_for_union_step_to_max_threads_ratio: 1 });
-  assert.deepEqual(querySettings({ hasDeduplicateInsert: true, hasUnionStreamLimit: false }), { group_by_two_level_threshold: 10_000 });
+  assert.deepEqual(querySettings(capabilitiesOf([{ deduplicate_insert: 1, union_stream_limit: '1' }])), { max_streams_for_union_step_to_max_threads_ratio: 1 });
+  assert.deepEqual(querySettings({ hasDeduplicateInsert: true, hasUnionStreamLimit: false }), {});
   assert.equal(withSettingsClause('SELECT 1', {}), 'SELECT 1');
   assert.equal(withSettingsClause('SELECT 1', { a: 1, b_c: 2 }), 'SELECT 1\nSETTINGS a = 1, b_c = 2');
   assert.throws(() => withSettingsClause('SELECT 1', { 'a = 1; DROP': 1 }), TypeError);

@@ -47,8 +47,11 @@ export interface ClickHouseExecutor {
    * without a field name per value to build, send and parse.
    */
   insertRowArrays(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: Omit<InsertOptions, 'columns'>): Promise<void>;
-  /** Runs a SELECT (without a FORMAT clause) and returns its rows as objects (JSONEachRow). */
-  queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  /**
+   * Runs a SELECT (without a FORMAT or SETTINGS clause) and returns its rows as objects;
+   * `settings` are this statement's, over the ones every SELECT runs with (querySettings).
+   */
+  queryJsonRows<T>(sql: string, params?: QueryParams, settings?: QuerySettings): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -111,19 +114,26 @@ export function capabilitiesOf(rows: readonly CapabilitiesRow[]): ServerCapabili
  *   edge with a sumMap state per table) before merging them. Narrowed to max_threads streams,
  *   it builds as many as one table's read would. Measured on bench/query (20,000 edges, 2 cores):
  *   the map of now-1h 623 -> 422 ms in the engine. Servers before 26.5 do not have the setting.
- * - group_by_two_level_threshold = 10000: a GROUP BY of more keys is built two-level (256
- *   buckets), whose buckets are merged and finished on all threads; the single-level default
- *   (100,000 keys) finishes on one thread, and the quantiles computed over each finished row
- *   then run on one core. The map of an hour read from the hour tier (one row per edge, one
- *   stream) took 300 ms in the engine single-level and 180 ms two-level (bench/query, 20,000
- *   edges, 2 cores). Small results (a neighbourhood, a series) stay single-level.
  */
-export function querySettings(server: ServerCapabilities): Record<string, number> {
-  return { group_by_two_level_threshold: 10_000, ...(server.hasUnionStreamLimit ? { max_streams_for_union_step_to_max_threads_ratio: 1 } : {}) };
+export function querySettings(server: ServerCapabilities): QuerySettings {
+  return server.hasUnionStreamLimit ? { max_streams_for_union_step_to_max_threads_ratio: 1 } : {};
 }
 
+/** Settings of one SELECT (numbers only: they go into a SETTINGS clause for chdb). */
+export type QuerySettings = Readonly<Record<string, number>>;
+
+/**
+ * For a GROUP BY into many rows whose stats are then computed per row (a map's edges): built
+ * two-level (256 buckets) above 10,000 keys instead of the default 100,000, so its buckets are
+ * merged and its rows finished (the quantile expressions) on every thread; single-level, they run
+ * on one. The map of an hour read from the hour tier (one row per edge, one stream): 300 -> 180 ms
+ * in the engine (bench/query, 20,000 edges, 2 cores). Not for every SELECT: a GROUP BY of
+ * 20,000 cheap rows (a neighbourhood's candidate pairs) took twice as long two-level.
+ */
+export const MANY_ROWS_SETTINGS: QuerySettings = { group_by_two_level_threshold: 10_000 };
+
 /** A SELECT with its settings as a SETTINGS clause (for a backend that takes settings only in the SQL). */
-export function withSettingsClause(sql: string, settings: Readonly<Record<string, number>>): string {
+export function withSettingsClause(sql: string, settings: QuerySettings): string {
   const entries = Object.entries(settings);
   if (entries.length === 0) return sql;
   for (const [name] of entries) assertIdentifier(name, 'setting');

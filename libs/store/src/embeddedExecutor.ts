@@ -15,6 +15,7 @@ import {
   type ClickHouseExecutor,
   type InsertOptions,
   type QueryParams,
+  type QuerySettings,
   type QueryStats,
 } from './clickhouseExecutor.js';
 
@@ -110,9 +111,9 @@ export class EmbeddedExecutor implements ClickHouseExecutor {
     });
   }
 
-  async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
+  async queryJsonRows<T>(sql: string, params?: QueryParams, settings: QuerySettings = {}): Promise<T[]> {
     // chdb takes settings only in the SQL: a SETTINGS clause at the end of the statement.
-    const result = await this.#select(withSettingsClause(sql, querySettings(await this.#capabilities())), params);
+    const result = await this.#select(withSettingsClause(sql, { ...querySettings(await this.#capabilities()), ...settings }), params);
     this.#onQuery?.({ sql, params, elapsed: result.elapsed, rowsReturned: result.rowsRead, bytesReturned: result.bytesRead });
     return parseCompactRowsWithNames<T>(result.text());
   }

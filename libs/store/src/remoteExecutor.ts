@@ -11,6 +11,7 @@ import {
   type ClickHouseExecutor,
   type InsertOptions,
   type QueryParams,
+  type QuerySettings,
 } from './clickhouseExecutor.js';
 
 export interface RemoteExecutorOptions {
@@ -146,11 +147,11 @@ export class RemoteExecutor implements ClickHouseExecutor {
     });
   }
 
-  async queryJsonRows<T>(sql: string, params?: QueryParams): Promise<T[]> {
-    return this.#select<T>(sql, params, querySettings(await this.#capabilities()));
+  async queryJsonRows<T>(sql: string, params?: QueryParams, settings: QuerySettings = {}): Promise<T[]> {
+    return this.#select<T>(sql, params, { ...querySettings(await this.#capabilities()), ...settings });
   }
 
-  async #select<T>(sql: string, params?: QueryParams, settings: Record<string, number> = {}): Promise<T[]> {
+  async #select<T>(sql: string, params?: QueryParams, settings: QuerySettings = {}): Promise<T[]> {
     const result = await this.#open().query({
       query: sql,
       format: 'JSONCompactEachRowWithNames',

@@ -2,7 +2,7 @@
  * Service edges of a window with their stats, from the service-level rollups: what the service
  * view, the neighbourhood and changes share.
  */
-import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
+import { MANY_ROWS_SETTINGS, type ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { windowPieces, type TimeWindow } from '../window/windowPieces.js';
 import { compareEdges } from './edgeOrder.js';
 import { STAT_AGGREGATES, statSourceColumns, edgeRecordOf } from './edgeStats.js';
@@ -28,6 +28,7 @@ FROM (
 )
 GROUP BY source, target, port`,
     params.values,
+    MANY_ROWS_SETTINGS,
   );
   const seconds = window.to - window.from;
   return rows.map((r) => edgeRecordOf(r, seconds)).sort(compareEdges);

@@ -2,7 +2,7 @@
  * The map of a window (EdgeQueries.readMap): service edges from the service-level rollups, or
  * grouped by namespace (services table) or zone (failure-domain tables).
  */
-import type { ClickHouseExecutor } from '../clickhouseExecutor.js';
+import { MANY_ROWS_SETTINGS, type ClickHouseExecutor } from '../clickhouseExecutor.js';
 import { DOMAIN_TIERS, finestTier, windowPieces } from '../window/windowPieces.js';
 import { compareEdges } from './edgeOrder.js';
 import { STAT_AGGREGATES, statSourceColumns, STAT_MERGE_AGGREGATES, edgeRecordOf } from './edgeStats.js';
@@ -79,11 +79,14 @@ GROUP BY source, target, port
 ${having}`;
   }
 
-  const rows = await executor.queryJsonRows<Record<string, unknown>>(sql, params.values);
+  const rows = await executor.queryJsonRows<Record<string, unknown>>(sql, params.values, MANY_ROWS_SETTINGS);
   result.edges = rows.map((r) => edgeRecordOf(r, seconds)).sort(compareEdges);
 
   if (groupBy === 'service') {
-    const ids = [...new Set(result.edges.flatMap((e) => [e.source, e.target]))].sort();
+    // A loop, not flatMap: 40,000 two-element arrays for 2,000 ids cost a 20,000-edge map 10 ms.
+    const seen = new Set<string>();
+    for (const e of result.edges) seen.add(e.source).add(e.target);
+    const ids = [...seen].sort();
     result.nodes = (await readServiceInfos(executor, tenant, ids)).map((info) => ({ ...info, members: 1 }));
   } else {
     result.nodes = groupNodes(groupBy, rows);
