@@ -10,6 +10,14 @@ export interface ChartLine {
   colour: string;
 }
 
+/** The last step at which some line has a value: what the legend shows while the cursor is off the chart. */
+function lastValueIndex(lines: ChartLine[]): number | undefined {
+  for (let i = Math.max(0, ...lines.map((l) => l.values.length)) - 1; i >= 0; i--) {
+    if (lines.some((l) => l.values[i] !== null && l.values[i] !== undefined)) return i;
+  }
+  return undefined;
+}
+
 function colourOf(value: string): string {
   return value.startsWith('--') ? getComputedStyle(document.documentElement).getPropertyValue(value).trim() : value;
 }
@@ -24,6 +32,12 @@ export function SeriesChart({ title, times, lines, unit, theme }: { title: strin
       const muted = colourOf('--muted');
       const grid = colourOf('--border');
       const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+      // uPlot's legend shows the values under the cursor, and "--" without one: show the latest
+      // step's instead, so the legend says something before anyone hovers.
+      const latest = lastValueIndex(lines);
+      const showLatest = (u: uPlot): void => {
+        if (latest !== undefined && u.cursor.idx == null) u.setLegend({ idx: latest }, false);
+      };
       chart = new UPlot(
         {
           width: host.current.clientWidth || 380,
@@ -32,6 +46,7 @@ export function SeriesChart({ title, times, lines, unit, theme }: { title: strin
           scales: { x: { time: true } },
           axes: [axis, { ...axis, label: unit, size: 56 }],
           series: [{}, ...lines.map((l) => ({ label: l.label, stroke: colourOf(l.colour), width: 1.5, spanGaps: false }))],
+          hooks: { ready: [showLatest], setCursor: [showLatest] },
         },
         [times, ...lines.map((l) => l.values)] as uPlot.AlignedData,
         host.current,

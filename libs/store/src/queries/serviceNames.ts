@@ -66,7 +66,11 @@ export async function readServiceRecords(executor: ClickHouseExecutor, tenant: T
 
 /** ServiceInfo for each id, in the given order; an id the services table lacks is named by itself. */
 export async function readServiceInfos(executor: ClickHouseExecutor, tenant: TenantId, ids: readonly string[]): Promise<ServiceInfo[]> {
-  const records = await readServiceRecords(executor, tenant, ids);
+  return infosOf(ids, await readServiceRecords(executor, tenant, ids));
+}
+
+/** ServiceInfo for each id from records read already (readServiceRecords). */
+export function infosOf(ids: readonly string[], records: ReadonlyMap<string, ServiceRecord>): ServiceInfo[] {
   return ids.map((id) => {
     const record = records.get(id);
     return record !== undefined ? infoOf(record) : { id, name: id, namespace: '', kind: '', workload: '' };
