@@ -10,7 +10,8 @@
  * client and nginx) the agent's rows must carry exactly the requests, 5xx
  * and 4xx served, under one route template, p50 within 10 % of the peer's,
  * marked tls; the ciphertext sockets are not parsed as well (no desync, no
- * orphan responses). nginx runs before the agent (its libssl already
+ * orphan responses). HTTP/2 over TLS (curl --http2, nginx with ALPN h2)
+ * the same, its streams' HPACK decoded from the plaintext. nginx runs before the agent (its libssl already
  * mapped); a client started after the agent with a libssl file of its own
  * is found by the agent's rescan and measured too. A kernel that refuses
  * the uprobes: the test says why and checks the agent reports TLS capture
@@ -37,6 +38,8 @@ const HTTP_PEER = join(FIXTURES, 'httpPeer.js');
 // The Python client is not compiled: it stays in the sources' fixtures.
 const HTTPS_CLIENT = resolve(FIXTURES, '../../fixtures/httpsClient.py');
 const TLS_PORT = 8443;
+/** nginx's HTTP/2 over TLS (ALPN h2), to the same upstream. */
+const H2_TLS_PORT = 8444;
 const UPSTREAM_PORT = 8080;
 const SYSTEM_LIBSSL = '/usr/lib/x86_64-linux-gnu/libssl.so.3';
 
@@ -78,6 +81,16 @@ http {
   }
   server {
     listen ${listen}:${TLS_PORT} ssl;
+    ssl_certificate ${certificates.serverCert};
+    ssl_certificate_key ${certificates.serverKey};
+    location / {
+      proxy_pass http://peer;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+  server {
+    listen ${listen}:${H2_TLS_PORT} ssl http2;
     ssl_certificate ${certificates.serverCert};
     ssl_certificate_key ${certificates.serverKey};
     location / {
@@ -130,8 +143,8 @@ function served(prefix: string): Served[] {
 }
 
 /** The rows of the TLS sockets on `side` of the client ports given. */
-function tlsRows(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server'): AgentRow[] {
-  return rows.filter((row) => (side === 'client' ? row.dport === TLS_PORT && ports.has(row.sport) : row.sport === TLS_PORT && ports.has(row.dport)));
+function tlsRows(rows: readonly AgentRow[], ports: ReadonlySet<number>, side: 'client' | 'server', tlsPort = TLS_PORT): AgentRow[] {
+  return rows.filter((row) => (side === 'client' ? row.dport === tlsPort && ports.has(row.sport) : row.sport === tlsPort && ports.has(row.dport)));
 }
 
 /** The agent's /metrics samples of `name`, summed by the label value given (or all). */
@@ -158,7 +171,16 @@ async function refused(t: { diagnostic(message: string): void; skip(message: str
 }
 
 /** Both TLS ends' rows hold exactly what the upstream served under `prefix`, as one route, marked tls. */
-async function assertMeasured(t: { diagnostic(message: string): void }, label: string, prefix: string, ports: ReadonlySet<number>, route: string, plantedMs: number, n: number): Promise<void> {
+async function assertMeasured(
+  t: { diagnostic(message: string): void },
+  label: string,
+  prefix: string,
+  ports: ReadonlySet<number>,
+  route: string,
+  plantedMs: number,
+  n: number,
+  { tlsPort = TLS_PORT, protocol = 'http1' }: { tlsPort?: number; protocol?: string } = {},
+): Promise<void> {
   assert.ok(agent);
   await upstream.waitFor(() => served(prefix).length === n, 10_000, `${label}: the upstream served every request`);
   const truth = served(prefix);
@@ -167,18 +189,18 @@ async function assertMeasured(t: { diagnostic(message: string): void }, label: s
   const truthP50 = median(truth.map((s) => s.elapsedMs));
   assert.ok(truthP50 >= plantedMs, `${label}: the upstream's own p50 ${truthP50.toFixed(2)} ms is at least the planted ${plantedMs} ms`);
   for (const side of ['client', 'server'] as const) {
-    const groupsOf = (rows: readonly AgentRow[]): AgentRequestRow[] => tlsRows(rows, ports, side).flatMap((row) => row.requests ?? []);
+    const groupsOf = (rows: readonly AgentRow[]): AgentRequestRow[] => tlsRows(rows, ports, side, tlsPort).flatMap((row) => row.requests ?? []);
     await agent.waitForRows((rows) => total(groupsOf(rows), 'requests') >= n, 10_000);
     // One more interval: nothing may be counted twice.
     await new Promise((r) => setTimeout(r, 1_200));
-    const rows = tlsRows(agent.rows, ports, side).filter((row) => row.requests);
+    const rows = tlsRows(agent.rows, ports, side, tlsPort).filter((row) => row.requests);
     const groups = groupsOf(agent.rows);
     const where = `${label}, ${side} end`;
     t.diagnostic(`${where}: ${JSON.stringify(groups.map(({ durations_us, ...g }) => ({ ...g, p50_us: median(durations_us) })))} (comm ${[...new Set(rows.map((r) => r.comm))].join(',')})`);
     assert.equal(total(groups, 'requests'), n, `${where}: requests (truth: the upstream served ${truth.length})`);
     assert.equal(total(groups, 'errors'), errors, `${where}: 5xx (truth: ${errors})`);
     assert.equal(total(groups, 'client_errors'), clientErrors, `${where}: 4xx (truth: ${clientErrors})`);
-    assert.deepEqual([...new Set(groups.map((g) => `${g.protocol} ${g.method} ${g.route}`))], [`http1 GET ${route}`], `${where}: one route template`);
+    assert.deepEqual([...new Set(groups.map((g) => `${g.protocol} ${g.method} ${g.route}`))], [`${protocol} GET ${route}`], `${where}: one route template`);
     assert.ok(rows.every((row) => row.tls === true), `${where}: every row with requests is marked tls`);
     const p50Ms = median(groups.flatMap((g) => g.durations_us)) / 1000;
     assert.ok(Math.abs(p50Ms - truthP50) <= truthP50 * 0.1, `${where}: p50 ${p50Ms.toFixed(2)} ms, the upstream's own ${truthP50.toFixed(2)} ms (planted ${plantedMs} ms)`);
@@ -216,6 +238,21 @@ test('curl (SSL_write/SSL_read) through nginx: 20 requests on one connection, ev
   const ports = new Set(answers.map(([, port]) => port));
   assert.equal(ports.size, 1, 'one keep-alive connection');
   await assertMeasured(t, 'curl', '/curl/users', ports, '/curl/users/{n}/orders', 30, all.length);
+});
+
+test('curl over HTTP/2 (ALPN h2) through nginx: 15 streams on one connection, every 4th a 500, the 7th a 404; HPACK decoded from the plaintext on both TLS ends', { timeout: 90_000 }, async (t) => {
+  if (await refused(t)) return;
+  const pod2 = topology.pod(2);
+  const all = paths('/h2/users', 15, 30, (i) => (i % 4 === 1 ? 500 : i === 6 ? 404 : 200));
+  const args = ['-sk', '--http2', '-w', '%{http_code} %{local_port} %{http_version}\\n'];
+  for (const path of all) args.push('-o', '/dev/null', `https://${pod2.ipv4}:${H2_TLS_PORT}${path}`);
+  const { stdout } = await topology.exec(topology.pod(1).netns, 'curl', args, { timeoutMs: 60_000 });
+  const answers = stdout.trim().split('\n').map((line) => line.split(' '));
+  assert.equal(answers.length, all.length, 'curl got every response');
+  assert.ok(answers.every(([, , version]) => version === '2'), `every response over HTTP/2: ${stdout}`);
+  const ports = new Set(answers.map(([, port]) => Number(port)));
+  assert.equal(ports.size, 1, 'one connection');
+  await assertMeasured(t, 'curl h2', '/h2/users', ports, '/h2/users/{n}/orders', 30, all.length, { tlsPort: H2_TLS_PORT, protocol: 'http2' });
 });
 
 test('Python ssl + http.client (SSL_write_ex/SSL_read_ex): 12 requests on one connection, 2 of them 503', { timeout: 90_000 }, async (t) => {
