@@ -10,7 +10,8 @@
         "src/socket_tracer.cc",
         "src/program_probe.cc",
         "src/conntrack_watcher.cc",
-        "src/fd_poll.cc"
+        "src/fd_poll.cc",
+        "src/record_ring.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

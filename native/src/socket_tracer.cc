@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <uv.h>
 
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 
 #include "common.h"
 #include "fd_poll.h"
+#include "record_ring.h"
 #include "weft.h"
 #include "weft.skel.h"
 
@@ -79,6 +81,8 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   static void CleanupHook(void* arg);
   static int OnSample(void* ctx, void* data, size_t size);
   static int OnL7Sample(void* ctx, void* data, size_t size);
+  static void OnL7Record(void* ctx, const void* data, size_t size);
+  static void OnL7Poll(uv_poll_t* handle, int status, int events);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnL7Timer(uv_timer_t* handle);
   void Consume();
@@ -88,6 +92,12 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   struct ring_buffer* rb_ = nullptr;
   uv_poll_t* poll_ = nullptr;  // owned by libuv once uv_close is called
   uv_timer_t* l7_timer_ = nullptr;  // reads a batched L7 ring; owned by libuv once closed
+  // The L7 ring, read by hand (record_ring.h), and its wakeups: an epoll set
+  // of its fd alone, edge-triggered when batched, so the poll fires at a
+  // kernel wakeup and not whenever a record waits.
+  RecordRing l7_ring_;
+  int l7_epoll_ = -1;
+  uv_poll_t* l7_poll_ = nullptr;
   bool hook_ = false;
   bool batch_ = false;
   TrafficPath traffic_ = TrafficPath::kTracepoint;
@@ -328,11 +338,20 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
     ThrowBpfError(env, "load", errno, "mapping the event ring buffer failed", log.text());
     return false;
   }
-  // One epoll set for both rings: one poll handle wakes for either.
   if (l7) {
-    err = ring_buffer__add(rb_, bpf_map__fd(skel_->maps.weft_l7_events), OnL7Sample, this);
+    int l7_fd = bpf_map__fd(skel_->maps.weft_l7_events);
+    err = l7_ring_.Open(l7_fd, bpf_map__max_entries(skel_->maps.weft_l7_events));
     if (err != 0) {
       ThrowBpfError(env, "load", -err, "mapping the L7 ring buffer failed", log.text());
+      return false;
+    }
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | (l7_batch_ ? EPOLLET : 0);
+    ev.data.fd = l7_fd;
+    l7_epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    if (l7_epoll_ < 0 || epoll_ctl(l7_epoll_, EPOLL_CTL_ADD, l7_fd, &ev) != 0) {
+      ThrowBpfError(env, "load", errno, "polling the L7 ring buffer failed", log.text());
       return false;
     }
   }
@@ -389,6 +408,10 @@ void DeleteClosedTimer(uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t
 void SocketTracer::Release() {
   // Stop before the epoll fd goes away with the ring buffer.
   StopFdPoll(poll_);
+  StopFdPoll(l7_poll_);
+  if (l7_epoll_ >= 0) close(l7_epoll_);
+  l7_epoll_ = -1;
+  l7_ring_.Close();
   if (l7_timer_ != nullptr) {
     l7_timer_->data = nullptr;
     uv_timer_stop(l7_timer_);
@@ -521,6 +544,10 @@ int SocketTracer::OnSample(void* ctx, void* data, size_t size) {
   return 0;
 }
 
+void SocketTracer::OnL7Record(void* ctx, const void* data, size_t size) {
+  OnL7Sample(ctx, const_cast<void*>(data), size);
+}
+
 int SocketTracer::OnL7Sample(void* ctx, void* data, size_t size) {
   SocketTracer* self = static_cast<SocketTracer*>(ctx);
   const size_t header = offsetof(struct weft_l7_call, head);
@@ -546,6 +573,7 @@ Napi::Value SocketTracer::DrainL7Calls(const Napi::CallbackInfo& info) {
   if (!EnsureOpen(env)) return env.Undefined();
   // Socket events consumed here stay in pending_ for the next drainEvents.
   int err = ring_buffer__consume(rb_);
+  l7_ring_.Consume(OnL7Record, this);
   if (err < 0) {
     ThrowBpfError(env, "read", err, "consuming the ring buffers failed");
     return env.Undefined();
@@ -560,6 +588,7 @@ Napi::Value SocketTracer::DrainEvents(const Napi::CallbackInfo& info) {
   if (!EnsureOpen(env)) return env.Undefined();
   // Events consumed earlier by drainL7Calls are in pending_ already: handed over with these.
   int err = ring_buffer__consume(rb_);
+  l7_ring_.Consume(OnL7Record, this);
   if (err < 0) {
     ThrowBpfError(env, "read", err, "consuming the event ring buffer failed");
     return env.Undefined();
@@ -576,6 +605,17 @@ void SocketTracer::OnPoll(uv_poll_t* handle, int status, int events) {
   if (self != nullptr) self->Consume();
 }
 
+void SocketTracer::OnL7Poll(uv_poll_t* handle, int status, int events) {
+  (void)status;
+  (void)events;
+  SocketTracer* self = static_cast<SocketTracer*>(handle->data);
+  if (self == nullptr) return;
+  // Takes the edge (the set holds one fd): the next poll is the next wakeup.
+  struct epoll_event ev;
+  epoll_wait(self->l7_epoll_, &ev, 1, 0);
+  self->Consume();
+}
+
 void SocketTracer::OnL7Timer(uv_timer_t* handle) {
   SocketTracer* self = static_cast<SocketTracer*>(handle->data);
   if (self != nullptr) self->Consume();
@@ -589,6 +629,7 @@ void SocketTracer::Consume() {
   Napi::HandleScope scope(env);
   // Errors here have no caller to go to; lost events show in the counters.
   ring_buffer__consume(rb_);
+  l7_ring_.Consume(OnL7Record, this);
   Napi::Object receiver = Value();
   bool have_events = !pending_.empty() && !callback_.IsEmpty();
   bool calls = !pending_l7_.empty() && !l7_callback_.IsEmpty();
@@ -633,6 +674,10 @@ bool SocketTracer::StartPolling(Napi::Env env) {
   if (poll_ != nullptr) return true;  // already polling: just the new callback
   poll_ = StartFdPoll(env, ring_buffer__epoll_fd(rb_), OnPoll, this, "the ring buffers");
   if (poll_ == nullptr) return false;
+  if (l7_epoll_ >= 0) {
+    l7_poll_ = StartFdPoll(env, l7_epoll_, OnL7Poll, this, "the L7 ring buffer");
+    if (l7_poll_ == nullptr) return false;
+  }
   if (l7_batch_) {
     // The batched L7 ring wakes the poll only when a quarter full: read it
     // on a timer too. Unreferenced: the poll keeps the loop alive as before.
