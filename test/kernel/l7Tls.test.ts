@@ -60,6 +60,20 @@ interface Served {
   elapsedMs: number;
 }
 
+/** An nginx server block terminating TLS on `listen` and proxying to the upstream over HTTP/1.1. */
+function tlsServer(listen: string): string {
+  return `  server {
+    listen ${listen};
+    ssl_certificate ${certificates.serverCert};
+    ssl_certificate_key ${certificates.serverKey};
+    location / {
+      proxy_pass http://peer;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }`;
+}
+
 function nginxConfig(dir: string, listen: string): string {
   return `worker_processes 1;
 user root;
@@ -79,26 +93,8 @@ http {
     server 127.0.0.1:${UPSTREAM_PORT};
     keepalive 4;
   }
-  server {
-    listen ${listen}:${TLS_PORT} ssl;
-    ssl_certificate ${certificates.serverCert};
-    ssl_certificate_key ${certificates.serverKey};
-    location / {
-      proxy_pass http://peer;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-  server {
-    listen ${listen}:${H2_TLS_PORT} ssl http2;
-    ssl_certificate ${certificates.serverCert};
-    ssl_certificate_key ${certificates.serverKey};
-    location / {
-      proxy_pass http://peer;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
+${tlsServer(`${listen}:${TLS_PORT} ssl`)}
+${tlsServer(`${listen}:${H2_TLS_PORT} ssl http2`)}
 }
 `;
 }
