@@ -32,7 +32,9 @@ export function ListView(props: { graph: Graph; names: Map<string, string>; sele
           <tbody>
             {services.map((n) => (
               <tr key={n.id} tabIndex={0} data-id={n.id} aria-selected={props.selectedNode === n.id} onClick={() => props.onSelectNode(n.id)} onKeyDown={(e) => activate(e, () => props.onSelectNode(n.id))}>
-                <td>{n.type === 'collapsed' ? `${n.label} (${n.members} services)` : n.label}</td>
+                <td className="name" title={n.id}>
+                  {n.type === 'collapsed' ? `${n.label} (${n.members} services)` : n.label}
+                </td>
                 <td>{n.namespace}</td>
                 <td>{n.kind}</td>
                 <td className={`level-${n.level}`}>{n.level}</td>
@@ -55,8 +57,12 @@ export function ListView(props: { graph: Graph; names: Map<string, string>; sele
           <tbody>
             {props.graph.edges.map((e) => (
               <tr key={e.id} tabIndex={0} data-source={e.source} data-target={e.target} aria-selected={props.selectedEdge === e.id} onClick={() => props.onSelectEdge(e)} onKeyDown={(ev) => activate(ev, () => props.onSelectEdge(e))}>
-                <td>{name(e.source)}</td>
-                <td>{name(e.target)}</td>
+                <td className="name" title={e.source}>
+                  {name(e.source)}
+                </td>
+                <td className="name" title={e.target}>
+                  {name(e.target)}
+                </td>
                 <td>{e.ports.join(', ')}</td>
                 <EdgeHealthCells stats={e.stats} rate={e.rate} share={e.share} />
               </tr>

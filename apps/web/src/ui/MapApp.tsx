@@ -281,7 +281,7 @@ export function MapApp() {
           />
         ) : null}
         {view.list && graph ? (
-          <aside className="side" aria-label="List view">
+          <aside className="side list-side" aria-label="List view">
             <ListView graph={graph} names={names} selectedNode={view.selected} selectedEdge={selectedEdgeId} onSelectNode={(id) => setView({ selected: id, edge: null })} onSelectEdge={selectEdge} />
           </aside>
         ) : null}
