@@ -195,12 +195,3 @@ export function parseCompactRowsWithNames<T>(text: string): T[] {
   }
   return names === undefined ? [] : objectsOfCompactRows<T>(names, rows);
 }
-
-/** Parses JSONEachRow text. */
-export function parseJsonEachRow<T>(text: string): T[] {
-  const rows: T[] = [];
-  for (const line of text.split('\n')) {
-    if (line.length > 0) rows.push(JSON.parse(line) as T);
-  }
-  return rows;
-}
