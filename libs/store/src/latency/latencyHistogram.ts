@@ -88,16 +88,25 @@ export function latencyPieceSql(latency: Latency, sparse: boolean, source: { his
   return `${counts} AS ${latency}_counts, ${source.minimum ?? minimum} AS ${minimum}, ${source.maximum ?? maximum} AS ${maximum}`;
 }
 
-/** SQL: a latency's piece columns merged over a GROUP BY (sumForEach, min, max), under their own names. */
+/**
+ * SQL: a latency's bucket counts summed over a GROUP BY. The -If skips pieces without samples:
+ * sumForEach still walks an empty array per row (most rows carry no request duration), and
+ * skipping them cut bench/query's 1 h map by about 40 ms of 280; the sums are the same.
+ */
+function summedCountsSql(latency: Latency): string {
+  return `sumForEachIf(${latency}_counts, notEmpty(${latency}_counts))`;
+}
+
+/** SQL: a latency's piece columns merged over a GROUP BY (summed counts, min, max), under their own names. */
 export function mergedLatencySql(latency: Latency): string {
   const [, minimum, maximum] = latencyColumnNames(latency);
-  return `sumForEach(${latency}_counts) AS ${latency}_counts, min(${minimum}) AS ${minimum}, max(${maximum}) AS ${maximum}`;
+  return `${summedCountsSql(latency)} AS ${latency}_counts, min(${minimum}) AS ${minimum}, max(${maximum}) AS ${maximum}`;
 }
 
 /** SQL: a latency's p50, p95, p99 over a GROUP BY (histogramQuantilesSql of its merged piece columns). */
 export function latencyQuantilesSql(latency: Latency): string {
   const [, minimum, maximum] = latencyColumnNames(latency);
-  return histogramQuantilesSql(`sumForEach(${latency}_counts)`, `min(${minimum})`, `max(${maximum})`);
+  return histogramQuantilesSql(summedCountsSql(latency), `min(${minimum})`, `max(${maximum})`);
 }
 
 /** The quantiles every query reports. */
