@@ -299,6 +299,10 @@ test("the edge drawer's charts have data and its breakdown puts the canary's ver
     await drawer.evaluate((aside) => aside.scrollTo({ top: 0 }));
     await page.waitForTimeout(200);
   });
+  // With the list open too, the drawer lies over the list rather than squeezing the map to a sliver.
+  assert.ok(await page.getByTestId('list-view').isVisible(), 'the list is open beside the drawer');
+  const mapWidth = await page.locator('.canvas-wrap').evaluate((el) => el.getBoundingClientRect().width);
+  assert.ok(mapWidth >= 0.4 * 1024, `the map keeps ${mapWidth} px of 1024`);
   await page.setViewportSize({ width: 1440, height: 900 });
 
   // The URL holds the whole view: a new page with it shows the same drawer and selection.

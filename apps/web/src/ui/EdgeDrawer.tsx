@@ -97,7 +97,7 @@ export function EdgeDrawer(props: { edge: EdgeRef; ports: number[]; names: Map<s
   const seconds = window.to - window.from;
   const share = totals ? failureShare(totals) : null;
   return (
-    <aside className="side" aria-label="Edge details" data-testid="edge-drawer">
+    <aside className="side drawer-side" aria-label="Edge details" data-testid="edge-drawer">
       <section>
         <button className="close" onClick={props.onClose} aria-label="Close the edge details">
           ✕
