@@ -31,6 +31,7 @@
  * its bytes are ciphertext. A call made inside SSL_read/SSL_write notes its
  * socket for the SSL call's return, which sends the plaintext instead. */
 #include "l7_common.bpf.h"
+#include "l7_http1_fast.bpf.h"
 
 #if defined(__TARGET_ARCH_x86)
 #define WEFT_NR_READ 0
@@ -430,6 +431,13 @@ static __always_inline bool weft_tls_claim(const struct sock *sk)
 	return true;
 }
 
+/* Whether a socket classified HTTP/1 by this call is framed in the kernel
+ * (l7_http1_fast.bpf.h): a fresh one (its handshake seen), not TLS. */
+static __always_inline bool weft_l7_fast_wanted(const struct weft_socket *s, __u8 protocol)
+{
+	return l7_http1_fast && protocol == WEFT_L7_HTTP1 && (s->flags & WEFT_F_SEEN_OPEN);
+}
+
 static __always_inline void weft_l7_capture(const struct sock *sk, long ret, bool sending)
 {
 	__u64 key = (__u64)sk;
@@ -441,11 +449,13 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	struct weft_l7_call *c;
 	struct weft_l7_buffers b = {};
 	struct weft_l7_syscall sys = {};
+	enum weft_fast_action fast = WEFT_FAST_PER_CALL;
 	__u32 head_len = 0;
 	__u32 tail_len = 0;
 	__u32 size;
 	__u8 classified;
 	__u8 protocol;
+	bool known;
 
 	/* Inside an OpenSSL call these are its ciphertext (tls_capture.bpf.c
 	 * sends the plaintext): noted for it, never parsed. Before the length
@@ -476,10 +486,18 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 				weft_count(WEFT_CNT_L7_SOCKET_MAP_FULL);
 			return;
 		}
+	} else if (l->fast) {
+		/* A body's continuation is framed before any byte is read. */
+		fast = weft_fast_before(s, l, ret, sending);
+		if (fast == WEFT_FAST_HANDLED)
+			return;
 	}
 	scratch = bpf_map_lookup_elem(&weft_l7_scratch, &zero);
 	if (!scratch)
 		return;
+	/* Kept in map memory across the gathering, which the verifier would
+	 * otherwise follow once for each value. */
+	*(volatile __u32 *)&scratch->fast_action = fast;
 	c = &scratch->call;
 	scratch->gathered = 0;
 	scratch->gather_stopped = 0;
@@ -493,15 +511,18 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 				tail_len = 0;
 		}
 	}
-	if (!l || l->created_ns != s->created_ns || l->protocol == WEFT_L7_UNCLASSIFIED) {
+	fast = *(volatile __u32 *)&scratch->fast_action;
+	known = l && l->created_ns == s->created_ns;
+	if (!known || l->protocol == WEFT_L7_UNCLASSIFIED) {
 		if (weft_l7_dns_port(s))
 			classified = head_len >= 2 ? WEFT_L7_DNS : WEFT_L7_UNCLASSIFIED;
 		else
 			classified = weft_l7_classify(c->head, head_len, ret, !(s->flags & WEFT_F_SEEN_OPEN));
-		if (!l || l->created_ns != s->created_ns) {
+		if (!known) {
 			fresh.created_ns = s->created_ns;
 			fresh.protocol = classified;
 			fresh.misses = classified == WEFT_L7_UNCLASSIFIED;
+			fresh.fast = weft_l7_fast_wanted(s, classified);
 			if (bpf_map_update_elem(&weft_l7_socks, &key, &fresh, BPF_ANY)) {
 				weft_count(WEFT_CNT_L7_SOCKET_MAP_FULL);
 				return;
@@ -511,14 +532,28 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 				l->protocol = WEFT_L7_NONE;
 		} else {
 			l->protocol = classified;
+			l->fast = weft_l7_fast_wanted(s, classified);
 		}
 		if (classified == WEFT_L7_UNCLASSIFIED)
 			return;
+		/* The first message of a socket framed in the kernel is its too. */
+		if (weft_l7_fast_wanted(s, classified)) {
+			l = bpf_map_lookup_elem(&weft_l7_socks, &key);
+			if (l && l->created_ns == s->created_ns)
+				fast = WEFT_FAST_NEEDS_HEAD;
+		}
 		protocol = classified;
 		c->flags = WEFT_L7F_CLASSIFIED;
 	} else {
 		protocol = l->protocol;
 		c->flags = 0;
+	}
+	/* A message start framed in the kernel needs its head only (none
+	 * when its bytes cannot be read: then it is user space's). */
+	if (fast == WEFT_FAST_NEEDS_HEAD && l) {
+		fast = weft_fast_start(s, l, scratch, ret, (__u64)head_len << 1 | sending);
+		if (fast == WEFT_FAST_HANDLED)
+			return;
 	}
 	if (head_len == 0)
 		c->flags |= WEFT_L7F_GAP;
@@ -530,6 +565,9 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		return;
 	/* l is this socket's entry unless the call just classified it. */
 	if (!(c->flags & WEFT_L7F_CLASSIFIED) && l && l->lost)
+		c->flags |= WEFT_L7F_AFTER_LOSS;
+	/* Framing lost in the kernel: the parser resynchronises from here. */
+	if (fast == WEFT_FAST_PER_CALL_LOSS)
 		c->flags |= WEFT_L7F_AFTER_LOSS;
 	if (bpf_ringbuf_output(&weft_l7_events, c, size, weft_l7_ring_flags())) {
 		weft_count(WEFT_CNT_L7_DROPS);

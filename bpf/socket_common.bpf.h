@@ -104,7 +104,23 @@ extern struct {
 	__type(value, struct weft_l7_mmsg_thread);
 } weft_l7_mmsg SEC(".maps");
 
+extern struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_FAST_MAX_AGGREGATES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct weft_l7_agg_key);
+	__type(value, struct weft_l7_agg);
+} weft_l7_aggs SEC(".maps");
+
+extern struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_L7_FAST_MAX_PATHS);
+	__type(key, __u64);
+	__type(value, __u8);
+} weft_l7_paths SEC(".maps");
+
 extern const volatile __u8 filter_netns;
+extern const volatile __u8 l7_http1_fast;
 extern const volatile __u8 l7_tls;
 /* Set by user space when L7 capture is loaded. */
 extern const volatile __u8 l7_enabled;
@@ -406,6 +422,42 @@ static __always_inline __u64 weft_l7_ring_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* HTTP/1 in the kernel (l7_http1_fast.bpf.h): the socket leaves it with a
+ * request in flight, which goes to the user-space parser to wait for its
+ * response there (or to end unanswered at the close). False when the
+ * record was lost (counted, and the socket's next record says so). */
+static __always_inline bool weft_l7_handoff(__u64 key, __u64 created_ns, struct weft_l7_socket *l, __u64 body_remaining)
+{
+	struct weft_l7_call *c;
+	struct weft_l7_handoff *h;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	c = bpf_ringbuf_reserve(&weft_l7_events, offsetof(struct weft_l7_call, head) + sizeof(*h), 0);
+	if (!c) {
+		weft_count(WEFT_CNT_L7_DROPS);
+		l->lost = 1;
+		return false;
+	}
+	__builtin_memset(c, 0, offsetof(struct weft_l7_call, head) + sizeof(*h));
+	c->sk = key;
+	c->created_ns = created_ns;
+	c->ts_ns = bpf_ktime_get_ns();
+	c->tgid = pid_tgid >> 32;
+	c->pid = (__u32)pid_tgid;
+	c->head_len = sizeof(*h);
+	c->direction = WEFT_L7_HANDOFF;
+	c->protocol = WEFT_L7_HTTP1;
+	h = (struct weft_l7_handoff *)c->head;
+	h->start_ns = l->start_ns;
+	h->path_hash = l->path_hash;
+	h->body_remaining = body_remaining;
+	h->method = l->method;
+	h->role = l->role;
+	bpf_ringbuf_submit(c, weft_l7_ring_flags());
+	weft_count(WEFT_CNT_L7_CALLS);
+	return true;
+}
+
 /* L7: a destroyed socket's entry goes, and a classified socket's stream is
  * ended by a record of its own in the L7 ring (after its last call, which
  * an event in the other ring would not be). */
@@ -421,6 +473,10 @@ static __always_inline void weft_l7_forget(const struct sock *sk, const struct w
 	if (!l)
 		return;
 	if (s && l->created_ns == s->created_ns && l->protocol != WEFT_L7_UNCLASSIFIED && l->protocol != WEFT_L7_NONE) {
+		/* A request framed in the kernel and not answered: the parser
+		 * reports it, unanswered, at the close that follows. */
+		if (l->fast && l->phase != WEFT_FAST_IDLE)
+			weft_l7_handoff(key, s->created_ns, l, 0);
 		c = bpf_ringbuf_reserve(&weft_l7_events, offsetof(struct weft_l7_call, head), 0);
 		if (c) {
 			__builtin_memset(c, 0, offsetof(struct weft_l7_call, head));

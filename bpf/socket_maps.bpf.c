@@ -112,7 +112,30 @@ struct {
 	__type(value, struct weft_l7_mmsg_thread);
 } weft_l7_mmsg SEC(".maps");
 
+/* HTTP/1 in the kernel (l7_http1_fast.bpf.h): completed requests by
+ * (socket, method, path, status), read and deleted by user space every
+ * interval. Not preallocated: its entries are a few per busy socket, its
+ * bound is for the worst case; a full map is counted (WEFT_CNT_L7_FAST_AGG_FULL). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_L7_FAST_MAX_AGGREGATES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct weft_l7_agg_key);
+	__type(value, struct weft_l7_agg);
+} weft_l7_aggs SEC(".maps");
+
+/* Path hashes whose text went to user space (a WEFT_L7_PATH record): an LRU,
+ * so a path forgotten here is only sent again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, WEFT_L7_FAST_MAX_PATHS);
+	__type(key, __u64);
+	__type(value, __u8);
+} weft_l7_paths SEC(".maps");
+
 const volatile __u8 filter_netns = 0;
+/* Set by user space: HTTP/1 of fresh plain sockets framed in the kernel. */
+const volatile __u8 l7_http1_fast = 0;
 const volatile __u8 l7_port_filter = 0;
 const volatile __u8 l7_comm_filter = 0;
 /* Set by user space when TLS capture is loaded (with L7 capture). */

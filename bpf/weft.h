@@ -54,7 +54,16 @@ enum weft_counter {
 	WEFT_CNT_L7_DNS_UDP_CALLS = 13, /* DNS over UDP: datagrams (queries and responses) written to the L7 ring */
 	WEFT_CNT_L7_DNS_OTHER_SERVER = 14, /* DNS over UDP: a query dropped, its socket already reports a flow to another server */
 	WEFT_CNT_L7_DNS_SOCKET_MAP_FULL = 15, /* DNS over UDP: a socket's first query dropped, its entry could not be made */
-	WEFT_CNT_MAX = 16,
+	/* HTTP/1 in the kernel (l7_http1_fast.bpf.h): requests framed and
+	 * timed there, and why a socket left it for the per-call path. */
+	WEFT_CNT_L7_FAST_REQUESTS = 16,       /* requests completed and aggregated in the kernel */
+	WEFT_CNT_L7_FAST_FALLBACK_MESSAGE = 17, /* a message start it does not frame (chunked, 1xx, upgrade, head not whole, two messages in a call, ...) */
+	WEFT_CNT_L7_FAST_FALLBACK_PIPELINE = 18, /* a request before the one in flight was answered */
+	WEFT_CNT_L7_FAST_FALLBACK_EARLY = 19,  /* a response before its request was whole (100-continue, an early error) */
+	WEFT_CNT_L7_FAST_FALLBACK_OVERRUN = 20, /* a call past its message's end: the user-space parser resynchronises */
+	WEFT_CNT_L7_FAST_AGG_FULL = 21,       /* a completed request not counted: the aggregate map was full */
+	WEFT_CNT_L7_FAST_LOST = 22,           /* a request in flight given up at an overrun (its framing gone) */
+	WEFT_CNT_MAX = 23,
 };
 
 /* L7 capture (bpf/l7_capture.bpf.c). */
@@ -85,6 +94,12 @@ enum weft_l7_direction {
 	WEFT_L7_SEND = 0,
 	WEFT_L7_RECV = 1,
 	WEFT_L7_CLOSED = 2, /* the socket was destroyed: no bytes, ends its stream */
+	/* HTTP/1 in the kernel: a request path's text, once per new hash (the
+	 * head is a struct weft_l7_path, then the path's bytes). */
+	WEFT_L7_PATH = 3,
+	/* HTTP/1 in the kernel: the socket leaves it with a request in flight,
+	 * handed to the user-space parser (the head is a struct weft_l7_handoff). */
+	WEFT_L7_HANDOFF = 4,
 };
 
 enum weft_l7_call_flags {
@@ -139,6 +154,41 @@ struct weft_dns_udp_peer {
 	char comm[WEFT_COMM_LEN];
 };
 
+/* HTTP/1 in the kernel (bpf/l7_http1_fast.bpf.h). */
+#define WEFT_L7_FAST_PATH_BYTES 128 /* a path (up to '?', '#' or ' ') longer than this is left to user space */
+#define WEFT_L7_FAST_MAX_AGGREGATES 16384 /* (socket, method, path, status) groups between two reads */
+#define WEFT_L7_FAST_MAX_PATHS 4096 /* path hashes whose text user space was sent (an LRU) */
+/* Duration histogram, in microseconds: values below WEFT_L7_AGG_EXACT have a
+ * bucket each; above, 8 buckets per power of two (a bucket's width at most
+ * 1/8 of its lower bound), up to 2^32 us. */
+#define WEFT_L7_AGG_EXACT 16
+#define WEFT_L7_AGG_SUB_BITS 3
+#define WEFT_L7_AGG_BUCKETS (WEFT_L7_AGG_EXACT + (32 - 4) * (1 << WEFT_L7_AGG_SUB_BITS))
+
+/* Methods as the kernel names them (CONNECT never: it leaves HTTP/1). */
+enum weft_http_method {
+	WEFT_HTTP_GET = 1,
+	WEFT_HTTP_HEAD = 2,
+	WEFT_HTTP_POST = 3,
+	WEFT_HTTP_PUT = 4,
+	WEFT_HTTP_DELETE = 5,
+	WEFT_HTTP_PATCH = 6,
+	WEFT_HTTP_OPTIONS = 7,
+	WEFT_HTTP_TRACE = 8,
+};
+
+/* Where a socket's exchange in the kernel is (struct weft_l7_socket.phase). */
+enum weft_l7_fast_phase {
+	WEFT_FAST_IDLE = 0,      /* the next request direction call starts a request */
+	WEFT_FAST_REQ_BODY = 1,  /* `remaining` bytes of the request's body to come */
+	WEFT_FAST_WAIT = 2,      /* the request is whole: the next response direction call starts its response */
+	WEFT_FAST_RESP_BODY = 3, /* `remaining` bytes of the response's body to come */
+	/* A request came while a response was half sent: the request direction
+	 * is user space's already, the response is finished here, then the
+	 * socket is user space's. */
+	WEFT_FAST_DRAIN = 4,
+};
+
 /* Value of the L7 socket map (key: struct sock pointer, as weft_socks). */
 struct weft_l7_socket {
 	__u64 created_ns; /* of the weft_socks entry it belongs to: a reused sk starts over */
@@ -148,7 +198,51 @@ struct weft_l7_socket {
 	/* TLS: the socket carries OpenSSL's ciphertext. Its own bytes are never
 	 * parsed; protocol, misses and lost describe the plaintext stream. */
 	__u8 tls;
-	__u8 pad[4];
+	/* HTTP/1 framed in the kernel while set (a fresh, plain HTTP/1 socket
+	 * from its first call); cleared for good at a fallback. */
+	__u8 fast;
+	__u8 role;        /* enum weft_role, from its first request's direction; 0 before */
+	__u8 phase;       /* enum weft_l7_fast_phase */
+	__u8 method;      /* enum weft_http_method of the request in flight */
+	__u64 remaining;  /* body bytes of the message in progress still to come */
+	__u64 start_ns;   /* ktime of the call that started the request in flight */
+	__u64 path_hash;  /* of the request in flight */
+	__u16 status;     /* of the response in progress */
+	__u8 pad[6];
+};
+
+/* Key of the aggregate map: one socket's requests of one method, path and status. */
+struct weft_l7_agg_key {
+	__u64 sk;
+	__u64 created_ns;
+	__u64 path_hash;
+	__u16 status; /* 0: the socket closed before the response */
+	__u8 method;  /* enum weft_http_method */
+	__u8 pad[5];
+};
+
+/* Value of the aggregate map: the requests completed since user space last
+ * read (and deleted) the entry, and their durations' histogram. */
+struct weft_l7_agg {
+	__u32 count;
+	__u32 pad;
+	__u32 buckets[WEFT_L7_AGG_BUCKETS];
+};
+
+/* Head of a WEFT_L7_PATH record: the hash, then head_len - 8 bytes of path. */
+struct weft_l7_path {
+	__u64 hash;
+};
+
+/* Head of a WEFT_L7_HANDOFF record: the request in flight when the socket
+ * left the kernel path, for the parser to wait on. */
+struct weft_l7_handoff {
+	__u64 start_ns;       /* ktime of its first call */
+	__u64 path_hash;
+	__u64 body_remaining; /* bytes of its body still to come (the parser skips them) */
+	__u8 method;
+	__u8 role;            /* enum weft_role of this end */
+	__u8 pad[6];
 };
 
 /* TLS capture, kernel only: a thread inside SSL_read/SSL_write(_ex), from
@@ -208,6 +302,18 @@ struct weft_l7_scratch {
 	 * loop reaches it in one state instead of one per outcome so far. */
 	__u32 gathered;
 	__u32 gather_stopped; /* a piece could not be read: the head ends before it */
+	/* HTTP/1 in the kernel: what the parse of a message's head found (in
+	 * map memory for the same reason; l7_http1_fast.bpf.h). */
+	__u64 fast_length; /* its Content-Length */
+	__u64 fast_hash;   /* its path's hash */
+	__u32 fast_end;    /* just past its blank line; 0: not in the head */
+	__u32 fast_path_len;
+	__u32 fast_flags;  /* WEFT_FAST_SAW_* */
+	__u32 fast_value;  /* where its Content-Length value starts; 0: none */
+	__u32 fast_action; /* the call's enum weft_fast_action while its head is gathered */
+	__u32 fast_from;   /* the header scan's bounds */
+	__u32 fast_len;
+	__u32 fast_pad;
 };
 
 /* Value of the socket map (the key is the kernel's struct sock pointer). */

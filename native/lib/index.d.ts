@@ -29,6 +29,8 @@ export interface SocketTracerOptions {
   l7RingBufferBytes?: number;
   /** With l7: the kernel wakes the reader only when a quarter of the L7 ring waits, and the ring is also read every 10 ms (false: a wakeup per call). Default true. */
   l7RingBatch?: boolean;
+  /** With l7: simple HTTP/1 exchanges of fresh plain sockets are framed and aggregated in the kernel (bpf/l7_http1_fast.bpf.h), read with drainL7Aggregates. Default false. */
+  l7Http1Kernel?: boolean;
   /** Only connections with one of these local or remote ports are parsed (null: all); at most constants.maxL7Filter. */
   l7Ports?: number[] | null;
   /** Only calls of processes with one of these names (comm, <= 15 bytes) are parsed (null: all); at most constants.maxL7Filter. */
@@ -39,12 +41,26 @@ export interface SocketTracerOptions {
 export interface RecordLayout {
   socketSize: number; eventSize: number; eventSocketOffset: number; eventTypeOffset: number; eventTsOffset: number;
   socket: Record<'sk'|'created_ns'|'bytes_sent'|'bytes_received'|'cgroup_id'|'srtt_us'|'retransmits'|'resets_sent'|'resets_received'|'tgid'|'pid'|'netns'|'family'|'sport'|'dport'|'role'|'flags'|'state'|'saddr'|'daddr'|'comm', number>; // offsetof each field in struct weft_socket
-  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; l7TlsCalls: number; l7TlsNoSocket: number; l7TlsNoEntry: number; l7DnsUdpCalls: number; l7DnsOtherServer: number; l7DnsSocketMapFull: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
+  counters: { socketMapFull: number; ringbufDrops: number; events: number; sends: number; recvs: number; l7Calls: number; l7Drops: number; l7Gaps: number; l7SocketMapFull: number; l7Untracked: number; l7TlsCalls: number; l7TlsNoSocket: number; l7TlsNoEntry: number; l7DnsUdpCalls: number; l7DnsOtherServer: number; l7DnsSocketMapFull: number;
+    l7FastRequests: number; l7FastFallbackMessage: number; l7FastFallbackPipeline: number; l7FastFallbackEarly: number; l7FastFallbackOverrun: number; l7FastAggFull: number; l7FastLost: number; count: number }; // enum weft_counter values, count = WEFT_CNT_MAX
   /** struct weft_l7_call: offsets of its fields, and weft.h's L7 constants. A record is cut after head_len bytes of head. */
   l7Call: Record<'sk'|'created_ns'|'ts_ns'|'tgid'|'pid'|'length'|'head_len'|'tail_len'|'direction'|'protocol'|'flags'|'tail'|'head', number> & {
     headBytes: number; tailBytes: number; directionSend: number; directionRecv: number; directionClosed: number;
     protocolHttp1: number; protocolHttp2: number; protocolDns: number; flagGap: number; flagClassified: number; flagPredates: number; flagAfterLoss: number; flagTls: number; flagUdp: number;
+    /** HTTP/1 in the kernel: a path's text (head: struct weft_l7_path, then the bytes), and a request in flight handed to the parser (head: struct weft_l7_handoff). */
+    directionPath: number; directionHandoff: number;
   };
+  /** struct weft_l7_path (its size: the path's bytes follow) and struct weft_l7_handoff. */
+  l7Path: Record<'hash'|'size', number>;
+  l7Handoff: Record<'start_ns'|'path_hash'|'body_remaining'|'method'|'role'|'size', number>;
+  /**
+   * drainL7Aggregates' records: a header of headerSize bytes (sk u64 at 0, created_ns u64 at 8, path_hash u64 at 16,
+   * count u32 at 24, status u16 at 28, method u8 at 30, buckets u8 at 31), then `buckets` (index u32, count u32) pairs.
+   * Histogram: bucket i < exact is i us; above, subBits bits below the top bit (see bpf/weft.h WEFT_L7_AGG_*).
+   * methods: enum weft_http_method.
+   */
+  l7Aggregate: { headerSize: number; bucketCount: number; exact: number; subBits: number;
+    methods: Record<'GET'|'HEAD'|'POST'|'PUT'|'DELETE'|'PATCH'|'OPTIONS'|'TRACE', number> };
   /** struct weft_dns_udp_peer: the flow at the start of a UDP DNS call's head (flagUdp), and its size. */
   dnsUdpPeer: Record<'family'|'sport'|'dport'|'netns'|'cgroup_id'|'saddr'|'daddr'|'comm'|'size', number>;
   eventTypes: { open: number; close: number; listen: number };
@@ -91,6 +107,8 @@ export class SocketTracer {
    * 'tls_attach' when TLS capture is off or the kernel refused (nothing of that library stays attached).
    */
   attachTlsLibrary(path: string): number;
+  /** HTTP/1 in the kernel: the aggregate map's entries, read and deleted (records as layout.l7Aggregate says); empty without l7Http1Kernel. Throws BpfError op 'read'. */
+  drainL7Aggregates(): Buffer;
   /** L7 calls dropped in user space because nobody took them (more than 16 MiB waiting). */
   readonly l7PendingDrops: number;
   /** weft_counters summed over all possible CPUs (libbpf_num_possible_cpus), one number per index 0..count-1 (values fit in double). */

@@ -100,6 +100,8 @@ function validateTracerOptions(options) {
   if (typeof l7Tls !== 'boolean') throw new TypeError('SocketTracer: l7Tls must be a boolean');
   const { l7RingBatch = true } = options;
   if (typeof l7RingBatch !== 'boolean') throw new TypeError('SocketTracer: l7RingBatch must be a boolean');
+  const { l7Http1Kernel = false } = options;
+  if (typeof l7Http1Kernel !== 'boolean') throw new TypeError('SocketTracer: l7Http1Kernel must be a boolean');
   const { refusePrograms = [] } = options;
   if (!Array.isArray(refusePrograms) || !refusePrograms.every((name) => typeof name === 'string' && name !== '')) {
     throw new TypeError('SocketTracer: refusePrograms must be an array of BPF program names');
@@ -115,6 +117,7 @@ function validateTracerOptions(options) {
     l7Tls: l7 && l7Tls,
     l7RingBufferBytes,
     l7RingBatch: l7 && l7RingBatch,
+    l7Http1Kernel: l7 && l7Http1Kernel,
     l7Ports: l7Ports === null ? null : [...new Set(l7Ports)],
     l7Processes: l7Processes === null ? null : [...new Set(l7Processes)],
   };
@@ -182,6 +185,10 @@ export class SocketTracer {
 
   drainL7Calls() {
     return this.#native.drainL7Calls();
+  }
+
+  drainL7Aggregates() {
+    return this.#native.drainL7Aggregates();
   }
 
   onL7Calls(callback) {

@@ -63,6 +63,9 @@ static_assert(offsetof(struct weft_l7_call, head) == 64, "weft_l7_call.head");
 static_assert(sizeof(struct weft_dns_udp_peer) == 72, "weft_dns_udp_peer size changed: update TS consumers");
 static_assert(offsetof(struct weft_dns_udp_peer, saddr) == 24, "weft_dns_udp_peer.saddr");
 static_assert(offsetof(struct weft_dns_udp_peer, comm) == 56, "weft_dns_udp_peer.comm");
+static_assert(sizeof(struct weft_l7_path) == 8, "weft_l7_path size changed: update TS consumers");
+static_assert(sizeof(struct weft_l7_handoff) == 32, "weft_l7_handoff size changed: update TS consumers");
+static_assert(sizeof(struct weft_l7_agg_key) == 32, "weft_l7_agg_key size changed");
 static_assert(WEFT_TLS_RECORD_BYTES % 8 == 0, "TLS records keep the ring's 8-byte alignment");
 
 namespace {
@@ -124,6 +127,13 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(counters, "l7DnsUdpCalls", WEFT_CNT_L7_DNS_UDP_CALLS);
   SetNumber(counters, "l7DnsOtherServer", WEFT_CNT_L7_DNS_OTHER_SERVER);
   SetNumber(counters, "l7DnsSocketMapFull", WEFT_CNT_L7_DNS_SOCKET_MAP_FULL);
+  SetNumber(counters, "l7FastRequests", WEFT_CNT_L7_FAST_REQUESTS);
+  SetNumber(counters, "l7FastFallbackMessage", WEFT_CNT_L7_FAST_FALLBACK_MESSAGE);
+  SetNumber(counters, "l7FastFallbackPipeline", WEFT_CNT_L7_FAST_FALLBACK_PIPELINE);
+  SetNumber(counters, "l7FastFallbackEarly", WEFT_CNT_L7_FAST_FALLBACK_EARLY);
+  SetNumber(counters, "l7FastFallbackOverrun", WEFT_CNT_L7_FAST_FALLBACK_OVERRUN);
+  SetNumber(counters, "l7FastAggFull", WEFT_CNT_L7_FAST_AGG_FULL);
+  SetNumber(counters, "l7FastLost", WEFT_CNT_L7_FAST_LOST);
   SetNumber(counters, "count", WEFT_CNT_MAX);
   layout.Set("counters", counters);
 
@@ -178,7 +188,39 @@ Napi::Object InitLayout(Napi::Env env, Napi::Object exports) {
   SetNumber(l7, "flagAfterLoss", WEFT_L7F_AFTER_LOSS);
   SetNumber(l7, "flagTls", WEFT_L7F_TLS);
   SetNumber(l7, "flagUdp", WEFT_L7F_UDP);
+  SetNumber(l7, "directionPath", WEFT_L7_PATH);
+  SetNumber(l7, "directionHandoff", WEFT_L7_HANDOFF);
   layout.Set("l7Call", l7);
+  Napi::Object path = Napi::Object::New(env);
+  SetNumber(path, "hash", offsetof(struct weft_l7_path, hash));
+  SetNumber(path, "size", sizeof(struct weft_l7_path));
+  layout.Set("l7Path", path);
+  Napi::Object handoff = Napi::Object::New(env);
+#define WEFT_HANDOFF_FIELD(name) SetNumber(handoff, #name, offsetof(struct weft_l7_handoff, name))
+  WEFT_HANDOFF_FIELD(start_ns);
+  WEFT_HANDOFF_FIELD(path_hash);
+  WEFT_HANDOFF_FIELD(body_remaining);
+  WEFT_HANDOFF_FIELD(method);
+  WEFT_HANDOFF_FIELD(role);
+#undef WEFT_HANDOFF_FIELD
+  SetNumber(handoff, "size", sizeof(struct weft_l7_handoff));
+  layout.Set("l7Handoff", handoff);
+  Napi::Object aggregate = Napi::Object::New(env);
+  SetNumber(aggregate, "headerSize", 32);  // drainL7Aggregates' record header (socket_tracer.cc)
+  SetNumber(aggregate, "bucketCount", WEFT_L7_AGG_BUCKETS);
+  SetNumber(aggregate, "exact", WEFT_L7_AGG_EXACT);
+  SetNumber(aggregate, "subBits", WEFT_L7_AGG_SUB_BITS);
+  Napi::Object methods = Napi::Object::New(env);
+  SetNumber(methods, "GET", WEFT_HTTP_GET);
+  SetNumber(methods, "HEAD", WEFT_HTTP_HEAD);
+  SetNumber(methods, "POST", WEFT_HTTP_POST);
+  SetNumber(methods, "PUT", WEFT_HTTP_PUT);
+  SetNumber(methods, "DELETE", WEFT_HTTP_DELETE);
+  SetNumber(methods, "PATCH", WEFT_HTTP_PATCH);
+  SetNumber(methods, "OPTIONS", WEFT_HTTP_OPTIONS);
+  SetNumber(methods, "TRACE", WEFT_HTTP_TRACE);
+  aggregate.Set("methods", methods);
+  layout.Set("l7Aggregate", aggregate);
   Napi::Object peer = Napi::Object::New(env);
 #define WEFT_PEER_FIELD(name) SetNumber(peer, #name, offsetof(struct weft_dns_udp_peer, name))
   WEFT_PEER_FIELD(family);

@@ -58,6 +58,7 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   Napi::Value OnEvents(const Napi::CallbackInfo& info);
   Napi::Value DrainL7Calls(const Napi::CallbackInfo& info);
   Napi::Value OnL7Calls(const Napi::CallbackInfo& info);
+  Napi::Value DrainL7Aggregates(const Napi::CallbackInfo& info);
   bool StartPolling(Napi::Env env);
   Napi::Value ReadCounters(const Napi::CallbackInfo& info);
   Napi::Value MapIds(const Napi::CallbackInfo& info);
@@ -121,6 +122,10 @@ class SocketTracer : public Napi::ObjectWrap<SocketTracer> {
   // past kMaxPendingL7 bytes further calls are dropped and counted.
   std::vector<uint8_t> pending_l7_;
   double l7_dropped_ = 0;
+  // drainL7Aggregates scratch: one batch of the aggregate map's entries.
+  std::vector<struct weft_l7_agg_key> agg_keys_;
+  std::vector<struct weft_l7_agg> agg_values_;
+  bool agg_batch_ = true;  // lookup_and_delete_batch works on it (else entry by entry)
   std::vector<__u64> keys_;       // readSockets scratch, grown on demand
   std::vector<uint8_t> values_;
 };
@@ -135,6 +140,7 @@ Napi::Function SocketTracer::Define(Napi::Env env) {
                          InstanceMethod<&SocketTracer::OnEvents>("onEvents"),
                          InstanceMethod<&SocketTracer::DrainL7Calls>("drainL7Calls"),
                          InstanceMethod<&SocketTracer::OnL7Calls>("onL7Calls"),
+                         InstanceMethod<&SocketTracer::DrainL7Aggregates>("drainL7Aggregates"),
                          InstanceMethod<&SocketTracer::ReadCounters>("readCounters"),
                          InstanceMethod<&SocketTracer::MapIds>("mapIds"),
                          InstanceMethod<&SocketTracer::RefreshSockets>("refreshSockets"),
@@ -245,6 +251,11 @@ bool SocketTracer::Configure(Napi::Env env, Napi::Object options) {
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_mmsg, l7 ? WEFT_L7_MAX_MMSG_THREADS : 1);
   if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_events, l7 ? l7_ring_bytes : page);
   skel_->rodata->l7_enabled = l7 ? 1 : 0;
+  // HTTP/1 framed in the kernel (bpf/l7_http1_fast.bpf.h); its maps minimal when off.
+  bool http1_kernel = l7 && options.Get("l7Http1Kernel").ToBoolean().Value();
+  skel_->rodata->l7_http1_fast = http1_kernel ? 1 : 0;
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_aggs, http1_kernel ? WEFT_L7_FAST_MAX_AGGREGATES : 1);
+  if (err == 0) err = bpf_map__set_max_entries(skel_->maps.weft_l7_paths, http1_kernel ? WEFT_L7_FAST_MAX_PATHS : 1);
   l7_ = l7;
   l7_batch_ = l7 && options.Get("l7RingBatch").ToBoolean().Value();
   skel_->rodata->l7_wakeup_bytes = l7_batch_ ? l7_ring_bytes / 4 : 0;
@@ -648,6 +659,95 @@ void SocketTracer::Consume() {
   Napi::FunctionReference* l7_callback = calls ? &l7_callback_ : nullptr;
   if (have_events) DeliverFromPoll(env, callback_, receiver, event_buffer);
   if (l7_callback != nullptr && !l7_callback->IsEmpty()) DeliverFromPoll(env, *l7_callback, receiver, call_buffer);
+}
+
+// The kernel's HTTP/1 aggregates (weft_l7_aggs), read and deleted: what
+// was completed since the last call. Each entry comes as a compact record
+// (native/lib/index.d.ts): its key, its count, and its non-empty histogram
+// buckets as (index, count) pairs. Bounded by the map's bound.
+Napi::Value SocketTracer::DrainL7Aggregates(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!EnsureOpen(env)) return env.Undefined();
+  int fd = bpf_map__fd(skel_->maps.weft_l7_aggs);
+  size_t max_entries = bpf_map__max_entries(skel_->maps.weft_l7_aggs);
+  std::vector<uint8_t> out;
+  auto append = [&out](const struct weft_l7_agg_key& key, const struct weft_l7_agg& value) {
+    __u32 pairs = 0;
+    for (__u32 b = 0; b < WEFT_L7_AGG_BUCKETS; b++) pairs += value.buckets[b] != 0;
+    struct {
+      __u64 sk, created_ns, path_hash;
+      __u32 count;
+      __u16 status;
+      __u8 method;
+      __u8 buckets;
+    } header = {key.sk, key.created_ns, key.path_hash, value.count, key.status, key.method, static_cast<__u8>(pairs)};
+    static_assert(sizeof(header) == 32, "aggregate record header");
+    static_assert(WEFT_L7_AGG_BUCKETS <= 255, "bucket count fits the header's byte");
+    const uint8_t* h = reinterpret_cast<const uint8_t*>(&header);
+    out.insert(out.end(), h, h + sizeof(header));
+    for (__u32 b = 0; b < WEFT_L7_AGG_BUCKETS; b++) {
+      if (value.buckets[b] == 0) continue;
+      __u32 pair[2] = {b, value.buckets[b]};
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(pair);
+      out.insert(out.end(), p, p + sizeof(pair));
+    }
+  };
+  if (agg_keys_.empty()) {
+    agg_keys_.resize(kMinBatch);
+    agg_values_.resize(kMinBatch);
+  }
+  if (agg_batch_) {
+    struct bpf_map_batch_opts opts = BatchOpts();
+    struct weft_l7_agg_key in_batch;
+    struct weft_l7_agg_key out_batch;
+    bool first = true;
+    size_t taken = 0;
+    for (;;) {
+      __u32 chunk = static_cast<__u32>(agg_keys_.size());
+      int err = bpf_map_lookup_and_delete_batch(fd, first ? nullptr : &in_batch, &out_batch, agg_keys_.data(),
+                                                agg_values_.data(), &chunk, &opts);
+      if (err == 0 || err == -ENOENT) {
+        for (__u32 i = 0; i < chunk; i++) append(agg_keys_[i], agg_values_[i]);
+        taken += chunk;
+      }
+      if (err == -ENOENT) break;
+      if (err == -ENOSPC) {
+        // One hash bucket holds more entries than the chunk: a bigger one.
+        agg_keys_.resize(agg_keys_.size() * 2);
+        agg_values_.resize(agg_values_.size() * 2);
+        continue;
+      }
+      if (first && taken == 0 && (err == -EINVAL || err == -ENOTSUP || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */)) {
+        agg_batch_ = false;  // an older kernel: entry by entry from now on
+        break;
+      }
+      if (err != 0) {
+        ThrowBpfError(env, "read", err, "batch lookup-and-delete of weft_l7_aggs failed");
+        return env.Undefined();
+      }
+      in_batch = out_batch;
+      first = false;
+      // Entries made while it runs could keep it going: the bound stops it.
+      if (taken >= 2 * max_entries) break;
+    }
+  }
+  if (!agg_batch_) {
+    struct weft_l7_agg_key key;
+    struct weft_l7_agg value;
+    for (size_t steps = 0; steps < 2 * max_entries; steps++) {
+      // The first key each time: the one before it was deleted.
+      int err = bpf_map_get_next_key(fd, nullptr, &key);
+      if (err == -ENOENT) break;
+      if (err == 0) err = bpf_map_lookup_and_delete_elem(fd, &key, &value);
+      if (err == -ENOENT) continue;
+      if (err != 0) {
+        ThrowBpfError(env, "read", err, "reading weft_l7_aggs failed");
+        return env.Undefined();
+      }
+      append(key, value);
+    }
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
 }
 
 Napi::Value SocketTracer::OnEvents(const Napi::CallbackInfo& info) {

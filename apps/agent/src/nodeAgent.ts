@@ -7,6 +7,7 @@ import type { ConnectionDelta } from './connections/connectionDelta.js';
 import type { ConnectionRow } from './connections/connectionRow.js';
 import { ConnectionTracker } from './connections/connectionTracker.js';
 import { UdpFlowTable } from './connections/udpFlowTable.js';
+import { L7AggregateDecoder } from './kernel/l7AggregateDecoder.js';
 import { L7CallDecoder } from './kernel/l7CallDecoder.js';
 import type { KernelEvent, SocketRecord } from './kernel/socketRecord.js';
 import { SocketRecordDecoder } from './kernel/socketRecordDecoder.js';
@@ -40,6 +41,8 @@ const TLS_MAPS_PER_SCAN = 32;
 /** DNS: UDP flows reported at once (the kernel's weft_dns_udp_socks holds as many sockets), and addresses the answer cache names. */
 const MAX_UDP_FLOWS = 16_384;
 const MAX_DNS_NAMES = 65_536;
+/** HTTP/1 framed in the kernel: path texts kept (the kernel remembers 4,096 it sent: more here, so a path it still knows is known here). */
+const MAX_KERNEL_PATHS = 16_384;
 
 /**
  * The node agent: loads the kernel programs, and every interval turns the
@@ -53,6 +56,7 @@ export class NodeAgent {
   private readonly roles = new RoleInference();
   private readonly nat = new ConntrackTable();
   private readonly l7Decoder = new L7CallDecoder(layout);
+  private readonly aggregateDecoder = new L7AggregateDecoder(layout);
   /** Request metrics, when L7 capture is loaded. */
   private readonly requests: RequestTracker | null;
   /** DNS over UDP as connections, and the node's DNS answers (address -> name), when L7 capture is loaded. */
@@ -96,6 +100,7 @@ export class NodeAgent {
           maxRoutes: config.l7MaxRoutes,
           holdIntervals: REQUEST_HOLD_INTERVALS,
           onDnsAnswers: (question, answers) => this.dnsNames.learn(question, answers, Date.now()),
+          kernel: { histogram: { exact: layout.l7Aggregate.exact, subBits: layout.l7Aggregate.subBits }, maxPaths: MAX_KERNEL_PATHS },
         })
       : null;
     this.libssl = path.tls.on
@@ -125,6 +130,7 @@ export class NodeAgent {
         refusePrograms: config.refusePrograms,
         l7: config.l7,
         l7Tls: config.l7Tls,
+        l7Http1Kernel: config.l7Http1Kernel,
         l7RingBufferBytes: config.ringBufferBytes,
         // Batched wakeups (a timer reads the rest): a wakeup per call cost more than the parsing.
         l7RingBatch: true,
@@ -250,6 +256,8 @@ export class NodeAgent {
     // close row (its calls all precede the close), only of bytes read next interval.
     if (this.requests) {
       this.parseCalls(this.tracer.drainL7Calls());
+      // The kernel's HTTP/1 aggregates after the calls: the path records they name came before them.
+      this.requests.pushAggregates(this.aggregateDecoder.decode(this.tracer.drainL7Aggregates()));
       // Same clock as the calls' ktime (CLOCK_MONOTONIC).
       this.requests.expire(process.hrtime.bigint());
     }
@@ -396,6 +404,13 @@ export class NodeAgent {
     m.l7DnsUdpCalls.inc(grew(c.l7DnsUdpCalls));
     m.l7DnsDropped.inc({ reason: 'other_server' }, grew(c.l7DnsOtherServer));
     m.l7DnsDropped.inc({ reason: 'socket_map_full' }, grew(c.l7DnsSocketMapFull));
+    m.l7KernelRequests.inc(grew(c.l7FastRequests));
+    m.l7KernelFallbacks.inc({ reason: 'message' }, grew(c.l7FastFallbackMessage));
+    m.l7KernelFallbacks.inc({ reason: 'pipelined' }, grew(c.l7FastFallbackPipeline));
+    m.l7KernelFallbacks.inc({ reason: 'early_response' }, grew(c.l7FastFallbackEarly));
+    m.l7KernelFallbacks.inc({ reason: 'overrun' }, grew(c.l7FastFallbackOverrun));
+    m.l7KernelDropped.inc({ reason: 'map_full' }, grew(c.l7FastAggFull));
+    m.l7KernelDropped.inc({ reason: 'lost' }, grew(c.l7FastLost));
     const flows = this.udpFlows.stats();
     m.udpFlows.set(flows.flows);
     m.udpFlowsEvicted.inc(Math.max(0, flows.evicted - this.lastUdpFlowsEvicted));
@@ -437,6 +452,8 @@ export class NodeAgent {
       stream_evicted: stats.streamsEvicted,
       unclaimed: stats.requestsUnclaimed,
       duration_capped: stats.durationsCapped,
+      kernel_route_unknown: stats.kernelRoutesUnknown,
+      kernel_path_evicted: stats.kernelPathEvictions,
       dns_timeout: stats.dnsTimeouts,
       dns_malformed: stats.dnsMalformed,
       dns_pending_overflow: stats.dnsPendingOverflows,

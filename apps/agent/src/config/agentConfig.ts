@@ -25,6 +25,8 @@ export interface AgentConfig {
   l7: boolean;
   /** TLS capture (HTTPS through OpenSSL's SSL_read/SSL_write, by uprobes on each libssl found): on by default, with L7 capture only. */
   l7Tls: boolean;
+  /** HTTP/1 of connections opened while the agent runs framed and aggregated in the kernel (simple exchanges; the rest per call): on by default, with L7 capture only. */
+  l7Http1Kernel: boolean;
   /** Distinct HTTP route templates reported; beyond, `{other}`. */
   l7MaxRoutes: number;
   /** L7 capture only for connections with one of these local or remote ports; null: all. */
@@ -55,6 +57,7 @@ export interface AgentConfigInput {
   trafficPath?: string;
   l7?: string;
   l7Tls?: string;
+  l7Http1Kernel?: string;
   l7MaxRoutes?: string;
   l7Ports?: string;
   l7Processes?: string;
@@ -120,6 +123,10 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
   if (l7TlsRaw !== 'on' && l7TlsRaw !== 'off') {
     throw new ConfigError(`--l7-tls must be on or off, got "${l7TlsRaw}"`, '--l7-tls');
   }
+  const l7KernelRaw = pick(input.l7Http1Kernel, 'WEFT_AGENT_L7_HTTP1_KERNEL') ?? 'on';
+  if (l7KernelRaw !== 'on' && l7KernelRaw !== 'off') {
+    throw new ConfigError(`--l7-http1-kernel must be on or off, got "${l7KernelRaw}"`, '--l7-http1-kernel');
+  }
   const routesRaw = pick(input.l7MaxRoutes, 'WEFT_AGENT_L7_MAX_ROUTES');
   const l7MaxRoutes = routesRaw === undefined ? 1000 : positiveNumber(routesRaw, '--l7-max-routes', { integer: true });
   if (l7MaxRoutes > 100_000) {
@@ -154,6 +161,7 @@ export function buildAgentConfig(input: AgentConfigInput, env: NodeJS.ProcessEnv
     trafficPath: pathRaw as TrafficPathRequest,
     l7: l7Raw === 'on',
     l7Tls: l7Raw === 'on' && l7TlsRaw === 'on',
+    l7Http1Kernel: l7Raw === 'on' && l7KernelRaw === 'on',
     l7MaxRoutes,
     l7Ports,
     l7Processes,

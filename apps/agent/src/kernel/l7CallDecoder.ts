@@ -1,6 +1,7 @@
 import type { RecordLayout } from '@weft/native';
 import { AddressFormatter, commText } from './addressText.js';
-import type { L7CallProtocol, L7CallRecord, UdpFlowPeer } from './l7CallRecord.js';
+import { HttpMethodIds } from './httpMethodIds.js';
+import type { KernelHandoff, KernelPath, L7CallProtocol, L7CallRecord, UdpFlowPeer } from './l7CallRecord.js';
 import { SocketIdCache } from './socketIdCache.js';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -13,8 +14,11 @@ const NO_BYTES = Buffer.alloc(0);
 export class L7CallDecoder {
   private readonly addresses = new AddressFormatter();
   private readonly socketIds = new SocketIdCache();
+  private readonly methods: HttpMethodIds;
 
-  constructor(private readonly layout: RecordLayout) {}
+  constructor(private readonly layout: RecordLayout) {
+    this.methods = new HttpMethodIds(layout);
+  }
 
   decode(buffer: Buffer): L7CallRecord[] {
     const o = this.layout.l7Call;
@@ -44,7 +48,7 @@ export class L7CallDecoder {
         tsNs: buffer.readBigUInt64LE(offset + o.ts_ns),
         tgid: buffer.readUInt32LE(offset + o.tgid),
         tid: buffer.readUInt32LE(offset + o.pid),
-        direction: directionCode === o.directionSend ? 'send' : directionCode === o.directionRecv ? 'recv' : 'closed',
+        direction: this.directionOf(directionCode, offset),
         length: buffer.readUInt32LE(offset + o.length),
         head: buffer.subarray(headStart, end),
         tail: tailLength > 0 ? buffer.subarray(offset + o.tail, offset + o.tail + tailLength) : NO_BYTES,
@@ -57,10 +61,42 @@ export class L7CallDecoder {
       };
       // Set apart, not spread into the literal: a spread costs every call.
       if (udp) call.udp = udp;
+      if (call.direction === 'path') call.path = this.path(buffer, headStart, end);
+      else if (call.direction === 'handoff') call.handoff = this.handoff(buffer, headStart, end);
       calls.push(call);
       offset = end;
     }
     return calls;
+  }
+
+  private directionOf(code: number, offset: number): L7CallRecord['direction'] {
+    const o = this.layout.l7Call;
+    if (code === o.directionSend) return 'send';
+    if (code === o.directionRecv) return 'recv';
+    if (code === o.directionClosed) return 'closed';
+    if (code === o.directionPath) return 'path';
+    if (code === o.directionHandoff) return 'handoff';
+    throw new Error(`L7 call at byte ${offset} has direction ${code}, which this agent does not know`);
+  }
+
+  private path(buffer: Buffer, at: number, end: number): KernelPath {
+    const p = this.layout.l7Path;
+    if (end - at < p.size) throw new Error(`L7 path record at byte ${at} has no hash`);
+    return { hash: buffer.readBigUInt64LE(at + p.hash), text: buffer.toString('latin1', at + p.size, end) };
+  }
+
+  private handoff(buffer: Buffer, at: number, end: number): KernelHandoff {
+    const h = this.layout.l7Handoff;
+    if (end - at < h.size) throw new Error(`L7 handoff record at byte ${at} is ${end - at} bytes, not ${h.size}`);
+    const role = buffer.readUInt8(at + h.role);
+    if (role !== this.layout.roles.client && role !== this.layout.roles.server) throw new Error(`L7 handoff record at byte ${at} has role ${role}`);
+    return {
+      startNs: buffer.readBigUInt64LE(at + h.start_ns),
+      pathHash: buffer.readBigUInt64LE(at + h.path_hash),
+      method: this.methods.nameOf(buffer.readUInt8(at + h.method)),
+      role: role === this.layout.roles.client ? 'client' : 'server',
+      bodyRemaining: Number(buffer.readBigUInt64LE(at + h.body_remaining)),
+    };
   }
 
   private peer(buffer: Buffer, at: number): UdpFlowPeer {

@@ -6,8 +6,12 @@ export interface L7CallRecord {
   tsNs: bigint;
   tgid: number;
   tid: number;
-  /** closed: the socket was destroyed; no bytes, it ends the socket's stream. */
-  direction: 'send' | 'recv' | 'closed';
+  /**
+   * closed: the socket was destroyed; no bytes, it ends the socket's stream.
+   * path and handoff: HTTP/1 framed in the kernel (a path's text, a request
+   * in flight handed to the parser); no bytes, see `path` and `handoff`.
+   */
+  direction: 'send' | 'recv' | 'closed' | 'path' | 'handoff';
   /** Bytes the call moved. */
   length: number;
   /** The first bytes of the call's buffer (a view into the record buffer). */
@@ -31,6 +35,30 @@ export interface L7CallRecord {
    * server it queried; socketId names the flow). head is the datagram's start.
    */
   udp?: UdpFlowPeer;
+  /** direction 'path': a request path the kernel hashed, sent once per new hash. */
+  path?: KernelPath;
+  /** direction 'handoff': the request in flight when the socket left the kernel's framing. */
+  handoff?: KernelHandoff;
+}
+
+/** A request path's text and the hash the kernel's aggregates name it by (struct weft_l7_path). */
+export interface KernelPath {
+  hash: bigint;
+  /** Up to the query, fragment or end of the target (latin1, at most 128 bytes). */
+  text: string;
+}
+
+/** A request the kernel framed that its parser must now answer (struct weft_l7_handoff). */
+export interface KernelHandoff {
+  /** ktime (ns) of the request's first call. */
+  startNs: bigint;
+  pathHash: bigint;
+  /** Upper-case method (the kernel frames GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE). */
+  method: string;
+  /** Which end the socket is: a client sends the requests. */
+  role: 'client' | 'server';
+  /** Bytes of its body still to come (the parser skips them). */
+  bodyRemaining: number;
 }
 
 export type L7CallProtocol = 'http1' | 'http2' | 'dns';

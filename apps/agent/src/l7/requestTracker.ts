@@ -1,10 +1,13 @@
 import { MAX_DURATION_SAMPLES, type RequestRow } from '../connections/connectionRow.js';
-import type { L7CallRecord } from '../kernel/l7CallRecord.js';
+import type { L7Aggregate } from '../kernel/l7Aggregate.js';
+import type { KernelHandoff, L7CallRecord } from '../kernel/l7CallRecord.js';
+import { histogramSamples, type HistogramShape } from './http1/durationHistogram.js';
 import { Http1Stream } from './http1/http1Stream.js';
+import { KernelPathTable } from './http1/kernelPathTable.js';
 import { RouteTable } from './http1/routeTemplate.js';
 import { Http2Connection } from './http2/http2Connection.js';
 import { DnsStream, type DnsAnswerListener } from './dns/dnsStream.js';
-import { emptyParserCounters, type CompletedRequest, type L7Stream, type ParserCounters } from './l7Types.js';
+import { emptyParserCounters, httpOutcome, UNKNOWN_ROUTE, type CompletedRequest, type L7Stream, type ParserCounters } from './l7Types.js';
 
 export interface RequestTrackerOptions {
   /** Connections parsed at once; beyond, the least recently active is forgotten (counted). */
@@ -18,6 +21,8 @@ export interface RequestTrackerOptions {
   holdIntervals: number;
   /** Told every DNS response's answers (the agent's names of external endpoints). */
   onDnsAnswers?: DnsAnswerListener;
+  /** HTTP/1 framed in the kernel: the shape of its duration histograms, and how many of its path texts are kept. */
+  kernel?: { histogram: HistogramShape; maxPaths: number };
 }
 
 export interface RequestTrackerStats extends ParserCounters {
@@ -30,6 +35,10 @@ export interface RequestTrackerStats extends ParserCounters {
   requestsUnclaimed: number;
   /** Duration samples not kept because a group already held MAX_DURATION_SAMPLES (its count stays exact). */
   durationsCapped: number;
+  /** Requests framed in the kernel whose path's text was not known (its record lost, or forgotten): reported under UNKNOWN_ROUTE. */
+  kernelRoutesUnknown: number;
+  /** Kernel path texts forgotten because the table was full. */
+  kernelPathEvictions: number;
 }
 
 interface PendingRequests {
@@ -65,9 +74,12 @@ export class RequestTracker {
   private streamsEvicted = 0;
   private requestsUnclaimed = 0;
   private durationsCapped = 0;
+  private kernelRoutesUnknown = 0;
+  private readonly kernelPaths: KernelPathTable | null;
 
   constructor(private readonly options: RequestTrackerOptions) {
     this.routes = new RouteTable(options.maxRoutes);
+    this.kernelPaths = options.kernel ? new KernelPathTable(options.kernel.maxPaths) : null;
   }
 
   push(calls: readonly L7CallRecord[]): void {
@@ -77,9 +89,43 @@ export class RequestTracker {
         this.forget(call.socketId);
         continue;
       }
+      if (call.direction === 'path') {
+        if (call.path) this.kernelPaths?.learn(call.path.hash, call.path.text);
+        continue;
+      }
+      if (call.direction === 'handoff') {
+        if (call.handoff) this.adopt(call, call.handoff);
+        continue;
+      }
       const stream = this.streamOf(call);
       if (call.afterLoss) stream.lose();
       stream.push(call.direction, call);
+    }
+  }
+
+  /**
+   * Requests the kernel framed and counted (its aggregates since the last
+   * read), into the same groups as the parsers' requests of the socket.
+   */
+  pushAggregates(aggregates: readonly L7Aggregate[]): void {
+    const shape = this.options.kernel?.histogram;
+    if (!shape) return;
+    for (const a of aggregates) {
+      const status = a.status === 0 ? null : a.status;
+      const group = this.groupOf(a.socketId, 'http1', a.method, this.kernelRoute(a.pathHash));
+      if (!group) {
+        this.requestsUnclaimed += a.count;
+        continue;
+      }
+      group.requests += a.count;
+      const outcome = httpOutcome(status);
+      if (outcome === 'error') group.errors += a.count;
+      else if (outcome === 'client_error') group.client_errors += a.count;
+      // Representative durations (bucket midpoints, at most the group's room): the count above is exact.
+      const room = MAX_DURATION_SAMPLES - group.durations_us.length;
+      const timed = status === null ? 0 : a.buckets.reduce((sum, b) => sum + b.count, 0);
+      if (timed > room) this.durationsCapped += timed - room;
+      for (const us of histogramSamples(a.buckets, shape, room)) group.durations_us.push(us);
     }
   }
 
@@ -133,7 +179,27 @@ export class RequestTracker {
       streamsEvicted: this.streamsEvicted,
       requestsUnclaimed: this.requestsUnclaimed,
       durationsCapped: this.durationsCapped,
+      kernelRoutesUnknown: this.kernelRoutesUnknown,
+      kernelPathEvictions: this.kernelPaths?.evictions ?? 0,
     };
+  }
+
+  /** The route of a path the kernel named by hash. */
+  private kernelRoute(hash: bigint): string {
+    const text = this.kernelPaths?.textOf(hash);
+    if (text === undefined) {
+      this.kernelRoutesUnknown += 1;
+      return UNKNOWN_ROUTE;
+    }
+    return this.routes.routeOf(text);
+  }
+
+  /** A request the kernel framed, handed to the connection's parser to be answered there. */
+  private adopt(call: L7CallRecord, handoff: KernelHandoff): void {
+    const stream = this.streamOf(call);
+    if (stream instanceof Http1Stream) {
+      stream.adopt(handoff.role, handoff.method, this.kernelRoute(handoff.pathHash), handoff.startNs, handoff.bodyRemaining);
+    }
   }
 
   private streamOf(call: L7CallRecord): L7Stream {
@@ -173,20 +239,10 @@ export class RequestTracker {
   }
 
   private record(socketId: string, request: CompletedRequest): void {
-    let pending = this.pending.get(socketId);
-    if (!pending) {
-      if (this.pending.size >= this.options.maxStreams) {
-        this.requestsUnclaimed += 1;
-        return;
-      }
-      pending = { groups: new Map(), age: 0, tls: this.tlsStreams.has(socketId) };
-      this.pending.set(socketId, pending);
-    }
-    const key = `${request.protocol} ${request.method} ${request.route}`;
-    let group = pending.groups.get(key);
+    const group = this.groupOf(socketId, request.protocol, request.method, request.route);
     if (!group) {
-      group = { protocol: request.protocol, method: request.method, route: request.route, requests: 0, errors: 0, client_errors: 0, durations_us: [] };
-      pending.groups.set(key, group);
+      this.requestsUnclaimed += 1;
+      return;
     }
     group.requests += 1;
     if (request.outcome === 'error') group.errors += 1;
@@ -195,5 +251,26 @@ export class RequestTracker {
       if (group.durations_us.length < MAX_DURATION_SAMPLES) group.durations_us.push(request.durationUs);
       else this.durationsCapped += 1;
     }
+  }
+
+  /**
+   * The socket's pending group of (protocol, method, route), made when new:
+   * where the parsers' requests and the kernel's aggregates meet. Null when
+   * the bound of sockets waiting is reached.
+   */
+  private groupOf(socketId: string, protocol: RequestRow['protocol'], method: string, route: string): RequestRow | null {
+    let pending = this.pending.get(socketId);
+    if (!pending) {
+      if (this.pending.size >= this.options.maxStreams) return null;
+      pending = { groups: new Map(), age: 0, tls: this.tlsStreams.has(socketId) };
+      this.pending.set(socketId, pending);
+    }
+    const key = `${protocol} ${method} ${route}`;
+    let group = pending.groups.get(key);
+    if (!group) {
+      group = { protocol, method, route, requests: 0, errors: 0, client_errors: 0, durations_us: [] };
+      pending.groups.set(key, group);
+    }
+    return group;
   }
 }

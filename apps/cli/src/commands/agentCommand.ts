@@ -31,6 +31,7 @@ export function agentCommand(): Command {
     )
     .addOption(new Option('--l7 <on|off>', 'request metrics (HTTP/1) from the bytes of each send and receive').choices(['on', 'off']))
     .addOption(new Option('--l7-tls <on|off>', 'with --l7 on: HTTPS request metrics from the plaintext of OpenSSL\'s SSL_read/SSL_write (uprobes on each libssl processes map; default on)').choices(['on', 'off']))
+    .addOption(new Option('--l7-http1-kernel <on|off>', 'with --l7 on: simple HTTP/1 exchanges (Content-Length or no body, one at a time) of connections opened while the agent runs are framed and aggregated in the kernel, the rest parsed per call (default on)').choices(['on', 'off']))
     .option('--l7-ports <ports>', 'request metrics only for connections with one of these local or remote ports (comma-separated)')
     .option('--l7-processes <names>', 'request metrics only for these processes (comma-separated names as in ps -o comm, at most 15 bytes)')
     .option('--l7-max-routes <n>', 'distinct HTTP route templates reported (ids already collapse); beyond, {other} (default 1000)')

@@ -202,6 +202,12 @@ export class Http1MessageReader {
     if (this.state.mode !== 'opaque') this.state = { mode: 'lost' };
   }
 
+  /** A message whose head was read elsewhere (the kernel's framing) has `bytes` of its body still to come: they are skipped. */
+  skipBody(bytes: number): void {
+    if (this.state.mode === 'opaque') return;
+    this.state = bytes > 0 ? { mode: 'length', remaining: bytes } : { mode: 'idle' };
+  }
+
   /** Stops parsing (the connection switched protocol). */
   stop(): void {
     this.state = { mode: 'opaque' };

@@ -72,6 +72,23 @@ export class Http1Stream implements L7Stream {
     this.responses.resync();
   }
 
+  /**
+   * A request the kernel framed and timed from `startNs`, handed over when
+   * the connection left the kernel's framing: it waits for its response
+   * here, the next call of its direction after `bodyRemaining` bytes of its
+   * body starting the next request. The kernel knows this end's role.
+   */
+  adopt(role: 'client' | 'server', method: string, route: string, startNs: bigint, bodyRemaining: number): void {
+    if (this.stopped) return;
+    this.role ??= role;
+    if (this.waiting.length >= MAX_PIPELINE) {
+      this.waiting.shift();
+      this.counters.pipelineOverflows += 1;
+    }
+    this.waiting.push({ method, route, startNs });
+    this.requests.skipBody(bodyRemaining);
+  }
+
   /** The connection closed: a close-delimited response ends, requests still waiting end unanswered. */
   close(): void {
     this.responses.close();
