@@ -8,6 +8,9 @@
  * machine a server's timer fires late, and the kernel sees that), on both
  * ends of each connection: keep-alive, one request per connection,
  * pipelined, chunked responses, HEAD, and a connection older than the agent.
+ * Simple exchanges of fresh connections are framed in the kernel
+ * (bpf/l7_http1_fast.bpf.h): its counters say which requests were, and that
+ * a connection leaving it mid-way still reports every request.
  */
 import assert from 'node:assert/strict';
 import { dirname, resolve } from 'node:path';
@@ -16,6 +19,7 @@ import { after, before, test } from 'node:test';
 import { resumeUnderFreshAgent } from '../fixtures/agentMidConnection.js';
 import { AgentProcess } from '../fixtures/agentProcess.js';
 import { median, requestTotal as total, type AgentRequestRow, type AgentRow } from '../fixtures/agentRows.js';
+import { freeLoopbackPort } from '../fixtures/loopbackPort.js';
 import { NodeTopology } from '../fixtures/netnsTopology.js';
 import { TcpPeerProcess } from '../fixtures/tcpPeerProcess.js';
 
@@ -25,6 +29,7 @@ const PORT = 8080;
 let topology: NodeTopology;
 let agent: AgentProcess | undefined;
 let server: TcpPeerProcess;
+let metricsAddr: string;
 
 interface Served {
   method: string;
@@ -69,7 +74,8 @@ before(async () => {
   topology = await NodeTopology.create({ pods: 2 });
   const pod2 = topology.pod(2);
   server = await TcpPeerProcess.startScript(HTTP_PEER, topology, pod2.netns, 'server', { listen: pod2.ipv4, port: PORT });
-  agent = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns] });
+  metricsAddr = `127.0.0.1:${await freeLoopbackPort()}`;
+  agent = await AgentProcess.start({ netns: [topology.pod(1).netns, pod2.netns], metricsAddr });
 });
 
 after(async () => {
@@ -191,6 +197,58 @@ test('HEAD: headers only, Content-Length but no body', { timeout: 60_000 }, asyn
     delayMs: 20,
     route: '/users/{n}/orders',
   });
+});
+
+/** The agent's HTTP/1 kernel framing counters: requests it framed, connections it left by reason. */
+async function kernelCounters(): Promise<{ requests: number; fallbacks: Record<string, number> }> {
+  const text = await (await fetch(`http://${metricsAddr}/metrics`)).text();
+  const value = (line: string | undefined): number => (line === undefined ? 0 : Number(line.trim().split(/\s+/).pop()));
+  const fallbacks: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^weft_agent_l7_kernel_fallbacks_total\{reason="([a-z_]+)"\} (\d+)/.exec(line);
+    if (m?.[1]) fallbacks[m[1]] = Number(m[2]);
+  }
+  return { requests: value(text.split('\n').find((l) => l.startsWith('weft_agent_l7_kernel_requests_total '))), fallbacks };
+}
+
+function fallbacksSince(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(after)) if (n > (before[reason] ?? 0)) grown[reason] = n - (before[reason] ?? 0);
+  return grown;
+}
+
+test('in the kernel: 30 simple keep-alive requests framed there on both ends, every 5th a 500, every 7th a 404', { timeout: 60_000 }, async (t) => {
+  const before = await kernelCounters();
+  await runCase(t, {
+    label: 'kernel keep-alive',
+    style: 'keepalive',
+    paths: paths(30, 20, (i) => (i % 5 === 0 ? 500 : i % 7 === 3 ? 404 : 200)),
+    delayMs: 20,
+    route: '/users/{n}/orders',
+  });
+  const after = await kernelCounters();
+  t.diagnostic(`kernel counters: requests +${after.requests - before.requests}, fallbacks ${JSON.stringify(fallbacksSince(before.fallbacks, after.fallbacks))}`);
+  // Each end frames its own: the client's socket and the server's, 30 each.
+  assert.equal(after.requests - before.requests, 60, 'every request framed in the kernel, on both ends (truth: the server served 30)');
+  assert.deepEqual(fallbacksSince(before.fallbacks, after.fallbacks), {}, 'no connection left the kernel framing');
+});
+
+test('in the kernel, then not: a chunked response mid-connection moves it to the parser, every request still counted once', { timeout: 60_000 }, async (t) => {
+  const before = await kernelCounters();
+  // Ten requests, every third a 503; the sixth answered chunked.
+  const path = (i: number): string => `/users/${3000 + i}/orders?delay_ms=20&status=${i % 3 === 1 ? 503 : 200}${i === 5 ? '&bytes=65536&chunks=8' : ''}`;
+  await runCase(t, {
+    label: 'kernel fallback',
+    style: 'keepalive',
+    paths: Array.from({ length: 10 }, (_, i) => path(i)),
+    delayMs: 20,
+    route: '/users/{n}/orders',
+  });
+  const after = await kernelCounters();
+  const fallbacks = fallbacksSince(before.fallbacks, after.fallbacks);
+  t.diagnostic(`kernel counters: requests +${after.requests - before.requests}, fallbacks ${JSON.stringify(fallbacks)}`);
+  assert.equal(after.requests - before.requests, 10, 'the 5 requests before the chunked one framed in the kernel, on both ends');
+  assert.deepEqual(fallbacks, { message: 2 }, 'both ends left at the chunked response');
 });
 
 test('a connection open before the agent: its requests after the agent started are counted, marked as predating it', { timeout: 90_000 }, async (t) => {
