@@ -256,9 +256,10 @@ static __always_inline __u64 weft_fast_size(struct weft_l7_scratch *sc, __u32 fr
 	return end + *(volatile __u64 *)&sc->fast_length;
 }
 
-/* Sends a path's text to user space unless it was sent already; a lost
- * record is tried again at the path's next request. */
-static __always_inline void weft_fast_send_path(struct weft_l7_scratch *sc, __u64 key, __u64 created_ns, __u32 from,
+/* Sends a path's text to user space unless it was sent already (this
+ * socket's last request had it, or weft_l7_paths remembers it); a lost
+ * record is tried again at the path's next request. Says whether it went. */
+static __always_inline bool weft_fast_send_path(struct weft_l7_scratch *sc, __u64 key, __u64 created_ns, __u32 from,
 						__u32 len, bool sending)
 {
 	__u64 hash = sc->fast_hash;
@@ -266,13 +267,13 @@ static __always_inline void weft_fast_send_path(struct weft_l7_scratch *sc, __u6
 	__u8 one = 1;
 
 	if (bpf_map_lookup_elem(&weft_l7_paths, &hash))
-		return;
+		return true;
 	c = bpf_ringbuf_reserve(&weft_l7_events, offsetof(struct weft_l7_call, head) + sizeof(struct weft_l7_path) +
 							  WEFT_L7_FAST_PATH_BYTES,
 				0);
 	if (!c) {
 		weft_count(WEFT_CNT_L7_DROPS);
-		return;
+		return false;
 	}
 	/* Bytes past len stay as the ring left them: user space reads len. */
 	__builtin_memcpy(c->head, &hash, sizeof(hash));
@@ -287,6 +288,7 @@ static __always_inline void weft_fast_send_path(struct weft_l7_scratch *sc, __u6
 	c->flags = 0;
 	bpf_ringbuf_submit(c, weft_l7_ring_flags());
 	bpf_map_update_elem(&weft_l7_paths, &hash, &one, BPF_ANY);
+	return true;
 }
 
 /* The bucket of a duration in microseconds (see WEFT_L7_AGG_BUCKETS). */
@@ -467,11 +469,13 @@ __noinline int weft_fast_start(const struct weft_socket *s, struct weft_l7_socke
 		if (l->role == 0)
 			l->role = sending ? WEFT_ROLE_CLIENT : WEFT_ROLE_SERVER;
 		l->method = method;
-		l->path_hash = sc->fast_hash;
+		if (!l->path_sent || l->path_hash != sc->fast_hash) {
+			l->path_hash = sc->fast_hash;
+			l->path_sent = weft_fast_send_path(sc, key, created_ns, target, sc->fast_path_len, sending);
+		}
 		l->start_ns = bpf_ktime_get_ns();
 		l->remaining = size - length;
 		l->phase = l->remaining ? WEFT_FAST_REQ_BODY : WEFT_FAST_WAIT;
-		weft_fast_send_path(sc, key, created_ns, target, sc->fast_path_len, sending);
 		return WEFT_FAST_HANDLED;
 	}
 	if (phase == WEFT_FAST_WAIT && !request) {

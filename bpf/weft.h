@@ -208,7 +208,8 @@ struct weft_l7_socket {
 	__u64 start_ns;   /* ktime of the call that started the request in flight */
 	__u64 path_hash;  /* of the request in flight */
 	__u16 status;     /* of the response in progress */
-	__u8 pad[6];
+	__u8 path_sent;   /* path_hash's text went to user space (a keep-alive client repeats its path) */
+	__u8 pad[5];
 };
 
 /* Key of the aggregate map: one socket's requests of one method, path and status. */
