@@ -501,14 +501,16 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 	c = &scratch->call;
 	scratch->gathered = 0;
 	scratch->gather_stopped = 0;
+	scratch->tail_at = 0;
+	scratch->tail_avail = 0;
 	if (weft_l7_syscall_of(sending, &sys) && weft_l7_locate(sk, &sys, ret, &b, scratch)) {
 		head_len = scratch->gathered < WEFT_L7_HEAD_BYTES ? scratch->gathered : WEFT_L7_HEAD_BYTES;
-		/* A call whose every byte is in the head has no tail to send: its
-		 * last bytes are the head's (the agent reads them there). */
+		/* Where the tail is, read only if the call gets a record (in map
+		 * memory, like fast_action). A call whose every byte is in the
+		 * head has no tail to send: its last bytes are the head's. */
 		if (b.last && head_len < ret) {
-			tail_len = b.last_len < WEFT_L7_TAIL_BYTES ? b.last_len : WEFT_L7_TAIL_BYTES;
-			if (bpf_probe_read_user(c->tail, tail_len, b.last + b.last_len - tail_len))
-				tail_len = 0;
+			scratch->tail_at = (__u64)b.last + b.last_len;
+			scratch->tail_avail = b.last_len < WEFT_L7_TAIL_BYTES ? b.last_len : WEFT_L7_TAIL_BYTES;
 		}
 	}
 	fast = *(volatile __u32 *)&scratch->fast_action;
@@ -555,6 +557,11 @@ static __always_inline void weft_l7_capture(const struct sock *sk, long ret, boo
 		if (fast == WEFT_FAST_HANDLED)
 			return;
 	}
+	tail_len = *(volatile __u32 *)&scratch->tail_avail;
+	if (tail_len > WEFT_L7_TAIL_BYTES)
+		tail_len = WEFT_L7_TAIL_BYTES;
+	if (tail_len && bpf_probe_read_user(c->tail, tail_len, (const void *)(scratch->tail_at - tail_len)))
+		tail_len = 0;
 	if (head_len == 0)
 		c->flags |= WEFT_L7F_GAP;
 	if (!(s->flags & WEFT_F_SEEN_OPEN))

@@ -303,6 +303,11 @@ struct weft_l7_scratch {
 	 * loop reaches it in one state instead of one per outcome so far. */
 	__u32 gathered;
 	__u32 gather_stopped; /* a piece could not be read: the head ends before it */
+	/* The call's tail: its last byte's address + 1, and how many bytes
+	 * before it to copy (0: none), read once the call is to be sent. */
+	__u64 tail_at;
+	__u32 tail_avail;
+	__u32 tail_pad;
 	/* HTTP/1 in the kernel: what the parse of a message's head found (in
 	 * map memory for the same reason; l7_http1_fast.bpf.h). */
 	__u64 fast_length; /* its Content-Length */
