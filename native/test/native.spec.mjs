@@ -128,8 +128,12 @@ test('layout matches bpf/weft.h', { timeout: 20_000 }, () => {
   assert.equal(layout.eventTypeOffset, 0);
   assert.equal(layout.eventTsOffset, 8);
   assert.equal(layout.socket.comm + 16 + 4 * 4, layout.socketSize);
-  assert.equal(layout.counters.count, 16);
+  assert.equal(layout.counters.count, 23);
   assert.equal(layout.counters.l7Untracked, 9);
+  assert.equal(layout.counters.l7FastRequests, 16);
+  assert.equal(layout.l7Aggregate.headerSize, 32);
+  assert.equal(layout.l7Aggregate.bucketCount, 16 + 28 * 8);
+  assert.equal(layout.l7Handoff.size, 32);
   assert.equal(layout.counters.l7TlsNoEntry, 12);
   assert.deepEqual(layout.eventTypes, { open: 1, close: 2, listen: 3 });
   assert.deepEqual(layout.roles, { unknown: 0, client: 1, server: 2 });
@@ -565,4 +569,37 @@ test('conntrack without CAP_NET_ADMIN: BpfError conntrack_open EPERM', { timeout
     return;
   }
   assert.deepEqual(JSON.parse(result.stdout), { name: 'BpfError', code: 'EPERM', op: 'conntrack_open' });
+});
+
+test('HTTP/1 in the kernel: a loopback exchange is counted on both ends, read once by drainL7Aggregates', { timeout: 30_000 }, async () => {
+  const tracer = new SocketTracer({ ...TRACEPOINT, l7: true, l7Http1Kernel: true, l7RingBufferBytes: 1 << 20 });
+  const server = net.createServer((socket) => {
+    socket.on('data', () => socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno'));
+  });
+  try {
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = net.connect(server.address().port, '127.0.0.1');
+    await new Promise((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+    for (let i = 0; i < 3; i++) {
+      const answered = new Promise((resolve) => client.once('data', resolve));
+      client.write('GET /items/7?x=1 HTTP/1.1\r\nHost: a\r\n\r\n');
+      await answered;
+    }
+    const buffer = tracer.drainL7Aggregates();
+    const a = layout.l7Aggregate;
+    const records = [];
+    for (let at = 0; at < buffer.length; at += a.headerSize + buffer.readUInt8(at + 31) * 8) {
+      records.push({ count: buffer.readUInt32LE(at + 24), status: buffer.readUInt16LE(at + 28), method: buffer.readUInt8(at + 30) });
+    }
+    assert.deepEqual(records, [{ count: 3, status: 404, method: a.methods.GET }, { count: 3, status: 404, method: a.methods.GET }], 'each end its own entry');
+    assert.equal(tracer.drainL7Aggregates().length, 0, 'read and deleted');
+    assert.equal(tracer.readCounters()[layout.counters.l7FastRequests], 6);
+    client.destroy();
+  } finally {
+    server.close();
+    tracer.close();
+  }
 });
