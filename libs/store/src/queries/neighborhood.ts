@@ -45,10 +45,16 @@ export async function readNeighborhood(executor: ClickHouseExecutor, tenant: Ten
     const within = new Set(candidates);
     candidateEdges = (await readEdgeRecords(executor, tenant, window)).filter((e) => within.has(e.source) && within.has(e.target));
   } else if (candidates.length > 1) {
-    candidateEdges = await readEdgeRecords(executor, tenant, window, (params) => {
-      const ids = params.bind(candidates, 'Array(String)');
-      return [`client_service IN ${ids}`, `server_service IN ${ids}`];
-    });
+    candidateEdges = await readEdgeRecords(
+      executor,
+      tenant,
+      window,
+      (params) => {
+        const ids = params.bind(candidates, 'Array(String)');
+        return [`client_service IN ${ids}`, `server_service IN ${ids}`];
+      },
+      { prewhere: true },
+    );
   }
   const hops = breadthFirst(service, candidateEdges.map((e) => [e.source, e.target] as const), depth, direction);
   const members = [...hops.keys()];

@@ -61,6 +61,11 @@ export interface PiecesSource {
   columns: string | ((piece: WindowPiece) => string);
   /** Extra conditions, ANDed into every piece's WHERE (so the primary key and PREWHERE apply per table). */
   where?: readonly string[];
+  /**
+   * Conditions read first, as each piece's PREWHERE: a filter that keeps few rows of every
+   * granule (a neighbourhood's pairs), so the wide columns are read for those rows only.
+   */
+  prewhere?: readonly string[];
 }
 
 /**
@@ -77,7 +82,8 @@ export function piecesSql(source: PiecesSource, params: SqlParams): string {
       ...(source.where ?? []),
     ];
     const columns = typeof source.columns === 'string' ? source.columns : source.columns(piece);
-    return `SELECT ${columns} FROM ${tableOf(source.tables, piece)} WHERE ${conditions.join(' AND ')}`;
+    const prewhere = source.prewhere !== undefined && source.prewhere.length > 0 ? ` PREWHERE ${source.prewhere.join(' AND ')}` : '';
+    return `SELECT ${columns} FROM ${tableOf(source.tables, piece)}${prewhere} WHERE ${conditions.join(' AND ')}`;
   });
   return selects.join('\n    UNION ALL\n    ');
 }
