@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedExecutor } from '../embeddedExecutor.js';
-import { BUCKETS_PER_OCTAVE, bucketOf, denseHistogramSql, histogramOfSamplesSql, histogramQuantilesSql, maximumOfSamplesSql, minimumOfSamplesSql } from './latencyHistogram.js';
+import { BUCKETS_PER_OCTAVE, bucketOf, denseHistogramSql, histogramOfSamplesSql, histogramQuantilesSql, maximumOfSamplesSql, minimumOfSamplesSql, quantilesOfCounts } from './latencyHistogram.js';
 
 /** A part's sparse histogram as the dense counts a query sums. */
 const COUNTS = `mapValues(${denseHistogramSql('h')})`;
@@ -140,3 +140,26 @@ function shuffle(values: readonly number[], next: () => number): number[] {
 function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
 }
+
+test('quantilesOfCounts (TypeScript) gives exactly what histogramQuantilesSql gives, for the same merged counts', async () => {
+  const next = random(20261207);
+  const draws: Array<() => number> = [
+    () => Math.round(Math.exp(Math.log(1000) + 0.8 * gaussian(next))),
+    () => Math.round(200 + next() * 4800),
+    () => Math.round(next() < 0.97 ? 300 + next() * 50 : 40_000 + next() * 2000),
+    () => 777,
+    () => Math.round(next() * 3),
+  ];
+  for (const [i, draw] of draws.entries()) {
+    for (const n of [1, 2, 7, 100, 5000]) {
+      const samples = Array.from({ length: n }, draw);
+      const [row] = await executor.queryJsonRows<{ q: Array<number | null>; counts: Array<number | string>; lo: number; hi: number }>(`
+SELECT ${histogramQuantilesSql('sumForEach(c)', 'min(mn)', 'max(mx)')} AS q, sumForEach(c) AS counts, min(mn) AS lo, max(mx) AS hi
+FROM (SELECT ${COUNTS} AS c, mn, mx FROM (SELECT ${histogramOfSamplesSql('s')} AS h, ${minimumOfSamplesSql('s')} AS mn, ${maximumOfSamplesSql('s')} AS mx
+      FROM (SELECT CAST([${samples.join(',')}], 'Array(UInt32)') AS s)))`);
+      const sql = row!.q.map((v) => (v === null ? null : Number(v)));
+      assert.deepEqual(quantilesOfCounts(row!.counts.map(Number), Number(row!.lo), Number(row!.hi)), sql, `draw ${i}, ${n} samples`);
+    }
+  }
+  assert.deepEqual(quantilesOfCounts([], 0xffffffff, 0), [null, null, null]);
+});

@@ -53,7 +53,7 @@ export async function readNeighborhood(executor: ClickHouseExecutor, tenant: Ten
         const ids = params.bind(candidates, 'Array(String)');
         return [`client_service IN ${ids}`, `server_service IN ${ids}`];
       },
-      { prewhere: true },
+      { selective: true },
     );
   }
   const hops = breadthFirst(service, candidateEdges.map((e) => [e.source, e.target] as const), depth, direction);
